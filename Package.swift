@@ -1,0 +1,69 @@
+// swift-tools-version: 6.1
+//
+// siptrunk: connect a SIP trunk and keep it healthy, from a terminal.
+// Target layout and the import rules between targets follow the architecture notes:
+// SIPCore is pure protocol logic with no I/O; the executable is the only place concrete I/O is wired.
+
+import PackageDescription
+
+let package = Package(
+    name: "siptrunk",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "siptrunk", targets: ["siptrunk"]),
+        .library(name: "SIPCore", targets: ["SIPCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/google/swift-benchmark.git", from: "0.1.2"),
+    ],
+    targets: [
+        // libcrypto from the system (libssl-dev) for SHA-512/256, which swift-crypto does not expose.
+        .systemLibrary(name: "CLibCrypto", path: "Sources/CLibCrypto"),
+
+        /// SIP message model, parser and serializer, URIs, destinations, E.164, SDP, digest auth.
+        .target(
+            name: "SIPCore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                "CLibCrypto",
+            ]
+        ),
+
+        .executableTarget(
+            name: "siptrunk",
+            dependencies: [
+                "SIPCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(
+            name: "SIPCoreTests",
+            dependencies: ["SIPCore"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "siptrunkCLITests",
+            dependencies: ["siptrunk"]
+        ),
+
+        /// The parsers' fuzz driver: replays files normally, runs libFuzzer when built by Tests/Fuzz/run.sh.
+        .executableTarget(
+            name: "SIPFuzz",
+            dependencies: ["SIPCore"],
+            path: "Tests/Fuzz/SIPFuzz"
+        ),
+
+        /// Parse throughput: `swift run -c release SIPCoreBenchmarks`.
+        .executableTarget(
+            name: "SIPCoreBenchmarks",
+            dependencies: [
+                "SIPCore",
+                .product(name: "Benchmark", package: "swift-benchmark"),
+            ],
+            path: "Benchmarks/SIPCoreBenchmarks"
+        ),
+    ]
+)

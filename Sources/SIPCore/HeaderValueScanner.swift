@@ -1,0 +1,172 @@
+/// Reads one header value by the RFC 3261 §25.1 rules: tokens, quoted strings with escapes, `<...>`,
+/// separators with optional linear whitespace around them. Line folds count as whitespace.
+struct HeaderValueScanner {
+    let bytes: ArraySlice<UInt8>
+    var index: Int
+    /// Names the header in errors.
+    let context: String
+
+    init(_ bytes: ArraySlice<UInt8>, context: String) {
+        self.bytes = bytes
+        self.index = bytes.startIndex
+        self.context = context
+    }
+
+    var isAtEnd: Bool { index >= bytes.endIndex }
+    var peek: UInt8? { index < bytes.endIndex ? bytes[index] : nil }
+
+    func error(_ reason: String, at position: Int? = nil) -> SIPSyntaxError {
+        SIPSyntaxError(context, reason, offset: (position ?? index) - bytes.startIndex)
+    }
+
+    static func isLWS(_ byte: UInt8) -> Bool {
+        byte == ASCII.space || byte == ASCII.tab || byte == ASCII.cr || byte == ASCII.lf
+    }
+
+    mutating func skipLWS() {
+        while index < bytes.endIndex, Self.isLWS(bytes[index]) { index += 1 }
+    }
+
+    /// Consumes `byte` with optional whitespace around it (SEMI, COMMA, EQUAL, SLASH, COLON, ...).
+    mutating func consume(_ byte: UInt8) -> Bool {
+        let saved = index
+        skipLWS()
+        if index < bytes.endIndex, bytes[index] == byte {
+            index += 1
+            skipLWS()
+            return true
+        }
+        index = saved
+        return false
+    }
+
+    mutating func token() -> ArraySlice<UInt8>? {
+        let start = index
+        while index < bytes.endIndex, ASCII.isToken(bytes[index]) { index += 1 }
+        return index > start ? bytes[start..<index] : nil
+    }
+
+    mutating func requireToken(_ what: String) throws(SIPSyntaxError) -> String {
+        guard let token = token() else {
+            if let byte = peek { throw error("expected \(what), found '\(ASCII.printable([byte]))'") }
+            throw error("expected \(what), found the end of the value")
+        }
+        return String(decoding: token, as: UTF8.self)
+    }
+
+    /// A quoted-string starting at the current `"`; returns its content with quoted-pairs resolved.
+    mutating func quotedString() throws(SIPSyntaxError) -> String {
+        let start = index
+        guard peek == ASCII.quote else { throw error("expected '\"'") }
+        index += 1
+        var out: [UInt8] = []
+        while index < bytes.endIndex {
+            let byte = bytes[index]
+            if byte == ASCII.quote {
+                index += 1
+                return String(decoding: out, as: UTF8.self)
+            }
+            if byte == ASCII.backslash {
+                guard index + 1 < bytes.endIndex else { break }
+                out.append(bytes[index + 1])
+                index += 2
+                continue
+            }
+            if byte == ASCII.cr || byte == ASCII.lf {
+                // A fold inside quotes is whitespace.
+                if out.last != ASCII.space { out.append(ASCII.space) }
+                index += 1
+                while index < bytes.endIndex, Self.isLWS(bytes[index]) { index += 1 }
+                continue
+            }
+            out.append(byte)
+            index += 1
+        }
+        throw error("unterminated quoted string", at: start)
+    }
+
+    /// A parameter value: token, quoted string, or (for host-like values) an IPv6 reference in brackets.
+    mutating func parameterValue() throws(SIPSyntaxError) -> String {
+        if peek == ASCII.quote { return try quotedString() }
+        if peek == ASCII.openBracket {
+            let start = index
+            guard let close = bytes[index...].firstIndex(of: ASCII.closeBracket) else {
+                throw error("IPv6 reference is missing its closing ']'")
+            }
+            index = close + 1
+            return String(decoding: bytes[start..<index], as: UTF8.self)
+        }
+        let start = index
+        // gen-value = token / host / quoted-string; hosts include ':' for bare IPv6 (RFC 5118 §4.6).
+        while index < bytes.endIndex, ASCII.isToken(bytes[index]) || bytes[index] == ASCII.colon { index += 1 }
+        guard index > start else {
+            if let byte = peek { throw error("expected a parameter value, found '\(ASCII.printable([byte]))'") }
+            throw error("expected a parameter value, found the end of the value")
+        }
+        return String(decoding: bytes[start..<index], as: UTF8.self)
+    }
+
+    /// `*( SEMI generic-param )` — `;name[=value]` pairs until a comma or the end.
+    mutating func parameters() throws(SIPSyntaxError) -> [SIPURI.Parameter] {
+        var result: [SIPURI.Parameter] = []
+        while consume(ASCII.semicolon) {
+            let name = try requireToken("a parameter name after ';'")
+            if consume(ASCII.equals) {
+                result.append(SIPURI.Parameter(name, try parameterValue()))
+            } else {
+                result.append(SIPURI.Parameter(name, nil))
+            }
+        }
+        return result
+    }
+
+    /// Ranges of the comma-separated elements at top level (commas inside quotes or `<>` do not split).
+    static func splitList(_ bytes: ArraySlice<UInt8>, context: String) throws(SIPSyntaxError) -> [ArraySlice<UInt8>] {
+        var parts: [ArraySlice<UInt8>] = []
+        var start = bytes.startIndex
+        var index = bytes.startIndex
+        var inQuotes = false
+        var inAngle = false
+        while index < bytes.endIndex {
+            let byte = bytes[index]
+            if inQuotes {
+                if byte == ASCII.backslash {
+                    index += 2
+                    continue
+                }
+                if byte == ASCII.quote { inQuotes = false }
+            } else if byte == ASCII.quote {
+                inQuotes = true
+            } else if byte == ASCII.lessThan {
+                inAngle = true
+            } else if byte == ASCII.greaterThan {
+                inAngle = false
+            } else if byte == ASCII.comma && !inAngle {
+                parts.append(bytes[start..<index])
+                start = index + 1
+            }
+            index += 1
+        }
+        if inQuotes { throw SIPSyntaxError(context, "unterminated quoted string", offset: start - bytes.startIndex) }
+        if inAngle { throw SIPSyntaxError(context, "'<' without a closing '>'", offset: start - bytes.startIndex) }
+        parts.append(bytes[start..<min(index, bytes.endIndex)])
+        return parts
+    }
+
+    /// Trims linear whitespace at both ends.
+    static func trim(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        var start = bytes.startIndex
+        var end = bytes.endIndex
+        while start < end, isLWS(bytes[start]) { start += 1 }
+        while end > start, isLWS(bytes[end - 1]) { end -= 1 }
+        return bytes[start..<end]
+    }
+}
+
+extension SIPURI.Parameter {
+    /// Finds a parameter by name, case-insensitively; `""` when present without a value.
+    static func find(_ name: String, in parameters: [SIPURI.Parameter]) -> String? {
+        let lower = name.lowercased()
+        return parameters.first { $0.name.lowercased() == lower }.map { $0.value ?? "" }
+    }
+}

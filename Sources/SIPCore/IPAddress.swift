@@ -1,0 +1,92 @@
+/// Textual IP address checks (RFC 4291 §2.2 for IPv6, dotted quads for IPv4) without any I/O.
+public enum IPAddress {
+    /// Four decimal octets from 0 to 255.
+    public static func isIPv4(_ text: String) -> Bool {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4 else { return false }
+        return parts.allSatisfy { part in
+            !part.isEmpty && part.count <= 3 && part.allSatisfy(\.isASCIIDigit) && Int(part)! <= 255
+        }
+    }
+
+    /// The sixteen bytes of an IPv6 address in text form, or nil when it is not one.
+    public static func ipv6Bytes(_ text: String) -> [UInt8]? {
+        guard !text.isEmpty, text.utf8.count <= 45 else { return nil }
+        var groups: [UInt16] = []
+        var tail: [UInt16] = []
+        var sawDoubleColon = false
+        let halves = text.split(separator: "::", omittingEmptySubsequences: false)
+        guard halves.count <= 2 else { return nil }
+        func parseGroups(_ part: Substring, allowIPv4Tail: Bool) -> [UInt16]? {
+            if part.isEmpty { return [] }
+            let pieces = part.split(separator: ":", omittingEmptySubsequences: false)
+            var out: [UInt16] = []
+            for (index, piece) in pieces.enumerated() {
+                if index == pieces.count - 1, allowIPv4Tail, piece.contains(".") {
+                    guard isIPv4(String(piece)) else { return nil }
+                    let octets = piece.split(separator: ".").map { UInt16($0)! }
+                    out.append(octets[0] << 8 | octets[1])
+                    out.append(octets[2] << 8 | octets[3])
+                    continue
+                }
+                guard !piece.isEmpty, piece.count <= 4, let value = UInt16(piece, radix: 16) else { return nil }
+                out.append(value)
+            }
+            return out
+        }
+        if halves.count == 2 {
+            sawDoubleColon = true
+            guard let head = parseGroups(halves[0], allowIPv4Tail: false),
+                let rest = parseGroups(halves[1], allowIPv4Tail: true)
+            else { return nil }
+            groups = head
+            tail = rest
+            guard groups.count + tail.count <= 7 else { return nil }
+        } else {
+            guard let all = parseGroups(halves[0], allowIPv4Tail: true), all.count == 8 else { return nil }
+            groups = all
+        }
+        var full = groups
+        if sawDoubleColon {
+            full += [UInt16](repeating: 0, count: 8 - groups.count - tail.count) + tail
+        }
+        return full.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
+    }
+
+    public static func isIPv6(_ text: String) -> Bool { ipv6Bytes(text) != nil }
+
+    /// IPv6 addresses compare by value: `2001:db8::1` equals `2001:DB8:0:0:0:0:0:1`.
+    public static func ipv6Equal(_ lhs: String, _ rhs: String) -> Bool {
+        guard let left = ipv6Bytes(lhs), let right = ipv6Bytes(rhs) else { return false }
+        return left == right
+    }
+}
+
+/// Host name checks for the `hostname` production of RFC 3261 §25.1.
+enum HostName {
+    /// Why `text` is not a host name or IPv4 address, or nil when it is one.
+    static func problem(_ text: String) -> String? {
+        if text.isEmpty { return "the host is empty" }
+        if text.utf8.count > 253 { return "the host name is longer than 253 characters" }
+        let looksNumeric = text.allSatisfy { $0.isASCIIDigit || $0 == "." }
+        if looksNumeric {
+            return IPAddress.isIPv4(text) ? nil : "'\(text)' is not a valid IPv4 address"
+        }
+        if text.contains(":") { return "IPv6 address '\(text)' must be written in brackets, e.g. [\(text)]" }
+        var labels = text.split(separator: ".", omittingEmptySubsequences: false)
+        if labels.last == "" { labels.removeLast() }  // a trailing dot is allowed
+        for label in labels {
+            if label.isEmpty { return "host name '\(text)' has an empty label" }
+            if label.utf8.count > 63 { return "host name label '\(label)' is longer than 63 characters" }
+            for char in label.unicodeScalars where !(char.isASCII && (char.properties.isAlphabetic || ("0"..."9").contains(char) || char == "-" || char == "_")) {
+                return "host name '\(text)' contains '\(char)'"
+            }
+            if label.hasPrefix("-") || label.hasSuffix("-") { return "host name label '\(label)' starts or ends with '-'" }
+        }
+        return nil
+    }
+}
+
+extension Character {
+    var isASCIIDigit: Bool { isASCII && isNumber }
+}

@@ -1,0 +1,167 @@
+/// `( name-addr / addr-spec ) *( SEMI generic-param )`: the value of From, To, Contact, Route, Record-Route,
+/// Reply-To, Refer-To and P-Asserted-Identity (RFC 3261 §20.10, §25.1).
+public struct NameAddress: Sendable, Hashable, CustomStringConvertible {
+    public var displayName: String?
+    public var uri: AnyURI
+    /// Header parameters (after the URI), e.g. `tag`, `expires`, `q`.
+    public var parameters: [SIPURI.Parameter]
+    /// Whether the URI was enclosed in `<...>` (name-addr form).
+    public var isBracketed: Bool
+
+    public init(displayName: String? = nil, uri: AnyURI, parameters: [SIPURI.Parameter] = []) {
+        self.displayName = displayName
+        self.uri = uri
+        self.parameters = parameters
+        self.isBracketed = true
+    }
+
+    public init(displayName: String? = nil, uri: SIPURI, parameters: [SIPURI.Parameter] = []) {
+        self.init(displayName: displayName, uri: .sip(uri), parameters: parameters)
+    }
+
+    public func parameter(_ name: String) -> String? { SIPURI.Parameter.find(name, in: parameters) }
+
+    public var tag: String? { parameter("tag") }
+    public var sipURI: SIPURI? { uri.sipURI }
+
+    public mutating func setParameter(_ name: String, _ value: String?) {
+        let lower = name.lowercased()
+        if let index = parameters.firstIndex(where: { $0.name.lowercased() == lower }) {
+            parameters[index].value = value
+        } else {
+            parameters.append(SIPURI.Parameter(name, value))
+        }
+    }
+
+    public var description: String {
+        var out = ""
+        if let displayName, !displayName.isEmpty {
+            let escaped = displayName.replacingAll("\\", with: "\\\\").replacingAll("\"", with: "\\\"")
+            out += "\"\(escaped)\" "
+        }
+        out += "<\(uri)>"
+        for parameter in parameters {
+            out += ";" + parameter.name
+            if let value = parameter.value {
+                let needsQuotes = value.isEmpty || !value.utf8.allSatisfy { ASCII.isToken($0) || $0 == ASCII.colon || $0 == ASCII.openBracket || $0 == ASCII.closeBracket }
+                out += "=" + (needsQuotes ? "\"\(value)\"" : value)
+            }
+        }
+        return out
+    }
+
+    /// Parses one element (the caller splits lists at top-level commas).
+    init(scanning scanner: inout HeaderValueScanner) throws(SIPSyntaxError) {
+        scanner.skipLWS()
+        guard !scanner.isAtEnd else { throw scanner.error("the value is empty") }
+        var display: String?
+        var bracketed = false
+        if scanner.peek == ASCII.quote {
+            display = try scanner.quotedString()
+            scanner.skipLWS()
+            guard scanner.peek == ASCII.lessThan else {
+                throw scanner.error("a quoted display name must be followed by '<URI>'")
+            }
+            bracketed = true
+        } else if scanner.peek == ASCII.lessThan {
+            bracketed = true
+        } else {
+            // display-name = *(token LWS): look for '<' after tokens and whitespace only.
+            var probe = scanner
+            var words: [String] = []
+            while let word = probe.token() {
+                words.append(String(decoding: word, as: UTF8.self))
+                probe.skipLWS()
+            }
+            if probe.peek == ASCII.lessThan, !words.isEmpty {
+                display = words.joined(separator: " ")
+                scanner = probe
+                bracketed = true
+            } else if let angle = scanner.bytes[scanner.index...].firstIndex(of: ASCII.lessThan),
+                !scanner.bytes[scanner.index..<angle].contains(ASCII.colon) || probe.peek == ASCII.comma
+            {
+                let shown = String(decoding: HeaderValueScanner.trim(scanner.bytes[scanner.index..<angle]), as: UTF8.self)
+                throw scanner.error("display name '\(shown)' has characters that are not allowed unquoted; enclose it in double quotes")
+            }
+        }
+
+        if bracketed {
+            guard scanner.peek == ASCII.lessThan else { throw scanner.error("expected '<'") }
+            scanner.index += 1
+            let start = scanner.index
+            guard let close = scanner.bytes[start...].firstIndex(of: ASCII.greaterThan) else {
+                throw scanner.error("'<' without a closing '>'", at: start - 1)
+            }
+            let uriBytes = scanner.bytes[start..<close]
+            if let space = uriBytes.firstIndex(where: HeaderValueScanner.isLWS) {
+                throw scanner.error("whitespace inside '<...>' is not allowed around or within the URI", at: space)
+            }
+            uri = try Self.parseURI(uriBytes, scanner: scanner)
+            scanner.index = close + 1
+        } else {
+            // addr-spec: the URI runs to ';' or whitespace. RFC 3261 §20.10: a URI holding ',', '?' or ';' must
+            // be in name-addr form, so anything after it belongs to the header's parameters.
+            let start = scanner.index
+            while let byte = scanner.peek, byte != ASCII.semicolon, !HeaderValueScanner.isLWS(byte), byte != ASCII.comma {
+                if byte == ASCII.question {
+                    throw scanner.error("a URI with '?' headers must be enclosed in '<' and '>' (RFC 3261 §20.10)")
+                }
+                if byte == ASCII.lessThan || byte == ASCII.greaterThan || byte == ASCII.quote {
+                    throw scanner.error("unexpected '\(ASCII.printable([byte]))' in the address")
+                }
+                scanner.index += 1
+            }
+            uri = try Self.parseURI(scanner.bytes[start..<scanner.index], scanner: scanner)
+        }
+        displayName = display
+        isBracketed = bracketed
+        parameters = try scanner.parameters()
+        scanner.skipLWS()
+        if let byte = scanner.peek {
+            throw scanner.error("unexpected '\(ASCII.printable([byte]))' after the address")
+        }
+    }
+
+    static func parseURI(_ bytes: ArraySlice<UInt8>, scanner: HeaderValueScanner) throws(SIPSyntaxError) -> AnyURI {
+        guard !bytes.isEmpty else { throw scanner.error("the URI is empty", at: bytes.startIndex) }
+        do {
+            return try AnyURI(parsing: String(decoding: bytes, as: UTF8.self))
+        } catch {
+            throw scanner.error("\(error.context): \(error.reason)", at: bytes.startIndex + error.offset)
+        }
+    }
+
+    /// Parses a single-valued header (From, To).
+    static func parse(_ value: ArraySlice<UInt8>, context: String) throws(SIPSyntaxError) -> NameAddress {
+        var scanner = HeaderValueScanner(value, context: context)
+        return try NameAddress(scanning: &scanner)
+    }
+
+    /// Parses a comma-separated list (Contact, Route, Record-Route).
+    static func parseList(_ value: ArraySlice<UInt8>, context: String) throws(SIPSyntaxError) -> [NameAddress] {
+        var result: [NameAddress] = []
+        for element in try HeaderValueScanner.splitList(value, context: context) {
+            let trimmed = HeaderValueScanner.trim(element)
+            guard !trimmed.isEmpty else {
+                throw SIPSyntaxError(context, "empty element in the list", offset: element.startIndex - value.startIndex)
+            }
+            var scanner = HeaderValueScanner(trimmed, context: context)
+            do {
+                result.append(try NameAddress(scanning: &scanner))
+            } catch {
+                var shifted = error
+                shifted.offset += trimmed.startIndex - value.startIndex
+                throw shifted
+            }
+        }
+        return result
+    }
+}
+
+extension String {
+    /// Replaces every occurrence of `target` (no Foundation).
+    func replacingAll(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty, contains(target) else { return self }
+        return split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}

@@ -1,0 +1,269 @@
+/// A `sip:` or `sips:` URI (RFC 3261 §19.1), with IPv6 references as RFC 5118 requires.
+///
+/// User, password, parameter and header values are stored unescaped; `description` escapes them again.
+public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
+    public enum Scheme: String, Sendable, Hashable {
+        case sip, sips
+    }
+
+    public struct Parameter: Sendable, Hashable {
+        public var name: String
+        public var value: String?
+        public init(_ name: String, _ value: String? = nil) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    public var scheme: Scheme
+    public var user: String?
+    public var password: String?
+    /// The host name, IPv4 address, or IPv6 address without brackets.
+    public var host: String
+    public var port: Int?
+    public var parameters: [Parameter]
+    public var headers: [Parameter]
+
+    public init(
+        scheme: Scheme = .sip, user: String? = nil, password: String? = nil, host: String, port: Int? = nil,
+        parameters: [Parameter] = [], headers: [Parameter] = []
+    ) {
+        self.scheme = scheme
+        self.user = user
+        self.password = password
+        self.host = host
+        self.port = port
+        self.parameters = parameters
+        self.headers = headers
+    }
+
+    public var isIPv6: Bool { host.contains(":") }
+
+    /// `host` as it appears in a URI or Via: IPv6 addresses in brackets.
+    public var hostReference: String { isIPv6 ? "[\(host)]" : host }
+
+    /// The value of a URI parameter (names compare case-insensitively); `""` for a parameter without value.
+    public func parameter(_ name: String) -> String? {
+        let lower = name.lowercased()
+        guard let found = parameters.first(where: { $0.name.lowercased() == lower }) else { return nil }
+        return found.value ?? ""
+    }
+
+    public var transportParameter: String? { parameter("transport")?.lowercased() }
+
+    public mutating func setParameter(_ name: String, _ value: String?) {
+        let lower = name.lowercased()
+        if let index = parameters.firstIndex(where: { $0.name.lowercased() == lower }) {
+            parameters[index].value = value
+        } else {
+            parameters.append(Parameter(name, value))
+        }
+    }
+
+    // MARK: Parsing
+
+    public init(parsing text: String) throws(SIPSyntaxError) {
+        try self.init(bytes: Array(text.utf8)[...])
+    }
+
+    init(bytes: ArraySlice<UInt8>) throws(SIPSyntaxError) {
+        let base = bytes.startIndex
+        func fail(_ reason: String, _ at: Int) -> SIPSyntaxError { SIPSyntaxError("SIP URI", reason, offset: at - base) }
+
+        guard let colon = bytes.firstIndex(of: ASCII.colon) else { throw fail("missing scheme (expected sip: or sips:)", base) }
+        let schemeText = String(decoding: bytes[base..<colon], as: UTF8.self).lowercased()
+        guard let scheme = Scheme(rawValue: schemeText) else {
+            throw fail("scheme '\(schemeText)' is not sip or sips", base)
+        }
+        self.scheme = scheme
+        var index = colon + 1
+        let end = bytes.endIndex
+
+        // userinfo: everything up to the first '@' (user may contain ';', '?' and '/', RFC 3261 user-unreserved).
+        if let at = bytes[index..<end].firstIndex(of: ASCII.at) {
+            let userinfo = bytes[index..<at]
+            let passwordColon = userinfo.firstIndex(of: ASCII.colon)
+            let userBytes = userinfo[userinfo.startIndex..<(passwordColon ?? userinfo.endIndex)]
+            guard !userBytes.isEmpty else { throw fail("empty user part before '@'", index) }
+            if let bad = userBytes.firstIndex(where: { !URIChar.isUser($0) }) {
+                throw fail("character '\(ASCII.printable([bytes[bad]]))' is not allowed in the user part", bad)
+            }
+            guard let user = PercentEncoding.decodeString(userBytes) else { throw fail("bad %-escape in the user part", index) }
+            self.user = user
+            if let passwordColon {
+                let passwordBytes = userinfo[(passwordColon + 1)...]
+                if let bad = passwordBytes.firstIndex(where: { !URIChar.isPassword($0) }) {
+                    throw fail("character '\(ASCII.printable([bytes[bad]]))' is not allowed in the password", bad)
+                }
+                guard let password = PercentEncoding.decodeString(passwordBytes) else {
+                    throw fail("bad %-escape in the password", passwordColon + 1)
+                }
+                self.password = password
+            } else {
+                self.password = nil
+            }
+            index = at + 1
+        } else {
+            self.user = nil
+            self.password = nil
+        }
+
+        // hostport
+        let hostStart = index
+        if index < end, bytes[index] == ASCII.openBracket {
+            guard let close = bytes[index..<end].firstIndex(of: ASCII.closeBracket) else {
+                throw fail("IPv6 reference is missing its closing ']'", index)
+            }
+            let literal = String(decoding: bytes[(index + 1)..<close], as: UTF8.self)
+            guard IPAddress.isIPv6(literal) else { throw fail("'\(literal)' is not a valid IPv6 address", index + 1) }
+            self.host = literal
+            index = close + 1
+        } else {
+            var hostportEnd = index
+            while hostportEnd < end, bytes[hostportEnd] != ASCII.semicolon, bytes[hostportEnd] != ASCII.question { hostportEnd += 1 }
+            if bytes[index..<hostportEnd].filter({ $0 == ASCII.colon }).count >= 2 {
+                throw fail("an IPv6 address must be written in brackets, e.g. sip:[2001:db8::1] (RFC 5118 §4.2)", index)
+            }
+            while index < end, bytes[index] != ASCII.colon, bytes[index] != ASCII.semicolon, bytes[index] != ASCII.question {
+                index += 1
+            }
+            let hostText = String(decoding: bytes[hostStart..<index], as: UTF8.self)
+            if let problem = HostName.problem(hostText) { throw fail(problem, hostStart) }
+            self.host = hostText
+        }
+        if index < end, bytes[index] == ASCII.colon {
+            let portStart = index + 1
+            index = portStart
+            while index < end, ASCII.isDigit(bytes[index]) { index += 1 }
+            let digits = bytes[portStart..<index]
+            guard !digits.isEmpty, digits.count <= 5, let port = Int(String(decoding: digits, as: UTF8.self)), port <= 65535 else {
+                throw fail("port '\(ASCII.printable(bytes[portStart..<min(end, portStart + 12)]))' is not a number from 0 to 65535", portStart)
+            }
+            self.port = port
+        } else {
+            self.port = nil
+        }
+
+        // uri-parameters
+        var parameters: [Parameter] = []
+        while index < end, bytes[index] == ASCII.semicolon {
+            let start = index + 1
+            index = start
+            while index < end, bytes[index] != ASCII.semicolon, bytes[index] != ASCII.question { index += 1 }
+            let param = bytes[start..<index]
+            if let bad = param.firstIndex(where: { !URIChar.isParam($0) && $0 != ASCII.equals }) {
+                throw fail("character '\(ASCII.printable([bytes[bad]]))' is not allowed in a URI parameter", bad)
+            }
+            let equals = param.firstIndex(of: ASCII.equals)
+            let nameBytes = param[start..<(equals ?? index)]
+            guard !nameBytes.isEmpty, let name = PercentEncoding.decodeString(nameBytes) else {
+                throw fail("empty or badly escaped URI parameter name", start)
+            }
+            var value: String?
+            if let equals {
+                guard let decoded = PercentEncoding.decodeString(param[(equals + 1)...]) else {
+                    throw fail("bad %-escape in URI parameter '\(name)'", equals + 1)
+                }
+                value = decoded
+            }
+            parameters.append(Parameter(name, value))
+        }
+        self.parameters = parameters
+
+        // headers
+        var headers: [Parameter] = []
+        if index < end {
+            guard bytes[index] == ASCII.question else {
+                throw fail("unexpected '\(ASCII.printable([bytes[index]]))' after the host", index)
+            }
+            index += 1
+            while index <= end {
+                let start = index
+                while index < end, bytes[index] != ASCII.ampersand { index += 1 }
+                let header = bytes[start..<index]
+                guard let equals = header.firstIndex(of: ASCII.equals), equals > start else {
+                    throw fail("URI header must be name=value", start)
+                }
+                if let bad = header.firstIndex(where: { !URIChar.isHeader($0) && $0 != ASCII.equals }) {
+                    throw fail("character '\(ASCII.printable([bytes[bad]]))' is not allowed in a URI header", bad)
+                }
+                guard let name = PercentEncoding.decodeString(header[start..<equals]),
+                    let value = PercentEncoding.decodeString(header[(equals + 1)...])
+                else { throw fail("bad %-escape in a URI header", start) }
+                headers.append(Parameter(name, value))
+                index += 1
+            }
+        }
+        self.headers = headers
+    }
+
+    // MARK: Rendering
+
+    public var description: String {
+        var out = scheme.rawValue + ":"
+        if let user {
+            out += PercentEncoding.encode(user, allowed: URIChar.isUserUnescaped)
+            if let password { out += ":" + PercentEncoding.encode(password, allowed: URIChar.isPasswordUnescaped) }
+            out += "@"
+        }
+        out += hostReference
+        if let port { out += ":\(port)" }
+        for parameter in parameters {
+            out += ";" + PercentEncoding.encode(parameter.name, allowed: URIChar.isParamUnescaped)
+            if let value = parameter.value { out += "=" + PercentEncoding.encode(value, allowed: URIChar.isParamUnescaped) }
+        }
+        for (offset, header) in headers.enumerated() {
+            out += offset == 0 ? "?" : "&"
+            out += PercentEncoding.encode(header.name, allowed: URIChar.isHeaderUnescaped)
+            out += "=" + PercentEncoding.encode(header.value ?? "", allowed: URIChar.isHeaderUnescaped)
+        }
+        return out
+    }
+
+    // MARK: Comparison
+
+    /// URI equivalence as RFC 3261 §19.1.4 defines it.
+    ///
+    /// Scheme, user and password compare case-sensitively after unescaping; host case-insensitively; an absent
+    /// port differs from an explicit default; `user`, `ttl`, `method`, `maddr` and `transport` parameters must
+    /// match when either side has them; other parameters only when both have them; headers must all match.
+    public func isEquivalent(to other: SIPURI) -> Bool {
+        guard scheme == other.scheme, user == other.user, password == other.password,
+            host.lowercased() == other.host.lowercased() || (isIPv6 && IPAddress.ipv6Equal(host, other.host)),
+            port == other.port
+        else { return false }
+        let mine = Dictionary(parameters.map { ($0.name.lowercased(), $0.value?.lowercased() ?? "") }) { first, _ in first }
+        let theirs = Dictionary(other.parameters.map { ($0.name.lowercased(), $0.value?.lowercased() ?? "") }) { first, _ in first }
+        for special in ["user", "ttl", "method", "maddr", "transport"] where mine[special] != theirs[special] {
+            return false
+        }
+        for (name, value) in mine {
+            if let theirValue = theirs[name], theirValue != value { return false }
+        }
+        // Header names are case-insensitive, values case-sensitive.
+        let myHeaders = Dictionary(headers.map { ($0.name.lowercased(), $0.value ?? "") }) { first, _ in first }
+        let theirHeaders = Dictionary(other.headers.map { ($0.name.lowercased(), $0.value ?? "") }) { first, _ in first }
+        return myHeaders == theirHeaders
+    }
+}
+
+/// Character classes of RFC 3261 §25.1 used inside URIs.
+enum URIChar {
+    static func isAlphanumeric(_ byte: UInt8) -> Bool {
+        ASCII.isDigit(byte) || ASCII.lowercased(byte) &- 0x61 < 26
+    }
+
+    /// unreserved = alphanum / mark
+    static func isUnreserved(_ byte: UInt8) -> Bool {
+        isAlphanumeric(byte) || "-_.!~*'()".utf8.contains(byte)
+    }
+
+    static func isUserUnescaped(_ byte: UInt8) -> Bool { isUnreserved(byte) || "&=+$,;?/".utf8.contains(byte) }
+    static func isUser(_ byte: UInt8) -> Bool { isUserUnescaped(byte) || byte == ASCII.percent }
+    static func isPasswordUnescaped(_ byte: UInt8) -> Bool { isUnreserved(byte) || "&=+$,".utf8.contains(byte) }
+    static func isPassword(_ byte: UInt8) -> Bool { isPasswordUnescaped(byte) || byte == ASCII.percent }
+    static func isParamUnescaped(_ byte: UInt8) -> Bool { isUnreserved(byte) || "[]/:&+$".utf8.contains(byte) }
+    static func isParam(_ byte: UInt8) -> Bool { isParamUnescaped(byte) || byte == ASCII.percent }
+    static func isHeaderUnescaped(_ byte: UInt8) -> Bool { isUnreserved(byte) || "[]/?:+$".utf8.contains(byte) }
+    static func isHeader(_ byte: UInt8) -> Bool { isHeaderUnescaped(byte) || byte == ASCII.percent }
+}

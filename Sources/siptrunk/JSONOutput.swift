@@ -1,0 +1,45 @@
+import Foundation
+
+/// The `/v1/sip` API's response envelope, which `--json` output also uses:
+/// `{ "data": ..., "errors": null | [{ "error", "message" }] }`.
+struct Envelope<Payload: Encodable>: Encodable {
+    struct ErrorItem: Encodable {
+        var error: String
+        var message: String
+    }
+
+    var data: Payload?
+    var errors: [ErrorItem]?
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        // Both keys are always present, null when empty, as the API documents.
+        try container.encode(data, forKey: .data)
+        try container.encode(errors, forKey: .errors)
+    }
+
+    enum CodingKeys: String, CodingKey { case data, errors }
+}
+
+enum JSONOutput {
+    static func print<Payload: Encodable>(_ envelope: Envelope<Payload>) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        do {
+            let data = try encoder.encode(envelope)
+            FileHandle.standardOutput.write(data)
+            FileHandle.standardOutput.write(Data("\n".utf8))
+        } catch {
+            FileHandle.standardError.write(Data("siptrunk: cannot encode JSON: \(error)\n".utf8))
+        }
+    }
+
+    static func success<Payload: Encodable>(_ payload: Payload) {
+        print(Envelope(data: payload, errors: nil))
+    }
+
+    static func failure(_ code: String, _ message: String) {
+        print(Envelope<String>(data: nil, errors: [.init(error: code, message: message)]))
+    }
+}

@@ -1,0 +1,50 @@
+import SIPCore
+
+/// One fuzz input through every parser that reads untrusted text, with the invariants that must hold:
+/// nothing traps, and a parsed message serializes to bytes that parse back to the same message.
+enum FuzzTarget {
+    static func run(_ bytes: [UInt8]) {
+        let parser = SIPMessageParser()
+        if let message = try? parser.parse(datagram: bytes) {
+            _ = message.validate()
+            _ = try? message.via
+            _ = try? message.contact
+            _ = try? message.wwwAuthenticate
+            _ = try? message.retryAfter
+            _ = message.requestLine?.uri
+            let serialized = message.serialized()
+            guard let again = try? parser.parse(datagram: serialized) else {
+                fatalError("a serialized message no longer parses")
+            }
+            guard again == message else { fatalError("a serialized message parses to a different message") }
+            if let sdp = try? SessionDescription(bytes: message.body) {
+                let text = sdp.text
+                guard (try? SessionDescription(parsing: text)) != nil else { fatalError("serialized SDP no longer parses") }
+            }
+        }
+
+        // The same bytes as a TCP stream, split at a position taken from the input.
+        var stream = SIPStreamParser()
+        let split = bytes.isEmpty ? 0 : Int(bytes[0]) % (bytes.count + 1)
+        stream.append(bytes[..<split])
+        var count = 0
+        while (try? stream.next()) != nil, count < 64 { count += 1 }
+        stream.append(bytes[split...])
+        while let next = try? stream.next(), next != nil, count < 64 { count += 1 }
+
+        let text = String(decoding: bytes, as: UTF8.self)
+        _ = try? SIPURI(parsing: text)
+        _ = try? TelURI(parsing: text)
+        _ = try? AnyURI(parsing: text)
+        _ = try? Destination(parsing: text)
+        _ = try? E164Number(parsing: text)
+        _ = try? SessionDescription(bytes: bytes)
+        _ = try? CryptoAttribute(parsing: text)
+        if let challenges = try? AuthChallenge.parseList(text) {
+            if let chosen = DigestAuthenticator.preferredChallenge(challenges) {
+                _ = try? DigestAuthenticator(username: "fuzz", password: "fuzz").credentials(
+                    for: chosen, method: .register, uri: "sip:example.com", nonceCount: 1, cnonce: "0a4f113b")
+            }
+        }
+    }
+}
