@@ -316,12 +316,15 @@ private struct HeadScanner {
         let shown = ASCII.printable(UnsafeBufferPointer(rebasing: bytes[nameStart..<shownEnd]))
         if index < end {
             let byte = bytes[index]
-            if (byte < 0x20 && byte != ASCII.tab) || byte == 0x7F {
+            if (byte < 0x20 && byte != ASCII.tab && byte != ASCII.cr && byte != ASCII.lf) || byte == 0x7F {
                 return SIPParseError(.controlCharacter(byte), location: shown.isEmpty ? "header name" : shown, offset: index)
             }
         }
-        if nameEnd > nameStart, index < end, bytes[index] == ASCII.cr || bytes[index] == ASCII.lf {
-            return SIPParseError(.missingColon, location: shown, offset: index)
+        // A name followed by something other than ':' where no ':' follows on the line: the colon is missing.
+        // With a ':' later on the line, the name itself holds characters a token may not.
+        if nameEnd > nameStart, shownEnd >= end || bytes[shownEnd] != ASCII.colon {
+            let name = ASCII.printable(UnsafeBufferPointer(rebasing: bytes[nameStart..<nameEnd]))
+            return SIPParseError(.missingColon, location: name, offset: nameEnd)
         }
         if index >= end {
             return SIPParseError(.missingColon, location: shown.isEmpty ? "header name" : shown, offset: index)

@@ -1,0 +1,135 @@
+import Foundation
+import Testing
+
+/// Runs the built `siptrunk` binary as a user would and checks its output and exit status.
+struct CLITests {
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static var binary: URL {
+        get throws {
+            // Test bundles sit next to the products in .build/<config>/.
+            var directory = Bundle.main.bundleURL
+            for _ in 0..<4 {
+                let candidate = directory.appendingPathComponent("siptrunk")
+                if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+                directory = directory.deletingLastPathComponent()
+            }
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "siptrunk binary near \(Bundle.main.bundleURL.path)"])
+        }
+    }
+
+    static func run(_ arguments: [String], stdin: [UInt8]? = nil) throws -> Run {
+        let process = Process()
+        process.executableURL = try binary
+        process.arguments = arguments
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let input = Pipe()
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin)) }
+        try input.fileHandleForWriting.close()
+        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(
+            status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
+            stderr: String(decoding: stderrData, as: UTF8.self))
+    }
+
+    static let options = Array(
+        ("OPTIONS sip:pbx.example.com SIP/2.0\r\nVia: SIP/2.0/TLS 192.0.2.1:5061;branch=z9hG4bK776asdhds;rport\r\n"
+            + "Max-Forwards: 70\r\nTo: <sip:pbx.example.com>\r\nFrom: \"siptrunk\" <sip:probe@192.0.2.1>;tag=1928301774\r\n"
+            + "Call-ID: a84b4c76e66710@192.0.2.1\r\nCSeq: 63104 OPTIONS\r\nContent-Length: 0\r\n\r\n").utf8)
+
+    @Test func parsesAValidMessageFromStandardInput() throws {
+        let run = try Self.run(["parse"], stdin: Self.options)
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("Request     OPTIONS sip:pbx.example.com"))
+        #expect(run.stdout.contains("Via         SIP/2.0/TLS 192.0.2.1:5061;branch=z9hG4bK776asdhds;rport"))
+        #expect(run.stdout.contains("Valid: no problems found."))
+    }
+
+    @Test func jsonUsesTheEnvelope() throws {
+        let run = try Self.run(["parse", "-", "--json"], stdin: Self.options)
+        #expect(run.status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(object["errors"] is NSNull)
+        let data = try #require(object["data"] as? [String: Any])
+        #expect(data["method"] as? String == "OPTIONS")
+        #expect(data["call_id"] as? String == "a84b4c76e66710@192.0.2.1")
+        let via = try #require(data["via"] as? [[String: Any]])
+        #expect(via.first?["branch"] as? String == "z9hG4bK776asdhds")
+        #expect(via.first?["rport"] as? String == "")
+    }
+
+    @Test func malformedMessageNamesHeaderAndOffset() throws {
+        let broken = Array("OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h\r\nContent-Length: -5\r\n\r\n".utf8)
+        let run = try Self.run(["parse"], stdin: broken)
+        #expect(run.status == 1)
+        #expect(run.stderr == "siptrunk: not a valid SIP message: Content-Length at byte 61: Content-Length '-5' is not a non-negative integer\n")
+        let json = try Self.run(["parse", "--json"], stdin: broken)
+        #expect(json.status == 1)
+        #expect(json.stdout.contains("\"error\" : \"malformed_message\""))
+    }
+
+    @Test func invalidMessageExitsOneWithProblems() throws {
+        var text = String(decoding: Self.options, as: UTF8.self)
+        text = text.replacingOccurrences(of: "CSeq: 63104 OPTIONS", with: "CSeq: 63104 INVITE")
+        let run = try Self.run(["parse"], stdin: Array(text.utf8))
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("CSeq method INVITE does not match the request method OPTIONS"))
+    }
+
+    @Test func garbageNeverCrashes() throws {
+        var generator = SystemRandomNumberGenerator()
+        for size in [0, 1, 7, 100, 5000] {
+            let bytes = (0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let run = try Self.run(["parse"], stdin: bytes)
+            #expect(run.status == 1, "size \(size): \(run.stderr)")
+            #expect(run.stderr.hasPrefix("siptrunk: "))
+        }
+        let huge = try Self.run(["parse"], stdin: [UInt8](repeating: 0x41, count: 200_000))
+        #expect(huge.status == 1)
+        #expect(huge.stderr.contains("larger than the 65536-byte limit"))
+    }
+
+    @Test func missingFileIsAUsageError() throws {
+        let run = try Self.run(["parse", "/nonexistent/message.sip"])
+        #expect(run.status == 2)
+        #expect(run.stderr == "siptrunk: cannot read '/nonexistent/message.sip': no such file\n")
+    }
+
+    @Test func parseDestination() throws {
+        let accepted = try Self.run(["parse-destination", "tcp://pbx.example.com:5080", "--json"])
+        #expect(accepted.status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(accepted.stdout.utf8)) as? [String: Any])
+        let data = try #require(object["data"] as? [String: Any])
+        #expect(data["host"] as? String == "pbx.example.com")
+        #expect(data["port"] as? Int == 5080)
+        #expect(data["transport"] as? String == "tcp")
+        #expect(data["user"] is NSNull)
+
+        let refused = try Self.run(["parse-destination", "pbx.example.com:70000"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("port 70000 is out of range"))
+
+        let refusedJSON = try Self.run(["parse-destination", "sctp://pbx", "--json"])
+        #expect(refusedJSON.status == 1)
+        #expect(refusedJSON.stdout.contains("unknown transport 'sctp'"))
+        #expect(refusedJSON.stdout.contains("\"data\" : null"))
+    }
+
+    @Test func usageErrorsExitTwo() throws {
+        #expect(try Self.run(["parse-destination"]).status == 2)
+        #expect(try Self.run(["no-such-command"]).status == 2)
+        #expect(try Self.run(["parse", "--no-such-flag"]).status == 2)
+        #expect(try Self.run(["--help"]).status == 0)
+    }
+}
