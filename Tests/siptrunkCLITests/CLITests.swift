@@ -22,7 +22,12 @@ struct CLITests {
         }
     }
 
+    /// The binary may stop reading standard input early (it refuses oversized input): a write to the closed
+    /// pipe must fail with EPIPE, not kill the test process.
+    static let ignoreSIGPIPE: Void = { signal(SIGPIPE, SIG_IGN) }()
+
     static func run(_ arguments: [String], stdin: [UInt8]? = nil) throws -> Run {
+        _ = ignoreSIGPIPE
         let process = Process()
         process.executableURL = try binary
         process.arguments = arguments
@@ -33,11 +38,18 @@ struct CLITests {
         let input = Pipe()
         process.standardInput = input
         try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin)) }
-        try input.fileHandleForWriting.close()
+        let writer = input.fileHandleForWriting
+        let bytes = stdin ?? []
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            try? writer.write(contentsOf: bytes)
+            try? writer.close()
+            done.signal()
+        }
         let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
         let stderrData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        done.wait()
         return Run(
             status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
             stderr: String(decoding: stderrData, as: UTF8.self))
