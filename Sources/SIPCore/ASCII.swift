@@ -21,22 +21,23 @@ enum ASCII {
     static let openBracket: UInt8 = 0x5B
     static let closeBracket: UInt8 = 0x5D
 
-    /// `token` characters: alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~".
-    static let tokenTable: [Bool] = {
-        var table = [Bool](repeating: false, count: 256)
-        for byte in UInt8(ascii: "a")...UInt8(ascii: "z") { table[Int(byte)] = true }
-        for byte in UInt8(ascii: "A")...UInt8(ascii: "Z") { table[Int(byte)] = true }
-        for byte in UInt8(ascii: "0")...UInt8(ascii: "9") { table[Int(byte)] = true }
-        for char in "-.!%*_+`'~".utf8 { table[Int(char)] = true }
-        return table
-    }()
+    /// `token` characters: alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~",
+    /// as two 64-bit masks so the test is a shift and an AND, with no table load or lazy initialisation.
+    @inline(__always)
+    static func isToken(_ byte: UInt8) -> Bool {
+        // Bytes 0-63: '!' '%' '\'' '*' '+' '-' '.' and digits. Bytes 64-127: letters, '_', '`', '~'.
+        if byte < 64 { return (0x03FF_6CA2_0000_0000 as UInt64) >> UInt64(byte) & 1 == 1 }
+        if byte < 128 { return (0x47FF_FFFF_87FF_FFFE as UInt64) >> UInt64(byte - 64) & 1 == 1 }
+        return false
+    }
 
-    static func isToken(_ byte: UInt8) -> Bool { tokenTable[Int(byte)] }
-
+    @inline(__always)
     static func isWhitespace(_ byte: UInt8) -> Bool { byte == space || byte == tab }
 
+    @inline(__always)
     static func isDigit(_ byte: UInt8) -> Bool { byte &- 0x30 < 10 }
 
+    @inline(__always)
     static func lowercased(_ byte: UInt8) -> UInt8 {
         byte &- 0x41 < 26 ? byte | 0x20 : byte
     }
@@ -60,6 +61,19 @@ enum ASCII {
                 index += 1
             }
             return true
+        }
+    }
+
+    /// Case-insensitive equality of two ASCII strings, without allocating lowercase copies.
+    static func equalsIgnoringCase(_ lhs: String, _ rhs: String) -> Bool {
+        var lhs = lhs
+        var rhs = rhs
+        return lhs.withUTF8 { left in
+            rhs.withUTF8 { right in
+                guard left.count == right.count else { return false }
+                for index in 0..<left.count where lowercased(left[index]) != lowercased(right[index]) { return false }
+                return true
+            }
         }
     }
 

@@ -166,7 +166,6 @@ struct HeaderValueScanner {
 extension SIPURI.Parameter {
     /// Finds a parameter by name, case-insensitively; `""` when present without a value.
     static func find(_ name: String, in parameters: [SIPURI.Parameter]) -> String? {
-        let lower = name.lowercased()
-        return parameters.first { $0.name.lowercased() == lower }.map { $0.value ?? "" }
+        parameters.first { ASCII.equalsIgnoringCase($0.name, name) }.map { $0.value ?? "" }
     }
 }

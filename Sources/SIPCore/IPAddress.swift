@@ -2,11 +2,29 @@
 public enum IPAddress {
     /// Four decimal octets from 0 to 255.
     public static func isIPv4(_ text: String) -> Bool {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4 else { return false }
-        return parts.allSatisfy { part in
-            !part.isEmpty && part.count <= 3 && part.allSatisfy(\.isASCIIDigit) && Int(part)! <= 255
+        var text = text
+        return text.withUTF8 { isIPv4(bytes: $0[...]) }
+    }
+
+    static func isIPv4<C: Collection>(bytes: C) -> Bool where C.Element == UInt8 {
+        var octets = 0
+        var digits = 0
+        var value = 0
+        for byte in bytes {
+            if byte == UInt8(ascii: ".") {
+                guard digits > 0, octets < 3 else { return false }
+                octets += 1
+                digits = 0
+                value = 0
+            } else if ASCII.isDigit(byte) {
+                digits += 1
+                value = value * 10 + Int(byte - 0x30)
+                guard digits <= 3, value <= 255 else { return false }
+            } else {
+                return false
+            }
         }
+        return octets == 3 && digits > 0
     }
 
     /// The sixteen bytes of an IPv6 address in text form, or nil when it is not one.
@@ -66,27 +84,47 @@ public enum IPAddress {
 enum HostName {
     /// Why `text` is not a host name or IPv4 address, or nil when it is one.
     static func problem(_ text: String) -> String? {
-        if text.isEmpty { return "the host is empty" }
-        if text.utf8.count > 253 { return "the host name is longer than 253 characters" }
-        let looksNumeric = text.allSatisfy { $0.isASCIIDigit || $0 == "." }
-        if looksNumeric {
+        let bytes = text.utf8
+        if bytes.isEmpty { return "the host is empty" }
+        if bytes.count > 253 { return "the host name is longer than 253 characters" }
+        if bytes.allSatisfy({ ASCII.isDigit($0) || $0 == UInt8(ascii: ".") }) {
             return IPAddress.isIPv4(text) ? nil : "'\(text)' is not a valid IPv4 address"
         }
-        if text.contains(":") { return "IPv6 address '\(text)' must be written in brackets, e.g. [\(text)]" }
-        var labels = text.split(separator: ".", omittingEmptySubsequences: false)
-        if labels.last == "" { labels.removeLast() }  // a trailing dot is allowed
-        for label in labels {
-            if label.isEmpty { return "host name '\(text)' has an empty label" }
-            if label.utf8.count > 63 { return "host name label '\(label)' is longer than 63 characters" }
-            for char in label.unicodeScalars where !(char.isASCII && (char.properties.isAlphabetic || ("0"..."9").contains(char) || char == "-" || char == "_")) {
-                return "host name '\(text)' contains '\(char)'"
+        if bytes.contains(ASCII.colon) { return "IPv6 address '\(text)' must be written in brackets, e.g. [\(text)]" }
+        // One pass over the labels; a trailing dot (fully qualified name) is allowed.
+        var labelStart = bytes.startIndex
+        var labelLength = 0
+        var index = bytes.startIndex
+        func label() -> String { String(decoding: bytes[labelStart..<index], as: UTF8.self) }
+        while true {
+            let atEnd = index == bytes.endIndex
+            let byte = atEnd ? UInt8(ascii: ".") : bytes[index]
+            if byte == UInt8(ascii: ".") {
+                if labelLength == 0 {
+                    if atEnd && index != bytes.startIndex { return nil }
+                    return "host name '\(text)' has an empty label"
+                }
+                if labelLength > 63 { return "host name label '\(label())' is longer than 63 characters" }
+                let first = bytes[labelStart]
+                let last = bytes[bytes.index(before: index)]
+                if first == UInt8(ascii: "-") || last == UInt8(ascii: "-") {
+                    return "host name label '\(label())' starts or ends with '-'"
+                }
+                if atEnd { return nil }
+                labelStart = bytes.index(after: index)
+                labelLength = 0
+            } else if URIChar.isAlphanumeric(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") {
+                labelLength += 1
+            } else {
+                let scalar = String(text[index...].unicodeScalars.first.map(Character.init) ?? "?")
+                return "host name '\(text)' contains '\(scalar)'"
             }
-            if label.hasPrefix("-") || label.hasSuffix("-") { return "host name label '\(label)' starts or ends with '-'" }
+            index = bytes.index(after: index)
         }
-        return nil
     }
 }
 
 extension Character {
-    var isASCIIDigit: Bool { isASCII && isNumber }
+    /// 0-9 only (`isNumber` would also accept other scripts' digits, and costs a Unicode look-up).
+    var isASCIIDigit: Bool { asciiValue.map { $0 &- 0x30 < 10 } ?? false }
 }

@@ -125,7 +125,7 @@ public struct NameAddress: Sendable, Hashable, CustomStringConvertible {
     static func parseURI(_ bytes: ArraySlice<UInt8>, scanner: HeaderValueScanner) throws(SIPSyntaxError) -> AnyURI {
         guard !bytes.isEmpty else { throw scanner.error("the URI is empty", at: bytes.startIndex) }
         do {
-            return try AnyURI(parsing: String(decoding: bytes, as: UTF8.self))
+            return try AnyURI(bytes: bytes)
         } catch {
             throw scanner.error("\(error.context): \(error.reason)", at: bytes.startIndex + error.offset)
         }

@@ -122,8 +122,9 @@ public enum SIPHeaderName: UInt8, Sendable, Hashable, CaseIterable {
             default: return .extension_
             }
         }
-        guard let candidates = byLength[count] else { return .extension_ }
-        for candidate in candidates where ASCII.equalsLowercase(name, candidate.lowercased) {
+        guard count < 32, let first = name.first else { return .extension_ }
+        // Candidates share the name's length and lowercase first letter: usually one, never more than three.
+        for candidate in table[Self.slot(count: count, first: first)] where ASCII.equalsLowercase(name, candidate.lowercased) {
             return candidate.name
         }
         return .extension_
@@ -134,22 +135,23 @@ public enum SIPHeaderName: UInt8, Sendable, Hashable, CaseIterable {
         let lowercased: [UInt8]
     }
 
-    /// Long names grouped by length, lowercase, for `recognise`.
-    static let byLength: [Int: [Entry]] = {
-        var table: [Int: [Entry]] = [:]
-        // Order within a length puts the most frequent headers first.
-        let frequentFirst: [SIPHeaderName] = [.via, .from, .to, .callID, .cseq, .contact, .contentLength,
-            .maxForwards, .contentType, .route, .recordRoute, .userAgent, .server, .allow, .supported]
-        let rest = SIPHeaderName.allCases.filter { $0 != .extension_ && !frequentFirst.contains($0) }
-        for name in frequentFirst + rest {
+    static func slot(count: Int, first: UInt8) -> Int {
+        (count & 31) << 5 | Int(ASCII.lowercased(first) & 31)
+    }
+
+    /// Long names indexed by (length, first letter), lowercase, for `recognise`.
+    static let table: [[Entry]] = {
+        var table = [[Entry]](repeating: [], count: 1024)
+        for name in SIPHeaderName.allCases where name != .extension_ {
             let bytes = Array(name.canonical.lowercased().utf8)
-            table[bytes.count, default: []].append(Entry(name: name, lowercased: bytes))
+            table[slot(count: bytes.count, first: bytes[0])].append(Entry(name: name, lowercased: bytes))
         }
         return table
     }()
 }
 
 extension ASCII {
+    @inline(__always)
     static func equalsLowercase<C: Collection>(_ bytes: C, _ lowercase: [UInt8]) -> Bool where C.Element == UInt8 {
         guard bytes.count == lowercase.count else { return false }
         var index = 0

@@ -338,15 +338,15 @@ private struct HeadScanner {
         while valueEnd > index, ASCII.isWhitespace(bytes[valueEnd - 1]) || bytes[valueEnd - 1] == ASCII.cr || bytes[valueEnd - 1] == ASCII.lf {
             valueEnd -= 1
         }
-        let text = ASCII.printable(UnsafeBufferPointer(rebasing: bytes[start..<valueEnd]))
+        func text() -> String { ASCII.printable(UnsafeBufferPointer(rebasing: bytes[start..<valueEnd])) }
         guard index < valueEnd else {
-            return .failure(SIPParseError(.invalidContentLength(text), location: fieldName(name), offset: start))
+            return .failure(SIPParseError(.invalidContentLength(text()), location: fieldName(name), offset: start))
         }
         var value = 0
         while index < valueEnd {
             let byte = bytes[index]
             guard ASCII.isDigit(byte) else {
-                return .failure(SIPParseError(.invalidContentLength(text), location: fieldName(name), offset: index))
+                return .failure(SIPParseError(.invalidContentLength(text()), location: fieldName(name), offset: index))
             }
             value = value * 10 + Int(byte - 0x30)
             if value > limits.maxContentLength {
@@ -367,8 +367,9 @@ private struct HeadScanner {
             .failure(SIPParseError(kind, location: "start line", offset: start + at))
         }
         if line.isEmpty { return fail(.malformedStartLine("the start line is empty"), 0) }
-        for (offset, byte) in line.enumerated() where (byte < 0x20 && byte != ASCII.tab) || byte == 0x7F {
-            return fail(.controlCharacter(byte), offset)
+        for offset in 0..<line.count {
+            let byte = line[offset]
+            if (byte < 0x20 && byte != ASCII.tab) || byte == 0x7F { return fail(.controlCharacter(byte), offset) }
         }
         if line.count >= 4 && ASCII.equalsLowercase(line[0..<4], "sip/") {
             return parseStatusLine(line, fail: fail)
@@ -382,18 +383,20 @@ private struct HeadScanner {
         guard let versionEnd = line.firstIndex(of: ASCII.space) else {
             return fail(.malformedStartLine("the status line has no status code"), line.count)
         }
-        let version = String(decoding: line[0..<versionEnd], as: UTF8.self)
-        guard version.uppercased() == "SIP/2.0" else { return fail(.unsupportedVersion(version), 0) }
+        guard ASCII.equalsLowercase(line[0..<versionEnd], "sip/2.0") else {
+            return fail(.unsupportedVersion(String(decoding: line[0..<versionEnd], as: UTF8.self)), 0)
+        }
+        let version = "SIP/2.0"
         let codeStart = versionEnd + 1
         var codeEnd = codeStart
         while codeEnd < line.count, line[codeEnd] != ASCII.space { codeEnd += 1 }
         let codeBytes = line[codeStart..<codeEnd]
-        let codeText = ASCII.printable(UnsafeBufferPointer(rebasing: codeBytes), limit: 20)
+        func codeText() -> String { ASCII.printable(UnsafeBufferPointer(rebasing: codeBytes), limit: 20) }
         guard codeBytes.count == 3, codeBytes.allSatisfy(ASCII.isDigit) else {
-            return fail(.invalidStatusCode(codeText), codeStart)
+            return fail(.invalidStatusCode(codeText()), codeStart)
         }
         let code = codeBytes.reduce(0) { $0 * 10 + Int($1 - 0x30) }
-        guard (100...699).contains(code) else { return fail(.invalidStatusCode(codeText), codeStart) }
+        guard (100...699).contains(code) else { return fail(.invalidStatusCode(codeText()), codeStart) }
         let reasonStart = min(codeEnd + 1, line.count)
         let reason = String(decoding: line[reasonStart..<line.count], as: UTF8.self)
         return .success(.response(StatusLine(code: code, reason: reason, version: version)))
@@ -444,8 +447,10 @@ private struct HeadScanner {
         else {
             return fail(.malformedStartLine("the Request-URI has no scheme (expected sip:, sips: or tel:)"), uriStart)
         }
-        let version = String(decoding: line[versionStart..<versionEnd], as: UTF8.self)
-        guard version.uppercased() == "SIP/2.0" else { return fail(.unsupportedVersion(version), versionStart) }
+        guard ASCII.equalsLowercase(line[versionStart..<versionEnd], "sip/2.0") else {
+            return fail(.unsupportedVersion(String(decoding: line[versionStart..<versionEnd], as: UTF8.self)), versionStart)
+        }
+        let version = "SIP/2.0"
         let method = SIPMethod(String(decoding: line[0..<methodEnd], as: UTF8.self))
         let requestURI = String(decoding: uri, as: UTF8.self)
         return .success(.request(RequestLine(method: method, requestURI: requestURI, version: version)))

@@ -43,11 +43,7 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
     public var hostReference: String { isIPv6 ? "[\(host)]" : host }
 
     /// The value of a URI parameter (names compare case-insensitively); `""` for a parameter without value.
-    public func parameter(_ name: String) -> String? {
-        let lower = name.lowercased()
-        guard let found = parameters.first(where: { $0.name.lowercased() == lower }) else { return nil }
-        return found.value ?? ""
-    }
+    public func parameter(_ name: String) -> String? { Parameter.find(name, in: parameters) }
 
     public var transportParameter: String? { parameter("transport")?.lowercased() }
 
@@ -71,11 +67,14 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
         func fail(_ reason: String, _ at: Int) -> SIPSyntaxError { SIPSyntaxError("SIP URI", reason, offset: at - base) }
 
         guard let colon = bytes.firstIndex(of: ASCII.colon) else { throw fail("missing scheme (expected sip: or sips:)", base) }
-        let schemeText = String(decoding: bytes[base..<colon], as: UTF8.self).lowercased()
-        guard let scheme = Scheme(rawValue: schemeText) else {
-            throw fail("scheme '\(schemeText)' is not sip or sips", base)
+        let schemeBytes = bytes[base..<colon]
+        if ASCII.equalsLowercase(schemeBytes, "sip") {
+            self.scheme = .sip
+        } else if ASCII.equalsLowercase(schemeBytes, "sips") {
+            self.scheme = .sips
+        } else {
+            throw fail("scheme '\(String(decoding: schemeBytes, as: UTF8.self).lowercased())' is not sip or sips", base)
         }
-        self.scheme = scheme
         var index = colon + 1
         let end = bytes.endIndex
 
@@ -121,7 +120,9 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
         } else {
             var hostportEnd = index
             while hostportEnd < end, bytes[hostportEnd] != ASCII.semicolon, bytes[hostportEnd] != ASCII.question { hostportEnd += 1 }
-            if bytes[index..<hostportEnd].filter({ $0 == ASCII.colon }).count >= 2 {
+            var colons = 0
+            for byte in bytes[index..<hostportEnd] where byte == ASCII.colon { colons += 1 }
+            if colons >= 2 {
                 throw fail("an IPv6 address must be written in brackets, e.g. sip:[2001:db8::1] (RFC 5118 §4.2)", index)
             }
             while index < end, bytes[index] != ASCII.colon, bytes[index] != ASCII.semicolon, bytes[index] != ASCII.question {

@@ -80,8 +80,7 @@ extension SessionDescription {
                 media[media.count - 1].information = value
             default:
                 if !media.isEmpty {
-                    // Media-level lines we do not model are kept as attributes-free info.
-                    media[media.count - 1].attributes.append(Attribute("x-sdp-\(type)", value))
+                    media[media.count - 1].otherLines.append(Line(type: type, value: value))
                 } else {
                     otherLines.append(Line(type: type, value: value))
                 }
@@ -203,13 +202,8 @@ extension SessionDescription {
                 lines.append("c=\(connection.networkType) \(connection.addressType) \(connection.address)")
             }
             for bandwidth in section.bandwidths { lines.append("b=\(bandwidth)") }
-            for attribute in section.attributes {
-                if attribute.name.hasPrefix("x-sdp-"), let type = attribute.name.dropFirst(6).first {
-                    lines.append("\(type)=\(attribute.value ?? "")")
-                } else {
-                    lines.append(Self.render(attribute))
-                }
-            }
+            for line in section.otherLines { lines.append("\(line.type)=\(line.value)") }
+            for attribute in section.attributes { lines.append(Self.render(attribute)) }
         }
         return lines.joined(separator: "\r\n") + "\r\n"
     }

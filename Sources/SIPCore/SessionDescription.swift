@@ -112,6 +112,8 @@ public struct MediaDescription: Sendable, Hashable {
     public var information: String?
     public var connection: SessionDescription.Connection?
     public var bandwidths: [String]
+    /// Lines of this section that are not modelled (`k=` and unknown types), kept in order.
+    public var otherLines: [SessionDescription.Line]
     public var attributes: [SessionDescription.Attribute]
 
     public init(
@@ -126,6 +128,7 @@ public struct MediaDescription: Sendable, Hashable {
         self.information = nil
         self.connection = connection
         self.bandwidths = []
+        self.otherLines = []
         self.attributes = attributes
     }
 

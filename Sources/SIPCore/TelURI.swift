@@ -85,23 +85,28 @@ public enum AnyURI: Sendable, Hashable, CustomStringConvertible {
     case other(scheme: String, text: String)
 
     public init(parsing text: String) throws(SIPSyntaxError) {
-        guard let colon = text.firstIndex(of: ":") else {
+        try self.init(bytes: Array(text.utf8)[...])
+    }
+
+    init(bytes: ArraySlice<UInt8>) throws(SIPSyntaxError) {
+        guard let colon = bytes.firstIndex(of: ASCII.colon) else {
             throw SIPSyntaxError("URI", "missing scheme", offset: 0)
         }
-        let scheme = text[..<colon].lowercased()
-        guard let first = scheme.unicodeScalars.first, first.properties.isAlphabetic, first.isASCII,
-            scheme.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "+-.".unicodeScalars.contains($0)) })
+        let scheme = bytes[bytes.startIndex..<colon]
+        guard let first = scheme.first, URIChar.isAlphanumeric(first), !ASCII.isDigit(first),
+            scheme.allSatisfy({ URIChar.isAlphanumeric($0) || $0 == 0x2B || $0 == 0x2D || $0 == 0x2E })
         else {
-            throw SIPSyntaxError("URI", "'\(scheme)' is not a valid URI scheme", offset: 0)
+            throw SIPSyntaxError("URI", "'\(ASCII.printable(scheme))' is not a valid URI scheme", offset: 0)
         }
-        switch scheme {
-        case "sip", "sips": self = .sip(try SIPURI(parsing: text))
-        case "tel": self = .tel(try TelURI(parsing: text))
-        default:
-            if let bad = text.utf8.firstIndex(where: { $0 <= 0x20 || $0 == 0x7F || $0 == ASCII.lessThan || $0 == ASCII.greaterThan }) {
-                throw SIPSyntaxError("URI", "character '\(ASCII.printable([text.utf8[bad]]))' is not allowed in a URI", offset: text.utf8.distance(from: text.utf8.startIndex, to: bad))
+        if ASCII.equalsLowercase(scheme, "sip") || ASCII.equalsLowercase(scheme, "sips") {
+            self = .sip(try SIPURI(bytes: bytes))
+        } else if ASCII.equalsLowercase(scheme, "tel") {
+            self = .tel(try TelURI(parsing: String(decoding: bytes, as: UTF8.self)))
+        } else {
+            if let bad = bytes.firstIndex(where: { $0 <= 0x20 || $0 == 0x7F || $0 == ASCII.lessThan || $0 == ASCII.greaterThan }) {
+                throw SIPSyntaxError("URI", "character '\(ASCII.printable([bytes[bad]]))' is not allowed in a URI", offset: bad - bytes.startIndex)
             }
-            self = .other(scheme: scheme, text: text)
+            self = .other(scheme: String(decoding: scheme, as: UTF8.self).lowercased(), text: String(decoding: bytes, as: UTF8.self))
         }
     }
 

@@ -82,7 +82,8 @@ public struct Via: Sendable, Hashable, CustomStringConvertible {
         guard scanner.consume(ASCII.slash) else { throw scanner.error("expected '/' after the protocol name") }
         protocolVersion = try scanner.requireToken("the protocol version")
         guard scanner.consume(ASCII.slash) else { throw scanner.error("expected '/' after the protocol version") }
-        transport = try scanner.requireToken("the transport").uppercased()
+        let transportToken = try scanner.requireToken("the transport")
+        transport = transportToken.utf8.contains(where: { $0 &- 0x61 < 26 }) ? transportToken.uppercased() : transportToken
         let beforeHost = scanner.index
         scanner.skipLWS()
         guard scanner.index > beforeHost else { throw scanner.error("expected whitespace before sent-by") }
@@ -127,7 +128,7 @@ public struct Via: Sendable, Hashable, CustomStringConvertible {
             throw scanner.error("unexpected '\(ASCII.printable([byte]))' in Via")
         }
         for parameter in parameters {
-            switch parameter.name.lowercased() {
+            switch Self.knownParameter(parameter.name) {
             case "branch":
                 if parameter.value?.isEmpty ?? true { throw scanner.error("branch has no value") }
             case "received":
@@ -150,6 +151,12 @@ public struct Via: Sendable, Hashable, CustomStringConvertible {
                 break
             }
         }
+    }
+
+    /// The lowercase name of a parameter Via gives meaning to, or nil; compares without allocating.
+    static func knownParameter(_ name: String) -> String? {
+        for known in ["branch", "received", "rport", "ttl"] where ASCII.equalsIgnoringCase(name, known) { return known }
+        return nil
     }
 
     /// Parses every hop in one Via header value.

@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 swift build -c release --product SIPFuzz --scratch-path .build-fuzz \
-  -Xswiftc -DSIPTRUNK_FUZZ -Xswiftc -sanitize=fuzzer,address 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
+  -Xswiftc -DSIPTRUNK_FUZZ -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
 binary=.build-fuzz/release/SIPFuzz
 [ -x "$binary" ] || { echo "fuzz build failed" >&2; exit 1; }
 

@@ -150,3 +150,13 @@ struct SplitMix64: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+struct TokenClassTests {
+    /// The bitmask token test matches RFC 3261 §25.1's `token` for every byte.
+    @Test func tokenCharacters() {
+        let token = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`'~".utf8)
+        for byte in UInt8.min...UInt8.max {
+            #expect(ASCII.isToken(byte) == token.contains(byte), "byte \(byte)")
+        }
+    }
+}

@@ -49,6 +49,16 @@ struct SessionDescriptionTests {
         #expect(try SessionDescription(parsing: sdp.text) == sdp)
     }
 
+    /// Found by fuzzing: an attribute that looked like the old internal encoding of unmodelled lines.
+    @Test func unmodelledLinesAndLookalikeAttributesRoundTrip() throws {
+        let text = "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\nk=prompt\r\na=x-sdp-F:1\r\n"
+        let sdp = try SessionDescription(parsing: text)
+        #expect(sdp.media[0].otherLines == [.init(type: "k", value: "prompt")])
+        #expect(sdp.media[0].attribute("x-sdp-F") == "1")
+        #expect(sdp.text == text)
+        #expect(try SessionDescription(parsing: sdp.text) == sdp)
+    }
+
     @Test func buildsAnOffer() throws {
         let key = Array(0..<30).map(UInt8.init)
         let crypto = CryptoAttribute(tag: 1, suite: "AES_CM_128_HMAC_SHA1_80", keys: [.init(keySalt: key)])

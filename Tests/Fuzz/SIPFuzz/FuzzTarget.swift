@@ -30,7 +30,7 @@ enum FuzzTarget {
         var count = 0
         while (try? stream.next()) != nil, count < 64 { count += 1 }
         stream.append(bytes[split...])
-        while let next = try? stream.next(), next != nil, count < 64 { count += 1 }
+        while (try? stream.next()) != nil, count < 64 { count += 1 }
 
         let text = String(decoding: bytes, as: UTF8.self)
         _ = try? SIPURI(parsing: text)
