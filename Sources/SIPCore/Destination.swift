@@ -59,13 +59,8 @@ public struct Destination: Sendable, Hashable, Codable, CustomStringConvertible 
                 if rest[slash...] != "/" { throw Problem("unexpected path '\(rest[slash...])' after the host") }
                 rest = rest[..<slash]
             }
-            var user: String?
-            if let at = rest.lastIndex(of: "@") {
-                user = String(rest[..<at])
-                rest = rest[rest.index(after: at)...]
-                if user!.isEmpty { throw Problem("the user part before '@' is empty") }
-            }
-            let (host, port) = try Self.hostPort(String(rest))
+            let (user, hostPart) = try Self.splitUser(rest)
+            let (host, port) = try Self.hostPort(hostPart)
             self.init(scheme: "sip", user: user, host: host, port: port, transport: transport)
             return
         }
@@ -99,15 +94,17 @@ public struct Destination: Sendable, Hashable, Codable, CustomStringConvertible 
             throw Problem("'\(scheme)' is not a SIP server address: enter a host name, an IP address or a sip: URI")
         }
 
-        var rest = Substring(text)
-        var user: String?
-        if let at = rest.lastIndex(of: "@") {
-            user = String(rest[..<at])
-            rest = rest[rest.index(after: at)...]
-            if user!.isEmpty { throw Problem("the user part before '@' is empty") }
-        }
-        let (host, port) = try Self.hostPort(String(rest))
+        let (user, hostPart) = try Self.splitUser(Substring(text))
+        let (host, port) = try Self.hostPort(hostPart)
         self.init(scheme: "sip", user: user, host: host, port: port, transport: nil)
+    }
+
+    /// `user@hostport` or `hostport`.
+    static func splitUser(_ text: Substring) throws(Problem) -> (String?, String) {
+        guard let at = text.lastIndex(of: "@") else { return (nil, String(text)) }
+        let user = String(text[..<at])
+        if user.isEmpty { throw Problem("the user part before '@' is empty") }
+        return (user, String(text[text.index(after: at)...]))
     }
 
     /// Splits `host`, `host:port`, `[v6]`, `[v6]:port` or a bare IPv6 address.

@@ -153,6 +153,28 @@ struct HeaderValueScanner {
         return parts
     }
 
+    /// Parses each comma-separated element with `element`; error offsets count from the start of `value`.
+    static func parseList<T>(
+        _ value: ArraySlice<UInt8>, context: String, element: (inout HeaderValueScanner) throws(SIPSyntaxError) -> T
+    ) throws(SIPSyntaxError) -> [T] {
+        var result: [T] = []
+        for part in try splitList(value, context: context) {
+            let trimmed = trim(part)
+            guard !trimmed.isEmpty else {
+                throw SIPSyntaxError(context, "empty element in the list", offset: part.startIndex - value.startIndex)
+            }
+            var scanner = HeaderValueScanner(trimmed, context: context)
+            do {
+                result.append(try element(&scanner))
+            } catch {
+                var shifted = error
+                shifted.offset += trimmed.startIndex - value.startIndex
+                throw shifted
+            }
+        }
+        return result
+    }
+
     /// Trims linear whitespace at both ends.
     static func trim(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
         var start = bytes.startIndex
@@ -167,5 +189,14 @@ extension SIPURI.Parameter {
     /// Finds a parameter by name, case-insensitively; `""` when present without a value.
     static func find(_ name: String, in parameters: [SIPURI.Parameter]) -> String? {
         parameters.first { ASCII.equalsIgnoringCase($0.name, name) }.map { $0.value ?? "" }
+    }
+
+    /// Sets a parameter's value in place, or appends it when absent.
+    static func set(_ name: String, _ value: String?, in parameters: inout [SIPURI.Parameter]) {
+        if let index = parameters.firstIndex(where: { ASCII.equalsIgnoringCase($0.name, name) }) {
+            parameters[index].value = value
+        } else {
+            parameters.append(SIPURI.Parameter(name, value))
+        }
     }
 }

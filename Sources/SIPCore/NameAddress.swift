@@ -25,12 +25,7 @@ public struct NameAddress: Sendable, Hashable, CustomStringConvertible {
     public var sipURI: SIPURI? { uri.sipURI }
 
     public mutating func setParameter(_ name: String, _ value: String?) {
-        let lower = name.lowercased()
-        if let index = parameters.firstIndex(where: { $0.name.lowercased() == lower }) {
-            parameters[index].value = value
-        } else {
-            parameters.append(SIPURI.Parameter(name, value))
-        }
+        SIPURI.Parameter.set(name, value, in: &parameters)
     }
 
     public var description: String {
@@ -139,22 +134,9 @@ public struct NameAddress: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses a comma-separated list (Contact, Route, Record-Route).
     static func parseList(_ value: ArraySlice<UInt8>, context: String) throws(SIPSyntaxError) -> [NameAddress] {
-        var result: [NameAddress] = []
-        for element in try HeaderValueScanner.splitList(value, context: context) {
-            let trimmed = HeaderValueScanner.trim(element)
-            guard !trimmed.isEmpty else {
-                throw SIPSyntaxError(context, "empty element in the list", offset: element.startIndex - value.startIndex)
-            }
-            var scanner = HeaderValueScanner(trimmed, context: context)
-            do {
-                result.append(try NameAddress(scanning: &scanner))
-            } catch {
-                var shifted = error
-                shifted.offset += trimmed.startIndex - value.startIndex
-                throw shifted
-            }
+        try HeaderValueScanner.parseList(value, context: context) { scanner throws(SIPSyntaxError) in
+            try NameAddress(scanning: &scanner)
         }
-        return result
     }
 }
 

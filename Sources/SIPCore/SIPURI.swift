@@ -48,12 +48,7 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
     public var transportParameter: String? { parameter("transport")?.lowercased() }
 
     public mutating func setParameter(_ name: String, _ value: String?) {
-        let lower = name.lowercased()
-        if let index = parameters.firstIndex(where: { $0.name.lowercased() == lower }) {
-            parameters[index].value = value
-        } else {
-            parameters.append(Parameter(name, value))
-        }
+        Parameter.set(name, value, in: &parameters)
     }
 
     // MARK: Parsing

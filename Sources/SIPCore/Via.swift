@@ -58,12 +58,7 @@ public struct Via: Sendable, Hashable, CustomStringConvertible {
     public var hostReference: String { host.contains(":") ? "[\(host)]" : host }
 
     public mutating func setParameter(_ name: String, _ value: String?) {
-        let lower = name.lowercased()
-        if let index = parameters.firstIndex(where: { $0.name.lowercased() == lower }) {
-            parameters[index].value = value
-        } else {
-            parameters.append(SIPURI.Parameter(name, value))
-        }
+        SIPURI.Parameter.set(name, value, in: &parameters)
     }
 
     public var description: String {
@@ -161,21 +156,6 @@ public struct Via: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses every hop in one Via header value.
     static func parseList(_ value: ArraySlice<UInt8>, context: String = "Via") throws(SIPSyntaxError) -> [Via] {
-        var hops: [Via] = []
-        for element in try HeaderValueScanner.splitList(value, context: context) {
-            let trimmed = HeaderValueScanner.trim(element)
-            guard !trimmed.isEmpty else {
-                throw SIPSyntaxError(context, "empty element in the Via list", offset: element.startIndex - value.startIndex)
-            }
-            var scanner = HeaderValueScanner(trimmed, context: context)
-            do {
-                hops.append(try Via(scanning: &scanner))
-            } catch {
-                var shifted = error
-                shifted.offset += trimmed.startIndex - value.startIndex
-                throw shifted
-            }
-        }
-        return hops
+        try HeaderValueScanner.parseList(value, context: context) { scanner throws(SIPSyntaxError) in try Via(scanning: &scanner) }
     }
 }
