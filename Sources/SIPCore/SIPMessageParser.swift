@@ -214,11 +214,15 @@ private struct HeadScanner {
 
             // Value: runs to the line end that is not followed by whitespace.
             var inQuotes = false
-            var escaped = false
             var fieldEnd = end
             var terminated = false
             while index < end {
                 let byte = bytes[index]
+                // Fast path: printable ASCII other than '"' and '\', and UTF-8 bytes.
+                if byte >= 0x20 && byte != ASCII.quote && byte != ASCII.backslash && byte != 0x7F {
+                    index += 1
+                    continue
+                }
                 if byte == ASCII.cr || byte == ASCII.lf {
                     let contentEnd = index
                     var next = index + 1
@@ -236,7 +240,6 @@ private struct HeadScanner {
                         // RFC 3261 §7.3.1: a line starting with whitespace continues the field.
                         physicalLineStart = next
                         index = next
-                        escaped = false
                         continue
                     }
                     fieldEnd = contentEnd
@@ -244,17 +247,21 @@ private struct HeadScanner {
                     terminated = true
                     break
                 }
-                if escaped {
-                    escaped = false
-                } else if byte < 0x20 && byte != ASCII.tab || byte == 0x7F {
-                    return .failure(SIPParseError(.controlCharacter(byte), location: fieldName(name), offset: index))
-                } else if byte == ASCII.quote {
+                if byte == ASCII.quote {
                     inQuotes.toggle()
-                } else if byte == ASCII.backslash && inQuotes {
+                    index += 1
+                } else if byte == ASCII.backslash {
                     // quoted-pair (RFC 3261 §25.1) may escape any byte but CR and LF, NUL included.
-                    escaped = true
+                    if inQuotes, index + 1 < end, bytes[index + 1] != ASCII.cr, bytes[index + 1] != ASCII.lf {
+                        index += 2
+                    } else {
+                        index += 1
+                    }
+                } else if byte == ASCII.tab {
+                    index += 1
+                } else {
+                    return .failure(SIPParseError(.controlCharacter(byte), location: fieldName(name), offset: index))
                 }
-                index += 1
             }
             if !terminated {
                 if terminatorRequired {
