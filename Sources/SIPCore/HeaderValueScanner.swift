@@ -157,8 +157,12 @@ struct HeaderValueScanner {
     static func parseList<T>(
         _ value: ArraySlice<UInt8>, context: String, element: (inout HeaderValueScanner) throws(SIPSyntaxError) -> T
     ) throws(SIPSyntaxError) -> [T] {
+        // Most values hold one element: parse it in place without building a list of parts. An unbalanced
+        // quote or '<' in it is still refused, by the element's own parser.
+        let parts = value.contains(ASCII.comma) ? try splitList(value, context: context) : [value]
         var result: [T] = []
-        for part in try splitList(value, context: context) {
+        result.reserveCapacity(parts.count)
+        for part in parts {
             let trimmed = trim(part)
             guard !trimmed.isEmpty else {
                 throw SIPSyntaxError(context, "empty element in the list", offset: part.startIndex - value.startIndex)

@@ -73,12 +73,11 @@ public struct Via: Sendable, Hashable, CustomStringConvertible {
     /// Parses one via-parm (one element of a Via list).
     init(scanning scanner: inout HeaderValueScanner) throws(SIPSyntaxError) {
         scanner.skipLWS()
-        protocolName = try scanner.requireToken("the protocol name (SIP)")
+        protocolName = try Self.commonToken(&scanner, "SIP", what: "the protocol name (SIP)")
         guard scanner.consume(ASCII.slash) else { throw scanner.error("expected '/' after the protocol name") }
-        protocolVersion = try scanner.requireToken("the protocol version")
+        protocolVersion = try Self.commonToken(&scanner, "2.0", what: "the protocol version")
         guard scanner.consume(ASCII.slash) else { throw scanner.error("expected '/' after the protocol version") }
-        let transportToken = try scanner.requireToken("the transport")
-        transport = transportToken.utf8.contains(where: { $0 &- 0x61 < 26 }) ? transportToken.uppercased() : transportToken
+        transport = try Self.transportToken(&scanner)
         let beforeHost = scanner.index
         scanner.skipLWS()
         guard scanner.index > beforeHost else { throw scanner.error("expected whitespace before sent-by") }
@@ -146,6 +145,24 @@ public struct Via: Sendable, Hashable, CustomStringConvertible {
                 break
             }
         }
+    }
+
+    /// A token that is almost always `expected`: returns the shared constant instead of a new string.
+    static func commonToken(_ scanner: inout HeaderValueScanner, _ expected: StaticString, what: String) throws(SIPSyntaxError) -> String {
+        guard let token = scanner.token() else { throw scanner.error("expected \(what)") }
+        let matches = expected.withUTF8Buffer { token.elementsEqual($0) }
+        return matches ? expected.description : String(decoding: token, as: UTF8.self)
+    }
+
+    static let knownTransports: [(name: String, lowercase: [UInt8])] = ["UDP", "TCP", "TLS", "SCTP", "WS", "WSS"].map {
+        ($0, Array($0.lowercased().utf8))
+    }
+
+    /// The transport, upper-cased, reusing the common names' strings.
+    static func transportToken(_ scanner: inout HeaderValueScanner) throws(SIPSyntaxError) -> String {
+        guard let token = scanner.token() else { throw scanner.error("expected the transport") }
+        for known in knownTransports where ASCII.equalsLowercase(token, known.lowercase) { return known.name }
+        return String(decoding: token, as: UTF8.self).uppercased()
     }
 
     /// The lowercase name of a parameter Via gives meaning to, or nil; compares without allocating.
