@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
         .package(url: "https://github.com/google/swift-benchmark.git", from: "0.1.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // libcrypto from the system (libssl-dev) for SHA-512/256, which swift-crypto does not expose.
@@ -31,10 +32,25 @@ let package = Package(
             ]
         ),
 
+        /// The SQLite store (GRDB): records, named migrations, reads and writes in domain terms.
+        .target(
+            name: "TrunkStore",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
+        ),
+
+        /// The product's use cases (trunks, numbers, firewall, profile), shared by the TUI, CLI and API.
+        .target(
+            name: "TrunkCore",
+            dependencies: [
+                "SIPCore", "TrunkStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
         .executableTarget(
             name: "siptrunk",
             dependencies: [
-                "SIPCore",
+                "SIPCore", "TrunkStore", "TrunkCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -43,6 +59,10 @@ let package = Package(
             name: "SIPCoreTests",
             dependencies: ["SIPCore"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "TrunkCoreTests",
+            dependencies: ["TrunkCore", "TrunkStore", "SIPCore"]
         ),
         .testTarget(
             name: "siptrunkCLITests",

@@ -1,0 +1,234 @@
+import GRDB
+
+/// The database schema as named migrations. A migration is never edited once released: change the schema
+/// by adding a migration after the last one.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: organisations, trunks, numbers, configurations, platform profile") { db in
+            try db.create(table: "organisation") { t in
+                t.primaryKey("id", .text)
+                t.column("name", .text).notNull()
+                t.column("sip_entitled", .boolean).notNull().defaults(to: false)
+                t.column("created_at", .datetime).notNull()
+            }
+            try db.create(table: "trunk") { t in
+                t.primaryKey("id", .text)
+                t.column("org_id", .text).notNull().indexed().references("organisation", onDelete: .cascade)
+                t.column("name", .text).notNull()
+                // The provider catalog entry chosen in the wizard (asterisk, 3cx, twilio, ...).
+                t.column("provider", .text)
+                t.column("created_at", .datetime).notNull()
+                t.column("updated_at", .datetime).notNull()
+            }
+            try db.create(table: "phone_number") { t in
+                t.primaryKey("number", .text)
+                t.column("org_id", .text).notNull().indexed().references("organisation", onDelete: .cascade)
+                t.column("created_at", .datetime).notNull()
+            }
+            // One SIP configuration of a number in one direction (the guide allows up to 10 per number).
+            try db.create(table: "sip_configuration") { t in
+                t.primaryKey("id", .text)
+                t.column("number", .text).notNull().indexed().references("phone_number", onDelete: .cascade)
+                t.column("trunk_id", .text).notNull().indexed().references("trunk", onDelete: .cascade)
+                t.column("direction", .text).notNull().check { ["inbound", "outbound"].contains($0) }
+                t.column("sip_endpoint", .text)
+                t.column("port", .integer).check { $0 == nil || ($0 >= 1 && $0 <= 65535) }
+                t.column("transport", .text).check { $0 == nil || ["udp", "tcp", "tls"].contains($0) }
+                t.column("secure_media", .boolean).notNull().defaults(to: true)
+                t.column("custom_headers", .jsonText).notNull().defaults(to: "[]")
+                t.column("created_at", .datetime).notNull()
+                t.column("updated_at", .datetime).notNull()
+            }
+            try db.create(table: "authentication") { t in
+                t.primaryKey("config_id", .text).references("sip_configuration", onDelete: .cascade)
+                t.column("mode", .text).notNull().check { ["ip", "register"].contains($0) }
+                t.column("username", .text)
+                // `derived`: re-derived from the installation secret when needed, never stored.
+                // `provided`: the password the user gave, stored for the REGISTER client.
+                t.column("password_source", .text).check { $0 == nil || ["derived", "provided"].contains($0) }
+                t.column("provided_password", .text)
+                // Credentials for digest challenges from the user's PBX on outbound calls.
+                t.column("outbound_username", .text)
+                t.column("outbound_password", .text)
+            }
+            try db.create(table: "outbound_endpoint") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("config_id", .text).notNull().indexed().references("sip_configuration", onDelete: .cascade)
+                t.column("priority", .integer).notNull().check { $0 >= 1 && $0 <= 3 }
+                t.column("host", .text).notNull()
+                t.column("port", .integer).check { $0 == nil || ($0 >= 1 && $0 <= 65535) }
+                t.column("transport", .text).check { $0 == nil || ["udp", "tcp", "tls"].contains($0) }
+                t.uniqueKey(["config_id", "priority"])
+            }
+            try db.create(table: "failover_config") { t in
+                t.primaryKey("config_id", .text).references("sip_configuration", onDelete: .cascade)
+                t.column("enabled", .boolean).notNull().defaults(to: false)
+                t.column("triggers", .jsonText).notNull().defaults(to: "[]")
+                t.column("failback", .text).notNull().defaults(to: "auto").check { ["auto", "manual"].contains($0) }
+            }
+            try db.create(table: "codec_config") { t in
+                t.primaryKey("config_id", .text).references("sip_configuration", onDelete: .cascade)
+                // Ordered list of {name, enabled}.
+                t.column("codecs", .jsonText).notNull()
+                t.column("transcode", .boolean).notNull().defaults(to: false)
+            }
+            try db.create(table: "alert_config") { t in
+                t.primaryKey("config_id", .text).references("sip_configuration", onDelete: .cascade)
+                t.column("enabled", .boolean).notNull().defaults(to: false)
+                t.column("unreachable_minutes", .integer)
+                t.column("failure_rate_percent", .integer)
+                t.column("failure_rate_window_minutes", .integer)
+                t.column("response_time_ms", .integer)
+                t.column("email", .text)
+                t.column("sms", .text)
+                t.column("webhook", .text)
+            }
+            // The platform side of the guide: this deployment's regions, addresses and ports.
+            try db.create(table: "region") { t in
+                t.primaryKey("name", .text)
+                t.column("is_default", .boolean).notNull().defaults(to: false)
+                t.column("signalling_hosts", .jsonText).notNull()
+                t.column("egress_ipv4", .jsonText).notNull()
+                t.column("egress_ipv6", .jsonText).notNull()
+                t.column("udp_port", .integer)
+                t.column("tcp_port", .integer)
+                t.column("tls_port", .integer).notNull()
+                t.column("rtp_port_min", .integer).notNull()
+                t.column("rtp_port_max", .integer).notNull()
+                t.check(sql: "rtp_port_min <= rtp_port_max")
+            }
+            try db.create(table: "installation_secret") { t in
+                t.primaryKey("id", .integer).check { $0 == 1 }
+                t.column("secret", .blob).notNull()
+                t.column("created_at", .datetime).notNull()
+            }
+            try db.create(table: "api_key") { t in
+                t.primaryKey("id", .text)
+                t.column("org_id", .text).notNull().indexed().references("organisation", onDelete: .cascade)
+                // SHA-256 of the key; the key itself is shown once and never stored.
+                t.column("key_hash", .text).notNull().unique()
+                t.column("created_at", .datetime).notNull()
+                t.column("revoked_at", .datetime)
+            }
+        }
+
+        migrator.registerMigration("v1: discovery, test calls, traces, call logs, health") { db in
+            try db.create(table: "discovery_run") { t in
+                t.primaryKey("id", .text)
+                t.column("org_id", .text).notNull().indexed().references("organisation", onDelete: .cascade)
+                t.column("host", .text).notNull()
+                t.column("status", .text).notNull().check { ["running", "completed", "failed"].contains($0) }
+                t.column("resolved_addresses", .jsonText).notNull().defaults(to: "[]")
+                t.column("srv_records", .jsonText).notNull().defaults(to: "[]")
+                t.column("recommended", .jsonText)
+                t.column("started_at", .datetime).notNull()
+                t.column("completed_at", .datetime)
+            }
+            try db.create(table: "discovery_attempt") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("discovery_id", .text).notNull().indexed().references("discovery_run", onDelete: .cascade)
+                t.column("address", .text)
+                t.column("port", .integer).notNull()
+                t.column("transport", .text).notNull()
+                t.column("response_time_ms", .double)
+                t.column("response_code", .integer)
+                t.column("user_agent", .text)
+                t.column("error_kind", .text)
+                t.column("error_message", .text)
+                t.column("error_remedy", .text)
+            }
+            try db.create(table: "test_call") { t in
+                t.primaryKey("call_id", .text)
+                t.column("org_id", .text).notNull().indexed().references("organisation", onDelete: .cascade)
+                t.column("number", .text).notNull()
+                t.column("direction", .text).notNull()
+                t.column("status", .text).notNull()
+                t.column("result", .text).notNull()
+                t.column("duration_seconds", .double)
+                t.column("media_report", .jsonText)
+                t.column("created_at", .datetime).notNull().indexed()
+            }
+            try db.create(table: "test_call_event") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("call_id", .text).notNull().indexed().references("test_call", onDelete: .cascade)
+                t.column("event", .text).notNull()
+                t.column("at", .datetime).notNull()
+                t.column("detail", .text)
+            }
+            try db.create(table: "trace_message") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("sip_call_id", .text).notNull().indexed()
+                t.column("monotonic_ns", .integer).notNull()
+                t.column("wall_time", .datetime).notNull()
+                t.column("direction", .text).notNull().check { ["sent", "received"].contains($0) }
+                t.column("transport", .text).notNull()
+                t.column("local_address", .text).notNull()
+                t.column("remote_address", .text).notNull()
+                t.column("raw", .blob).notNull()
+            }
+            try db.create(table: "call_log") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("call_id", .text).notNull().unique()
+                t.column("number", .text).notNull()
+                t.column("direction", .text).notNull()
+                t.column("from_uri", .text)
+                t.column("to_uri", .text)
+                t.column("status", .text).notNull()
+                t.column("sip_code", .integer)
+                t.column("duration_seconds", .double)
+                t.column("started_at", .datetime).notNull()
+                t.column("ended_at", .datetime)
+                t.column("source_ip", .text)
+            }
+            // Keyset pagination walks (number, started_at DESC, id DESC).
+            try db.create(index: "call_log_page", on: "call_log", columns: ["number", "started_at", "id"])
+            try db.create(table: "health_sample") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("config_id", .text).notNull().references("sip_configuration", onDelete: .cascade)
+                t.column("checked_at", .datetime).notNull()
+                t.column("outcome", .text).notNull()
+                t.column("response_code", .integer)
+                t.column("response_time_ms", .double)
+            }
+            try db.create(index: "health_sample_by_config", on: "health_sample", columns: ["config_id", "checked_at"])
+        }
+
+        migrator.registerMigration("v1: number porting") { db in
+            try db.create(table: "port_document") { t in
+                t.primaryKey("document_sid", .text)
+                t.column("org_id", .text).notNull().references("organisation", onDelete: .cascade)
+                t.column("file_name", .text).notNull()
+                t.column("media_type", .text).notNull()
+                t.column("bytes", .blob).notNull()
+                t.column("created_at", .datetime).notNull()
+            }
+            try db.create(table: "port_request") { t in
+                t.primaryKey("id", .text)
+                t.column("org_id", .text).notNull().indexed().references("organisation", onDelete: .cascade)
+                t.column("status", .text).notNull().check {
+                    ["waiting_for_signature", "submitted", "in_progress", "completed", "canceled", "failed"].contains($0)
+                }
+                t.column("losing_carrier_information", .jsonText).notNull()
+                t.column("target_port_date", .date).notNull()
+                t.column("documents", .jsonText).notNull().defaults(to: "[]")
+                t.column("created_at", .datetime).notNull()
+                t.column("updated_at", .datetime).notNull()
+            }
+            try db.create(table: "port_request_number") { t in
+                t.column("port_request_id", .text).notNull().references("port_request", onDelete: .cascade)
+                t.column("number", .text).notNull()
+                t.column("status", .text).notNull()
+                t.primaryKey(["port_request_id", "number"])
+            }
+            try db.create(table: "port_request_status_history") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("port_request_id", .text).notNull().indexed().references("port_request", onDelete: .cascade)
+                t.column("status", .text).notNull()
+                t.column("at", .datetime).notNull()
+                t.column("note", .text)
+            }
+        }
+        return migrator
+    }
+}
