@@ -206,3 +206,127 @@ extension Array where Element: Hashable {
         return filter { seen.insert($0).inserted }
     }
 }
+
+/// A trunk and the numbers routed through it.
+public struct TrunkSummary: Codable, Hashable, Sendable {
+    public var id: String
+    public var name: String
+    public var provider: String?
+    public var numbers: [String]
+    public var createdAt: Date
+}
+
+extension SIPTrunkService {
+    public func trunks() throws(TrunkError) -> [TrunkSummary] {
+        try read { reader in
+            _ = try requireEntitlement(reader)
+            return try reader.trunks(orgId: orgId).map { trunk in
+                TrunkSummary(
+                    id: trunk.id, name: trunk.name, provider: trunk.provider,
+                    numbers: try reader.configurations(trunkId: trunk.id).map(\.number).uniqued(), createdAt: trunk.createdAt)
+            }
+        }
+    }
+
+    /// `POST /v1/sip/update`: changes one direction of a number on the trunk it is attached to.
+    public func update(number text: String, with direction: AttachRequest.Direction) throws(TrunkError) -> AttachResult {
+        let number = try Self.number(text, field: "phone_number")
+        guard let type = SIPConfiguration.Direction(rawValue: direction.type) else {
+            throw TrunkError.validation([FieldError("updates.type", "\"\(direction.type)\" is not a direction; use inbound or outbound")])
+        }
+        let existing = try read { reader in
+            _ = try requireEntitlement(reader)
+            return try reader.configurations(number: number.value).first { $0.direction == type }
+        }
+        guard let existing else {
+            throw TrunkError.notFound("\(number) has no \(type.rawValue) configuration to update; attach it first")
+        }
+        let result = try attach(AttachRequest(phoneNumber: number.value, trunkId: existing.trunkId, directions: [direction]))
+        if let failure = result.failed.first {
+            throw TrunkError.validation([FieldError("phone_number", failure.reason)])
+        }
+        return result
+    }
+}
+
+/// A change to one region of the deployment profile; nil fields stay as they are.
+public struct ProfileChange: Codable, Hashable, Sendable {
+    public var region: String
+    public var signallingHosts: [String]?
+    public var ipv4: [String]?
+    public var ipv6: [String]?
+    public var tlsPort: Int?
+    public var udpPort: Int?
+    public var tcpPort: Int?
+    /// `min-max`, e.g. `10000-20000`.
+    public var rtpRange: String?
+    public var makeDefault: Bool
+
+    public init(
+        region: String, signallingHosts: [String]? = nil, ipv4: [String]? = nil, ipv6: [String]? = nil, tlsPort: Int? = nil,
+        udpPort: Int? = nil, tcpPort: Int? = nil, rtpRange: String? = nil, makeDefault: Bool = false
+    ) {
+        self.region = region
+        self.signallingHosts = signallingHosts
+        self.ipv4 = ipv4
+        self.ipv6 = ipv6
+        self.tlsPort = tlsPort
+        self.udpPort = udpPort
+        self.tcpPort = tcpPort
+        self.rtpRange = rtpRange
+        self.makeDefault = makeDefault
+    }
+}
+
+extension SIPTrunkService {
+    public static func firewallInfo(for region: Region) -> FirewallInfo { firewallInfo(region) }
+
+    /// Creates or changes a region of the deployment profile, after checking every value.
+    public func setProfile(_ change: ProfileChange) throws(TrunkError) -> FirewallInfo {
+        var errors: [FieldError] = []
+        if !Self.isIdentifier(change.region) {
+            errors.append(FieldError("region", "\"\(change.region)\" may contain only letters, digits, '-' and '_'"))
+        }
+        for (index, host) in (change.signallingHosts ?? []).enumerated() where (try? Destination(parsing: host))?.port != nil || (try? Destination(parsing: host)) == nil {
+            errors.append(FieldError("signalling_hosts[\(index)]", "\"\(host)\" is not a host name or address without port"))
+        }
+        for (index, address) in (change.ipv4 ?? []).enumerated() where !IPAddress.isIPv4(address) {
+            errors.append(FieldError("ipv4[\(index)]", "\"\(address)\" is not an IPv4 address"))
+        }
+        for (index, address) in (change.ipv6 ?? []).enumerated() where !IPAddress.isIPv6(address) {
+            errors.append(FieldError("ipv6[\(index)]", "\"\(address)\" is not an IPv6 address"))
+        }
+        for (name, port) in [("tls_port", change.tlsPort), ("udp_port", change.udpPort), ("tcp_port", change.tcpPort)] {
+            if let port, !(1...65535).contains(port) { errors.append(FieldError(name, "\(port) is out of range (1–65535)")) }
+        }
+        var rtp: (Int, Int)?
+        if let range = change.rtpRange {
+            let parts = range.split(separator: "-").map { Int($0) }
+            if parts.count == 2, let low = parts[0], let high = parts[1], (1024...65534).contains(low), (low...65534).contains(high) {
+                rtp = (low, high)
+            } else {
+                errors.append(FieldError("rtp", "\"\(range)\" is not a port range like 10000-20000 (1024–65534, low to high)"))
+            }
+        }
+        guard errors.isEmpty else { throw TrunkError.validation(errors) }
+        return try write { writer in
+            _ = try requireEntitlement(writer.reader)
+            var region = try writer.reader.region(named: change.region)
+                ?? Region(name: change.region, isDefault: false, signallingHosts: [], egressIpv4: [], egressIpv6: [],
+                          udpPort: 5060, tcpPort: 5060, tlsPort: 5061, rtpPortMin: 10000, rtpPortMax: 20000)
+            if let hosts = change.signallingHosts { region.signallingHosts = hosts }
+            if let ipv4 = change.ipv4 { region.egressIpv4 = ipv4 }
+            if let ipv6 = change.ipv6 { region.egressIpv6 = ipv6 }
+            if let port = change.tlsPort { region.tlsPort = port }
+            if let port = change.udpPort { region.udpPort = port }
+            if let port = change.tcpPort { region.tcpPort = port }
+            if let (low, high) = rtp {
+                region.rtpPortMin = low
+                region.rtpPortMax = high
+            }
+            if change.makeDefault { region.isDefault = true }
+            try writer.save(region)
+            return Self.firewallInfo(region)
+        }
+    }
+}

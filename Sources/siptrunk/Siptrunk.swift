@@ -10,7 +10,10 @@ struct Siptrunk: ParsableCommand {
             Each step of trunk setup has a command with --json output using the /v1/sip API's field names.
             Exit status: 0 success, 1 the input or the peer was refused (the message says why), 2 usage error.
             """,
-        subcommands: [ParseCommand.self, ParseDestinationCommand.self]
+        subcommands: [
+            ParseCommand.self, ParseDestinationCommand.self, TrunksCommand.self, NumbersCommand.self, FirewallCommand.self,
+            ProfileCommand.self,
+        ]
     )
 }
 
