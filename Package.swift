@@ -62,7 +62,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TrunkCoreTests",
-            dependencies: ["TrunkCore", "TrunkStore", "SIPCore"]
+            dependencies: ["TrunkCore", "TrunkStore", "SIPCore", "StoreTorture"]
         ),
         .testTarget(
             name: "siptrunkCLITests",
@@ -74,6 +74,13 @@ let package = Package(
             name: "SIPFuzz",
             dependencies: ["SIPCore"],
             path: "Tests/Fuzz/SIPFuzz"
+        ),
+
+        /// A writer process for the store's crash and concurrency tests.
+        .executableTarget(
+            name: "StoreTorture",
+            dependencies: ["TrunkStore"],
+            path: "Tests/StoreTorture"
         ),
 
         /// Parse throughput: `swift run -c release SIPCoreBenchmarks`.

@@ -1,0 +1,84 @@
+import Foundation
+import GRDB
+
+/// One call in the call logs (`GET /v1/sip/calls`).
+public struct CallLog: Codable, Hashable, Sendable {
+    public var id: Int64?
+    public var callId: String
+    public var number: String
+    public var direction: String
+    public var fromUri: String?
+    public var toUri: String?
+    public var status: String
+    public var sipCode: Int?
+    public var durationSeconds: Double?
+    public var startedAt: Date
+    public var endedAt: Date?
+    public var sourceIp: String?
+
+    public init(
+        id: Int64? = nil, callId: String, number: String, direction: String, fromUri: String?, toUri: String?, status: String,
+        sipCode: Int?, durationSeconds: Double?, startedAt: Date, endedAt: Date?, sourceIp: String?
+    ) {
+        self.id = id
+        self.callId = callId
+        self.number = number
+        self.direction = direction
+        self.fromUri = fromUri
+        self.toUri = toUri
+        self.status = status
+        self.sipCode = sipCode
+        self.durationSeconds = durationSeconds
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.sourceIp = sourceIp
+    }
+}
+
+extension CallLog: FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "call_log"
+    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// Where the next page of call logs starts: the last call shown (newest first).
+public struct CallLogCursor: Codable, Hashable, Sendable {
+    public var startedAt: Date
+    public var id: Int64
+
+    public init(startedAt: Date, id: Int64) {
+        self.startedAt = startedAt
+        self.id = id
+    }
+}
+
+extension StoreReader {
+    /// A page of a number's calls, newest first, after `cursor` (keyset pagination: a page deep in the history
+    /// costs what the first one costs, since the index leads straight to it).
+    public func callLogs(number: String, limit: Int, after cursor: CallLogCursor?) throws -> [CallLog] {
+        var request = CallLog.filter(Column("number") == number)
+        if let cursor {
+            request = request.filter(sql: "(started_at, id) < (?, ?)", arguments: [cursor.startedAt, cursor.id])
+        }
+        return try request.order(Column("started_at").desc, Column("id").desc).limit(max(1, min(limit, 500))).fetchAll(db)
+    }
+
+    public func callLog(callId: String) throws -> CallLog? {
+        try CallLog.filter(Column("call_id") == callId).fetchOne(db)
+    }
+
+    public func callLogCount(number: String? = nil) throws -> Int {
+        if let number { return try CallLog.filter(Column("number") == number).fetchCount(db) }
+        return try CallLog.fetchCount(db)
+    }
+}
+
+extension StoreWriter {
+    @discardableResult
+    public func insert(_ call: CallLog) throws -> CallLog {
+        var call = call
+        try call.insert(db)
+        return call
+    }
+}
