@@ -131,7 +131,7 @@ extension SIPTrunkService {
                     health = "unchecked"
                 }
                 return NumberSummary(
-                    phoneNumber: phone.number, directions: configs.map(\.direction.rawValue).uniqued(),
+                    phoneNumber: phone.number, directions: configs.map(\.direction.rawValue).uniqued().sorted(),
                     sipEndpoint: outbound?.sipEndpoint, healthStatus: health, trunkId: first.trunkId)
             }
         }

@@ -145,3 +145,72 @@ struct CLITests {
         #expect(try Self.run(["--help"]).status == 0)
     }
 }
+
+/// The store commands against a real database file.
+struct StoreCLITests {
+    static func temporaryDatabase() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("siptrunk-cli-\(UUID().uuidString)/db.sqlite").path
+    }
+
+    @Test func attachShowListDetach() throws {
+        let db = Self.temporaryDatabase()
+        defer { try? FileManager.default.removeItem(atPath: (db as NSString).deletingLastPathComponent) }
+        let attach = try CLITests.run(["trunks", "attach", "+14155550123", "+1415", "--endpoint", "tls://pbx.example.com", "--trunk", "acme", "--db", db, "--json"])
+        #expect(attach.status == 0)
+        let data = try #require(try JSONSerialization.jsonObject(with: Data(attach.stdout.utf8)) as? [String: Any])["data"] as? [String: Any]
+        #expect((data?["configured"] as? [[String: Any]])?.first?["phone_number"] as? String == "+14155550123")
+        #expect((data?["failed"] as? [[String: Any]])?.first?["reason"] as? String
+            == "phone_numbers[1]: \"+1415\" is not a valid E.164 number: has 4 digits; an E.164 number has 7 to 15")
+
+        let show = try CLITests.run(["trunks", "show", "+14155550123", "--db", db])
+        #expect(show.status == 0)
+        #expect(show.stdout.contains("endpoint      sip:pbx.example.com;transport=tls"))
+
+        let numbers = try CLITests.run(["numbers", "--db", db, "--json"])
+        #expect(numbers.stdout.contains("\"health_status\" : \"unchecked\""))
+
+        let detach = try CLITests.run(["trunks", "detach", "+14155550123", "--db", db])
+        #expect(detach.status == 0)
+        let again = try CLITests.run(["trunks", "detach", "+14155550123", "--db", db])
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("has no SIP configuration to detach"))
+    }
+
+    @Test func refusedRequestsNameTheFieldAndExitOne() throws {
+        let db = Self.temporaryDatabase()
+        defer { try? FileManager.default.removeItem(atPath: (db as NSString).deletingLastPathComponent) }
+        let refused = try CLITests.run(["trunks", "attach", "+14155550123", "--endpoint", "pbx:70000", "--db", db])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("directions[0].sip_endpoint: \"pbx:70000\" is not a SIP server address: port 70000 is out of range"))
+        let json = try CLITests.run(["trunks", "attach", "+14155550123", "--direction", "sideways", "--db", db, "--json"])
+        #expect(json.status == 1)
+        #expect(json.stdout.contains("\"error\" : \"invalid_request\""))
+        #expect(try CLITests.run(["trunks", "attach", "--db", db]).status == 2)
+        let badJSON = try CLITests.run(["trunks", "attach", "--request", "-", "--db", db], stdin: Array("{\"directions\": 5}".utf8))
+        #expect(badJSON.status == 1)
+        #expect(badJSON.stderr.contains("'directions' has the wrong type"))
+    }
+
+    @Test func databaseThatIsNotSQLiteIsRefusedAndKept() throws {
+        let db = Self.temporaryDatabase()
+        let directory = (db as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Data(String(repeating: "my notes ", count: 100).utf8).write(to: URL(fileURLWithPath: db))
+        let run = try CLITests.run(["numbers", "--db", db])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("is not a siptrunk database"))
+        #expect(try String(contentsOfFile: db, encoding: .utf8).hasPrefix("my notes"))
+    }
+
+    @Test func demoFillsAFreshDatabaseOnce() throws {
+        let db = Self.temporaryDatabase()
+        defer { try? FileManager.default.removeItem(atPath: (db as NSString).deletingLastPathComponent) }
+        let first = try CLITests.run(["demo", "--db", db])
+        #expect(first.status == 0)
+        #expect(first.stdout.contains("4 trunks, 8 numbers"))
+        let second = try CLITests.run(["demo", "--db", db])
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("demo data goes into a fresh database only"))
+    }
+}

@@ -1,0 +1,267 @@
+import Foundation
+import SIPCore
+import TrunkStore
+
+/// A plausible, clearly labelled sample data set for a fresh database: trunks against different PBX types in
+/// both directions, numbers, a week of health samples, a few hundred call logs, discovery runs, and a test
+/// call with its full SIP trace. Every host is under `.example` (RFC 2606) and every number is a 555-01xx
+/// fictional number, so nothing in it can be mistaken for, or reach, a real system.
+public enum DemoData {
+    public struct Summary: Codable, Hashable, Sendable {
+        public var trunks: Int
+        public var numbers: Int
+        public var healthSamples: Int
+        public var callLogs: Int
+        public var discoveryRuns: Int
+        public var testCalls: Int
+        public var traceMessages: Int
+    }
+
+    struct TrunkPlan {
+        var id: String
+        var provider: String
+        var endpoint: String?
+        var server: String
+        var numbers: [String]
+        var inbound: Bool
+        var register: Bool
+        /// Hours ago (start, end) when the trunk did not answer probes.
+        var outage: (Double, Double)?
+        var baseLatencyMs: Double
+    }
+
+    static let plans: [TrunkPlan] = [
+        TrunkPlan(
+            id: "demo-asterisk", provider: "asterisk", endpoint: "sip:pbx.acme.example:5061;transport=tls",
+            server: "Asterisk PBX 20.5.0", numbers: ["+14155550101", "+14155550102", "+14155550103"], inbound: true,
+            register: false, outage: (30, 29.2), baseLatencyMs: 18),
+        TrunkPlan(
+            id: "demo-3cx", provider: "3cx", endpoint: "tcp://acme.3cx.example:5060", server: "3CXPhoneSystem 18.0.9.20",
+            numbers: ["+14155550111", "+14155550112"], inbound: false, register: false, outage: nil, baseLatencyMs: 42),
+        TrunkPlan(
+            id: "demo-freeswitch", provider: "other", endpoint: "sips:fs.globex.example", server: "FreeSWITCH-mod_sofia/1.10.11",
+            numbers: ["+442079460101"], inbound: true, register: false, outage: (2.5, 0), baseLatencyMs: 95),
+        TrunkPlan(
+            id: "demo-teams-sbc", provider: "microsoft-teams", endpoint: nil, server: "",
+            numbers: ["+14155550121", "+14155550122"], inbound: true, register: true, outage: nil, baseLatencyMs: 0),
+    ]
+
+    /// Fills `store`, which must hold no trunks yet (demo data is never mixed into real data).
+    public static func populate(_ store: TrunkDatabase, orgId: String = Installation.defaultOrgId, now: Date = Date()) throws(TrunkError) -> Summary {
+        let service = SIPTrunkService(store: store, orgId: orgId, now: { now })
+        let existing = try service.trunks()
+        guard existing.isEmpty else {
+            throw TrunkError.validation([
+                FieldError("db", "the database already holds \(existing.count) trunk(s); demo data goes into a fresh database only (use --db with a new path)")
+            ])
+        }
+        var random = DemoRandom(seed: 0x5197_7127)
+        var summary = Summary(trunks: 0, numbers: 0, healthSamples: 0, callLogs: 0, discoveryRuns: 0, testCalls: 0, traceMessages: 0)
+
+        for plan in plans {
+            var directions: [AttachRequest.Direction] = []
+            if let endpoint = plan.endpoint { directions.append(.init(type: "outbound", sipEndpoint: endpoint)) }
+            if plan.inbound {
+                directions.append(
+                    .init(type: "inbound", authMode: plan.register ? "register" : "ip",
+                          registerAuth: plan.register ? .init(username: "\(plan.id)-pbx") : nil))
+            }
+            let result = try service.attach(AttachRequest(phoneNumbers: plan.numbers, trunkId: plan.id, directions: directions))
+            summary.trunks += 1
+            summary.numbers += result.configured.count
+        }
+
+        do {
+            try store.write { writer in
+                for plan in plans {
+                    var trunk = try writer.reader.trunk(id: plan.id)!
+                    trunk.name = "Demo · " + (plan.server.isEmpty ? "Teams SBC (inbound, registration)" : plan.server)
+                    trunk.provider = plan.provider
+                    try writer.save(trunk)
+                    for number in plan.numbers {
+                        for config in try writer.reader.configurations(number: number) where config.direction == .outbound {
+                            summary.healthSamples += try healthWeek(writer, config: config, plan: plan, now: now, random: &random)
+                        }
+                        summary.callLogs += try callLogs(writer, number: number, plan: plan, now: now, random: &random)
+                    }
+                }
+                summary.discoveryRuns += try discoveryRuns(writer, orgId: orgId, now: now)
+                let traced = try testCallWithTrace(writer, orgId: orgId, now: now)
+                summary.testCalls += 1
+                summary.traceMessages += traced
+            }
+        } catch {
+            throw SIPTrunkService.trunkError(error)
+        }
+        return summary
+    }
+
+    /// One OPTIONS probe a minute for seven days, with jitter and the plan's outage.
+    static func healthWeek(_ writer: StoreWriter, config: SIPConfiguration, plan: TrunkPlan, now: Date, random: inout DemoRandom) throws -> Int {
+        let minutes = 7 * 24 * 60
+        for minute in stride(from: minutes, to: 0, by: -1) {
+            let at = now.addingTimeInterval(-Double(minute) * 60)
+            let hoursAgo = Double(minute) / 60
+            let down = plan.outage.map { hoursAgo <= $0.0 && hoursAgo >= $0.1 } ?? false
+            if down {
+                try writer.insert(HealthSample(configId: config.id, checkedAt: at, outcome: "timeout", responseCode: nil, responseTimeMs: nil))
+            } else {
+                // Busier during the working day (UTC 14-23), plus occasional spikes.
+                let hour = Int(at.timeIntervalSince1970 / 3600) % 24
+                let load = (14...23).contains(hour) ? 1.35 : 1.0
+                let spike = random.next(upTo: 500) == 0 ? 6.0 : 1.0
+                let latency = plan.baseLatencyMs * load * spike * (0.85 + Double(random.next(upTo: 30)) / 100)
+                try writer.insert(HealthSample(configId: config.id, checkedAt: at, outcome: "ok", responseCode: 200, responseTimeMs: (latency * 10).rounded() / 10))
+            }
+        }
+        return minutes
+    }
+
+    static func callLogs(_ writer: StoreWriter, number: String, plan: TrunkPlan, now: Date, random: inout DemoRandom) throws -> Int {
+        let count = 60 + Int(random.next(upTo: 40))
+        let outcomes: [(status: String, code: Int, weight: UInt64)] = [
+            ("completed", 200, 80), ("busy", 486, 7), ("no-answer", 487, 6), ("failed", 503, 3), ("failed", 404, 2), ("failed", 408, 2),
+        ]
+        let totalWeight = outcomes.reduce(0) { $0 + $1.weight }
+        for index in 0..<count {
+            let startedAt = now.addingTimeInterval(-Double(random.next(upTo: 7 * 24 * 3600)))
+            var pick = random.next(upTo: totalWeight)
+            let outcome = outcomes.first { item in
+                if pick < item.weight { return true }
+                pick -= item.weight
+                return false
+            } ?? outcomes[0]
+            let inbound = plan.inbound && (plan.endpoint == nil || random.next(upTo: 2) == 0)
+            let duration = outcome.code == 200 ? Double(5 + random.next(upTo: 600)) : 0
+            let callId = "demo-\(plan.id)-\(number.dropFirst())-\(index)@sbc.demo.example"
+            try writer.insert(
+                CallLog(
+                    callId: callId, number: number, direction: inbound ? "inbound" : "outbound",
+                    fromUri: inbound ? "sip:+1650555\(String(format: "%04d", 100 + random.next(upTo: 99)))@carrier.example" : "sip:\(number)@sbc.demo.example",
+                    toUri: inbound ? "sip:\(number)@sbc.demo.example" : "sip:+1212555\(String(format: "%04d", 100 + random.next(upTo: 99)))@carrier.example",
+                    status: outcome.status, sipCode: outcome.code, durationSeconds: duration, startedAt: startedAt,
+                    endedAt: startedAt.addingTimeInterval(duration + 3),
+                    sourceIp: inbound ? "198.51.100.\(10 + random.next(upTo: 40))" : "203.0.113.10"))
+        }
+        return count
+    }
+
+    static func discoveryRuns(_ writer: StoreWriter, orgId: String, now: Date) throws -> Int {
+        let started = now.addingTimeInterval(-3 * 24 * 3600)
+        let run = DiscoveryRun(
+            id: "disc_demo_asterisk", orgId: orgId, host: "pbx.acme.example", status: "completed",
+            resolvedAddresses: ["192.0.2.40", "2001:db8::40"],
+            srvRecords: ["_sips._tcp.pbx.acme.example 10 60 5061 pbx.acme.example.", "_sip._udp.pbx.acme.example 20 40 5060 pbx.acme.example."],
+            recommended: #"{"port":5061,"transport":"tls","user_agent":"Asterisk PBX 20.5.0","detected_system":"Asterisk","codecs":["PCMU","PCMA","opus","G722"],"methods":["INVITE","ACK","CANCEL","OPTIONS","BYE","REFER","NOTIFY"],"reason":"TLS answered on 5061 with 200 OK; the guide requires TLS for signalling"}"#,
+            startedAt: started, completedAt: started.addingTimeInterval(1.2))
+        try writer.save(run)
+        let attempts: [DiscoveryAttempt] = [
+            .init(discoveryId: run.id, address: "192.0.2.40", port: 5061, transport: "tls", responseTimeMs: 21.4, responseCode: 200, userAgent: "Asterisk PBX 20.5.0"),
+            .init(discoveryId: run.id, address: "192.0.2.40", port: 5060, transport: "udp", responseTimeMs: 11.9, responseCode: 200, userAgent: "Asterisk PBX 20.5.0"),
+            .init(discoveryId: run.id, address: "192.0.2.40", port: 5060, transport: "tcp", responseTimeMs: 14.2, responseCode: 200, userAgent: "Asterisk PBX 20.5.0"),
+            .init(discoveryId: run.id, address: "192.0.2.40", port: 5080, transport: "udp", responseTimeMs: nil, responseCode: nil, userAgent: nil,
+                  errorKind: "timeout", errorMessage: "no answer to OPTIONS on UDP 5080 within 1.0 s", errorRemedy: "nothing listens there; this port is not needed"),
+            .init(discoveryId: run.id, address: "192.0.2.40", port: 5080, transport: "tcp", responseTimeMs: nil, responseCode: nil, userAgent: nil,
+                  errorKind: "connection_refused", errorMessage: "TCP 5080 refused", errorRemedy: "nothing listens there; this port is not needed"),
+        ]
+        for attempt in attempts { try writer.insert(attempt) }
+        return 1
+    }
+
+    /// A connected test call to the Asterisk trunk: INVITE, 100, 180, 200, ACK, BYE, 200, built and serialized
+    /// with SIPCore so the trace holds real, parseable messages.
+    static func testCallWithTrace(_ writer: StoreWriter, orgId: String, now: Date) throws -> Int {
+        let callId = "a84b4c76e66710-demo@sbc.demo.example"
+        let start = now.addingTimeInterval(-2 * 3600)
+        let local = "203.0.113.10:5061"
+        let remote = "192.0.2.40:5061"
+        let offer = SessionDescription(
+            origin: .init(sessionID: "3724394400", sessionVersion: "3724394400", addressType: "IP4", address: "203.0.113.10"),
+            connection: .init(address: "203.0.113.10"),
+            media: [MediaDescription(port: 12000, proto: "RTP/SAVP", formats: ["0", "8", "101"], attributes: [
+                .init("rtpmap", "0 PCMU/8000"), .init("rtpmap", "8 PCMA/8000"), .init("rtpmap", "101 telephone-event/8000"),
+                .init("fmtp", "101 0-16"), .init("crypto", "1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz"),
+                .init("sendrecv"),
+            ])])
+        var answer = offer
+        answer.origin = .init(username: "root", sessionID: "1893", sessionVersion: "1893", addressType: "IP4", address: "192.0.2.40")
+        answer.connection = .init(address: "192.0.2.40")
+        answer.media[0].port = 18544
+        answer.media[0].formats = ["0", "101"]
+
+        let via = "SIP/2.0/TLS 203.0.113.10:5061;branch=z9hG4bK-demo-1;rport"
+        func request(_ method: String, cseq: Int, branch: String, toTag: Bool, body: SessionDescription? = nil) -> [UInt8] {
+            var message = SIPMessage(startLine: .request(RequestLine(method: SIPMethod(method), requestURI: "sip:+14155550101@pbx.acme.example:5061;transport=tls")))
+            message.append(.via, "SIP/2.0/TLS 203.0.113.10:5061;branch=\(branch);rport")
+            message.append(.maxForwards, "70")
+            message.append(.from, "\"Demo test call\" <sip:+14155550100@sbc.demo.example>;tag=demo-from-1")
+            message.append(.to, "<sip:+14155550101@pbx.acme.example>" + (toTag ? ";tag=as5a9e1f37" : ""))
+            message.append(.callID, callId)
+            message.append(.cseq, "\(cseq) \(method)")
+            message.append(.contact, "<sip:siptrunk@203.0.113.10:5061;transport=tls>")
+            message.append(.userAgent, "siptrunk/0.1 (demo data)")
+            if let body { message.setBody(body.bytes, contentType: "application/sdp") } else { message.append(.contentLength, "0") }
+            return message.serialized()
+        }
+        func response(_ code: Int, cseq: String, toTag: Bool, body: SessionDescription? = nil) -> [UInt8] {
+            var message = SIPMessage(startLine: .response(StatusLine(code: code, reason: StatusLine.defaultReason(for: code))))
+            message.append(.via, via.replacingOccurrences(of: ";rport", with: ";rport=5061;received=203.0.113.10"))
+            message.append(.from, "\"Demo test call\" <sip:+14155550100@sbc.demo.example>;tag=demo-from-1")
+            message.append(.to, "<sip:+14155550101@pbx.acme.example>" + (toTag ? ";tag=as5a9e1f37" : ""))
+            message.append(.callID, callId)
+            message.append(.cseq, cseq)
+            message.append(.server, "Asterisk PBX 20.5.0")
+            if code == 200 || code == 180 { message.append(.contact, "<sip:+14155550101@192.0.2.40:5061;transport=tls>") }
+            if let body { message.setBody(body.bytes, contentType: "application/sdp") } else { message.append(.contentLength, "0") }
+            return message.serialized()
+        }
+        let ladder: [(Double, String, [UInt8])] = [
+            (0.000, "sent", request("INVITE", cseq: 1, branch: "z9hG4bK-demo-1", toTag: false, body: offer)),
+            (0.021, "received", response(100, cseq: "1 INVITE", toTag: false)),
+            (0.163, "received", response(180, cseq: "1 INVITE", toTag: true)),
+            (2.412, "received", response(200, cseq: "1 INVITE", toTag: true, body: answer)),
+            (2.413, "sent", request("ACK", cseq: 1, branch: "z9hG4bK-demo-2", toTag: true)),
+            (12.414, "sent", request("BYE", cseq: 2, branch: "z9hG4bK-demo-3", toTag: true)),
+            (12.437, "received", response(200, cseq: "2 BYE", toTag: true)),
+        ]
+        for (offset, direction, raw) in ladder {
+            try writer.insert(
+                TraceMessage(
+                    sipCallId: callId, monotonicNs: Int64(offset * 1e9), wallTime: start.addingTimeInterval(offset), direction: direction,
+                    transport: "tls", localAddress: local, remoteAddress: remote, raw: Data(raw)))
+        }
+        try writer.save(
+            TestCall(
+                callId: callId, orgId: orgId, number: "+14155550101", direction: "outbound", status: "completed", result: "connected",
+                durationSeconds: 10.0,
+                mediaReport: #"{"audio":"both_ways","sent_packets":500,"received_packets":498,"loss_percent":0.4,"jitter_ms":2.1,"dtmf_echoed":true,"srtp":"AES_CM_128_HMAC_SHA1_80"}"#,
+                createdAt: start))
+        let timeline: [(Double, String, String)] = [
+            (0.000, "queued", "test call to +14155550101 through demo-asterisk"),
+            (0.000, "initiated", "INVITE sent over TLS to 192.0.2.40:5061"),
+            (0.163, "ringing", "180 Ringing"),
+            (2.412, "in-progress", "200 OK; PCMU with SRTP AES_CM_128_HMAC_SHA1_80"),
+            (12.437, "completed", "BYE answered 200 OK after 10.0 s; audio both ways"),
+        ]
+        for (offset, event, detail) in timeline {
+            try writer.insert(TestCallEvent(callId: callId, event: event, at: start.addingTimeInterval(offset), detail: detail))
+        }
+        return ladder.count
+    }
+}
+
+/// SplitMix64: the demo is the same on every run, so screenshots are reproducible.
+struct DemoRandom {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    mutating func next(upTo bound: UInt64) -> UInt64 { next() % bound }
+}

@@ -1,0 +1,210 @@
+import Foundation
+import GRDB
+
+/// One auto-discovery run (guide Step 3); `recommended` and the lists are JSON documents.
+public struct DiscoveryRun: Codable, Hashable, Sendable {
+    public var id: String
+    public var orgId: String
+    public var host: String
+    public var status: String
+    public var resolvedAddresses: [String]
+    public var srvRecords: [String]
+    public var recommended: String?
+    public var startedAt: Date
+    public var completedAt: Date?
+
+    public init(
+        id: String, orgId: String, host: String, status: String, resolvedAddresses: [String], srvRecords: [String],
+        recommended: String?, startedAt: Date, completedAt: Date?
+    ) {
+        self.id = id
+        self.orgId = orgId
+        self.host = host
+        self.status = status
+        self.resolvedAddresses = resolvedAddresses
+        self.srvRecords = srvRecords
+        self.recommended = recommended
+        self.startedAt = startedAt
+        self.completedAt = completedAt
+    }
+}
+
+/// One probe of a discovery run: a port and transport, and what came back.
+public struct DiscoveryAttempt: Codable, Hashable, Sendable {
+    public var id: Int64?
+    public var discoveryId: String
+    public var address: String?
+    public var port: Int
+    public var transport: String
+    public var responseTimeMs: Double?
+    public var responseCode: Int?
+    public var userAgent: String?
+    public var errorKind: String?
+    public var errorMessage: String?
+    public var errorRemedy: String?
+
+    public init(
+        discoveryId: String, address: String?, port: Int, transport: String, responseTimeMs: Double?, responseCode: Int?,
+        userAgent: String?, errorKind: String? = nil, errorMessage: String? = nil, errorRemedy: String? = nil
+    ) {
+        self.discoveryId = discoveryId
+        self.address = address
+        self.port = port
+        self.transport = transport
+        self.responseTimeMs = responseTimeMs
+        self.responseCode = responseCode
+        self.userAgent = userAgent
+        self.errorKind = errorKind
+        self.errorMessage = errorMessage
+        self.errorRemedy = errorRemedy
+    }
+}
+
+/// A test call (guide Step 7) and its outcome.
+public struct TestCall: Codable, Hashable, Sendable {
+    public var callId: String
+    public var orgId: String
+    public var number: String
+    public var direction: String
+    public var status: String
+    public var result: String
+    public var durationSeconds: Double?
+    public var mediaReport: String?
+    public var createdAt: Date
+
+    public init(
+        callId: String, orgId: String, number: String, direction: String, status: String, result: String,
+        durationSeconds: Double?, mediaReport: String?, createdAt: Date
+    ) {
+        self.callId = callId
+        self.orgId = orgId
+        self.number = number
+        self.direction = direction
+        self.status = status
+        self.result = result
+        self.durationSeconds = durationSeconds
+        self.mediaReport = mediaReport
+        self.createdAt = createdAt
+    }
+}
+
+/// One entry of a test call's timeline: `{event, at, detail}`.
+public struct TestCallEvent: Codable, Hashable, Sendable {
+    public var id: Int64?
+    public var callId: String
+    public var event: String
+    public var at: Date
+    public var detail: String?
+
+    public init(callId: String, event: String, at: Date, detail: String?) {
+        self.callId = callId
+        self.event = event
+        self.at = at
+        self.detail = detail
+    }
+}
+
+/// A SIP message as it crossed the wire, for the ladder diagram and trace export.
+public struct TraceMessage: Codable, Hashable, Sendable {
+    public var id: Int64?
+    public var sipCallId: String
+    public var monotonicNs: Int64
+    public var wallTime: Date
+    /// `sent` or `received`.
+    public var direction: String
+    public var transport: String
+    public var localAddress: String
+    public var remoteAddress: String
+    public var raw: Data
+
+    public init(
+        sipCallId: String, monotonicNs: Int64, wallTime: Date, direction: String, transport: String, localAddress: String,
+        remoteAddress: String, raw: Data
+    ) {
+        self.sipCallId = sipCallId
+        self.monotonicNs = monotonicNs
+        self.wallTime = wallTime
+        self.direction = direction
+        self.transport = transport
+        self.localAddress = localAddress
+        self.remoteAddress = remoteAddress
+        self.raw = raw
+    }
+}
+
+extension DiscoveryRun: FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "discovery_run"
+    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+}
+
+extension DiscoveryAttempt: FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "discovery_attempt"
+    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+extension TestCall: FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "test_call"
+    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+}
+
+extension TestCallEvent: FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "test_call_event"
+    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+extension TraceMessage: FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "trace_message"
+    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+extension StoreReader {
+    public func discoveryRuns(orgId: String) throws -> [DiscoveryRun] {
+        try DiscoveryRun.filter(Column("org_id") == orgId).order(Column("started_at").desc).fetchAll(db)
+    }
+
+    public func discoveryAttempts(discoveryId: String) throws -> [DiscoveryAttempt] {
+        try DiscoveryAttempt.filter(Column("discovery_id") == discoveryId).order(Column("id")).fetchAll(db)
+    }
+
+    public func testCalls(orgId: String) throws -> [TestCall] {
+        try TestCall.filter(Column("org_id") == orgId).order(Column("created_at").desc).fetchAll(db)
+    }
+
+    public func timeline(callId: String) throws -> [TestCallEvent] {
+        try TestCallEvent.filter(Column("call_id") == callId).order(Column("at"), Column("id")).fetchAll(db)
+    }
+
+    /// Every traced message of one SIP Call-ID, in the order it crossed the wire.
+    public func trace(sipCallId: String) throws -> [TraceMessage] {
+        try TraceMessage.filter(Column("sip_call_id") == sipCallId).order(Column("monotonic_ns"), Column("id")).fetchAll(db)
+    }
+
+    public func healthSampleCount(configId: String) throws -> Int {
+        try HealthSample.filter(Column("config_id") == configId).fetchCount(db)
+    }
+}
+
+extension StoreWriter {
+    public func save(_ run: DiscoveryRun) throws { try run.save(db) }
+    public func insert(_ attempt: DiscoveryAttempt) throws {
+        var attempt = attempt
+        try attempt.insert(db)
+    }
+    public func save(_ call: TestCall) throws { try call.save(db) }
+    public func insert(_ event: TestCallEvent) throws {
+        var event = event
+        try event.insert(db)
+    }
+    public func insert(_ message: TraceMessage) throws {
+        var message = message
+        try message.insert(db)
+    }
+}
