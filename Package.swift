@@ -92,5 +92,15 @@ let package = Package(
             ],
             path: "Benchmarks/SIPCoreBenchmarks"
         ),
+
+        /// Call-log pagination on a million rows: `swift run -c release StoreBenchmarks`.
+        .executableTarget(
+            name: "StoreBenchmarks",
+            dependencies: [
+                "TrunkStore",
+                .product(name: "Benchmark", package: "swift-benchmark"),
+            ],
+            path: "Benchmarks/StoreBenchmarks"
+        ),
     ]
 )

@@ -82,3 +82,24 @@ extension StoreWriter {
         return call
     }
 }
+
+extension StoreReader {
+    /// The cursor that starts page `page` (0-based) of `pageSize` calls: lets a view jump to a page number.
+    /// This walks the index once; pages after it are fetched by cursor.
+    public func callLogCursor(number: String, page: Int, pageSize: Int) throws -> CallLogCursor? {
+        guard page > 0 else { return nil }
+        let row = try Row.fetchOne(
+            db,
+            sql: "SELECT started_at, id FROM call_log WHERE number = ? ORDER BY started_at DESC, id DESC LIMIT 1 OFFSET ?",
+            arguments: [number, page * pageSize - 1])
+        guard let row, let startedAt = row["started_at"] as Date?, let id = row["id"] as Int64? else { return nil }
+        return CallLogCursor(startedAt: startedAt, id: id)
+    }
+}
+
+extension StoreWriter {
+    /// Inserts many calls with one prepared statement (imports, benchmarks, demo data).
+    public func insert(_ calls: [CallLog]) throws {
+        for var call in calls { try call.insert(db) }
+    }
+}
