@@ -243,23 +243,40 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// Character classes of RFC 3261 §25.1 used inside URIs.
+/// A set of ASCII bytes as two 64-bit masks: membership is a shift and an AND.
+struct ByteClass {
+    let low: UInt64
+    let high: UInt64
+
+    @inline(__always)
+    func contains(_ byte: UInt8) -> Bool {
+        if byte < 64 { return low >> UInt64(byte) & 1 == 1 }
+        if byte < 128 { return high >> UInt64(byte - 64) & 1 == 1 }
+        return false
+    }
+}
+
+/// Character classes of RFC 3261 §25.1 used inside URIs (masks generated from the grammar's character lists;
+/// `URITests` checks each against the lists).
 enum URIChar {
+    static let unreserved = ByteClass(low: 0x03FF678200000000, high: 0x47FFFFFE87FFFFFE)
+    static let userUnescaped = ByteClass(low: 0xABFFFFD200000000, high: 0x47FFFFFE87FFFFFE)
+    static let passwordUnescaped = ByteClass(low: 0x23FF7FD200000000, high: 0x47FFFFFE87FFFFFE)
+    static let paramUnescaped = ByteClass(low: 0x07FFEFD200000000, high: 0x47FFFFFEAFFFFFFE)
+    static let headerUnescaped = ByteClass(low: 0x87FFEF9200000000, high: 0x47FFFFFEAFFFFFFE)
+
     static func isAlphanumeric(_ byte: UInt8) -> Bool {
         ASCII.isDigit(byte) || ASCII.lowercased(byte) &- 0x61 < 26
     }
 
     /// unreserved = alphanum / mark
-    static func isUnreserved(_ byte: UInt8) -> Bool {
-        isAlphanumeric(byte) || "-_.!~*'()".utf8.contains(byte)
-    }
-
-    static func isUserUnescaped(_ byte: UInt8) -> Bool { isUnreserved(byte) || "&=+$,;?/".utf8.contains(byte) }
-    static func isUser(_ byte: UInt8) -> Bool { isUserUnescaped(byte) || byte == ASCII.percent }
-    static func isPasswordUnescaped(_ byte: UInt8) -> Bool { isUnreserved(byte) || "&=+$,".utf8.contains(byte) }
-    static func isPassword(_ byte: UInt8) -> Bool { isPasswordUnescaped(byte) || byte == ASCII.percent }
-    static func isParamUnescaped(_ byte: UInt8) -> Bool { isUnreserved(byte) || "[]/:&+$".utf8.contains(byte) }
-    static func isParam(_ byte: UInt8) -> Bool { isParamUnescaped(byte) || byte == ASCII.percent }
-    static func isHeaderUnescaped(_ byte: UInt8) -> Bool { isUnreserved(byte) || "[]/?:+$".utf8.contains(byte) }
-    static func isHeader(_ byte: UInt8) -> Bool { isHeaderUnescaped(byte) || byte == ASCII.percent }
+    static func isUnreserved(_ byte: UInt8) -> Bool { unreserved.contains(byte) }
+    static func isUserUnescaped(_ byte: UInt8) -> Bool { userUnescaped.contains(byte) }
+    static func isUser(_ byte: UInt8) -> Bool { userUnescaped.contains(byte) || byte == ASCII.percent }
+    static func isPasswordUnescaped(_ byte: UInt8) -> Bool { passwordUnescaped.contains(byte) }
+    static func isPassword(_ byte: UInt8) -> Bool { passwordUnescaped.contains(byte) || byte == ASCII.percent }
+    static func isParamUnescaped(_ byte: UInt8) -> Bool { paramUnescaped.contains(byte) }
+    static func isParam(_ byte: UInt8) -> Bool { paramUnescaped.contains(byte) || byte == ASCII.percent }
+    static func isHeaderUnescaped(_ byte: UInt8) -> Bool { headerUnescaped.contains(byte) }
+    static func isHeader(_ byte: UInt8) -> Bool { headerUnescaped.contains(byte) || byte == ASCII.percent }
 }

@@ -92,3 +92,23 @@ struct URITests {
         #expect(throws: SIPSyntaxError.self) { try AnyURI(parsing: "nocolon") }
     }
 }
+
+struct URICharacterClassTests {
+    /// The bitmask classes match RFC 3261 §25.1's character lists for every byte.
+    @Test func classesMatchTheGrammar() {
+        let alphanumeric = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".utf8)
+        let unreserved = alphanumeric.union("-_.!~*'()".utf8)
+        let expected: [(String, (UInt8) -> Bool, Set<UInt8>)] = [
+            ("unreserved", URIChar.isUnreserved, unreserved),
+            ("user", URIChar.isUserUnescaped, unreserved.union("&=+$,;?/".utf8)),
+            ("password", URIChar.isPasswordUnescaped, unreserved.union("&=+$,".utf8)),
+            ("param", URIChar.isParamUnescaped, unreserved.union("[]/:&+$".utf8)),
+            ("header", URIChar.isHeaderUnescaped, unreserved.union("[]/?:+$".utf8)),
+        ]
+        for (name, test, members) in expected {
+            for byte in UInt8.min...UInt8.max {
+                #expect(test(byte) == members.contains(byte), "\(name) class, byte \(byte)")
+            }
+        }
+    }
+}
