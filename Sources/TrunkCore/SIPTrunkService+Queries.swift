@@ -330,3 +330,82 @@ extension SIPTrunkService {
         }
     }
 }
+
+/// `GET /v1/sip/outbound-setup`: what to enter on the PBX so it accepts calls from this deployment and sends
+/// calls to it.
+public struct OutboundSetup: Codable, Hashable, Sendable {
+    public var phoneNumber: String
+    public var trunkId: String
+    /// The SIP server the PBX sends calls to (this deployment), preferred transport first.
+    public var sipServers: [String]
+    public var transport: String
+    public var port: Int
+    public var authMode: String
+    public var registerUsername: String?
+    /// Allow these addresses in the PBX's ACL / trusted peers (IP-based authentication).
+    public var allowAddresses: [String]
+    public var codecs: [String]
+    public var secureMedia: Bool
+    public var mediaEncryption: String?
+    public var dtmf: String
+    public var rtpPortRange: String
+    public var notes: [String]
+}
+
+public struct OrganisationView: Codable, Hashable, Sendable {
+    public var id: String
+    public var name: String
+    public var sipEntitled: Bool
+}
+
+extension SIPTrunkService {
+    public func outboundSetup(number text: String, region name: String? = nil) throws(TrunkError) -> OutboundSetup {
+        let number = try Self.number(text, field: "phone_number")
+        return try read { reader in
+            _ = try requireEntitlement(reader)
+            guard let owner = try reader.phoneNumber(number.value), owner.orgId == orgId,
+                let config = try reader.configurations(number: number.value).first
+            else {
+                throw TrunkError.notFound("\(number) has no SIP configuration; attach it with `siptrunk trunks attach`")
+            }
+            guard let region = try reader.region(named: name) else {
+                throw TrunkError.notFound("no region '\(name ?? "default")'; see `siptrunk profile show`")
+            }
+            let authentication = try reader.authentication(configId: config.id)
+            let codecs = try Self.assemble(config, reader: reader).codecConfig.codecs
+            let servers = region.signallingHosts.map { "sip:\($0):\(region.tlsPort);transport=tls" }
+            var notes = ["The guide requires TLS 1.2 or higher for signalling and SRTP for media; do not use UDP."]
+            if authentication?.mode == .register {
+                notes.append("Configure the registration password shown when the number was attached (run `siptrunk trunks update` to see it again).")
+            } else {
+                notes.append("IP-based authentication: add every listed address to the PBX's trusted peers; no credentials are sent.")
+            }
+            return OutboundSetup(
+                phoneNumber: number.value, trunkId: config.trunkId, sipServers: servers, transport: "tls", port: region.tlsPort,
+                authMode: authentication?.mode.rawValue ?? "ip", registerUsername: authentication?.username,
+                allowAddresses: region.egressIpv4 + region.egressIpv6, codecs: codecs, secureMedia: config.secureMedia,
+                mediaEncryption: config.secureMedia ? "SRTP AES_CM_128_HMAC_SHA1_80 (SDES)" : nil, dtmf: "RFC 2833 (telephone-event)",
+                rtpPortRange: "\(region.rtpPortMin)-\(region.rtpPortMax)/udp, RTCP on RTP + 1", notes: notes)
+        }
+    }
+
+    /// The organisation this service acts for. Not entitlement-checked: it is how one finds out.
+    public func organisation() throws(TrunkError) -> OrganisationView {
+        try read { reader in
+            guard let organisation = try reader.organisation(id: orgId) else { throw TrunkError.notFound("organisation '\(orgId)' does not exist") }
+            return OrganisationView(id: organisation.id, name: organisation.name, sipEntitled: organisation.sipEntitled)
+        }
+    }
+
+    /// Turns the SIP entitlement on or off (an administrator's action on a self-hosted install).
+    public func setEntitlement(_ entitled: Bool) throws(TrunkError) -> OrganisationView {
+        try write { writer in
+            guard var organisation = try writer.reader.organisation(id: orgId) else {
+                throw TrunkError.notFound("organisation '\(orgId)' does not exist")
+            }
+            organisation.sipEntitled = entitled
+            try writer.save(organisation)
+            return OrganisationView(id: organisation.id, name: organisation.name, sipEntitled: organisation.sipEntitled)
+        }
+    }
+}

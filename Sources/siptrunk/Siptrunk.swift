@@ -12,7 +12,7 @@ struct Siptrunk: ParsableCommand {
             """,
         subcommands: [
             ParseCommand.self, ParseDestinationCommand.self, TrunksCommand.self, NumbersCommand.self, FirewallCommand.self,
-            ProfileCommand.self, ConfigCommand.self, DemoCommand.self,
+            ProfileCommand.self, ConfigCommand.self, OutboundSetupCommand.self, OrgCommand.self, DemoCommand.self,
         ]
     )
 }

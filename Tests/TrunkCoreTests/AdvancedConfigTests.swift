@@ -69,3 +69,28 @@ struct AdvancedConfigTests {
         }
     }
 }
+
+struct OutboundSetupTests {
+    @Test func showsThisDeploymentsServerAddressesAndTheNumbersAuth() throws {
+        let database = try TestDatabase()
+        _ = try database.service.attach(AttachRequest(
+            phoneNumber: "+14155550123", trunkId: "acme",
+            directions: [.init(type: "inbound", authMode: "register", registerAuth: .init(username: "acme-pbx"))]))
+        let setup = try database.service.outboundSetup(number: "+14155550123")
+        #expect(setup.sipServers == ["sip:sbc.test:5061;transport=tls"])
+        #expect(setup.allowAddresses == ["192.0.2.10", "2001:db8::10"])
+        #expect(setup.authMode == "register")
+        #expect(setup.registerUsername == "acme-pbx")
+        #expect(setup.mediaEncryption == "SRTP AES_CM_128_HMAC_SHA1_80 (SDES)")
+        #expect(throws: TrunkError.self) { try database.service.outboundSetup(number: "+14155550199") }
+    }
+
+    @Test func entitlementCanBeTurnedOffAndOn() throws {
+        let database = try TestDatabase()
+        #expect(try database.service.setEntitlement(false).sipEntitled == false)
+        #expect(throws: TrunkError.notEntitled(orgId: "default")) { try database.service.trunks() }
+        #expect(try database.service.organisation().sipEntitled == false)
+        #expect(try database.service.setEntitlement(true).sipEntitled)
+        #expect(try database.service.trunks().isEmpty)
+    }
+}
