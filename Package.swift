@@ -32,6 +32,12 @@ let package = Package(
             ]
         ),
 
+        /// Transactions, probes and tracing, over injected clock and transport protocols (no sockets here).
+        .target(
+            name: "SIPEngine",
+            dependencies: ["SIPCore"]
+        ),
+
         /// The SQLite store (GRDB): records, named migrations, reads and writes in domain terms.
         .target(
             name: "TrunkStore",
@@ -59,6 +65,10 @@ let package = Package(
             name: "SIPCoreTests",
             dependencies: ["SIPCore"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "SIPEngineTests",
+            dependencies: ["SIPEngine", "SIPCore"]
         ),
         .testTarget(
             name: "TrunkCoreTests",

@@ -1,0 +1,102 @@
+import SIPCore
+
+/// Time as the engine sees it: monotonic time and one-shot timers. Tests use `ManualClock`; the network
+/// layer supplies one backed by its event loop. All engine work happens on the clock's one context.
+public protocol EngineClock: AnyObject {
+    /// Monotonic time since an arbitrary origin.
+    var now: Duration { get }
+    /// Wall-clock time in seconds since 1970, for traces and logs.
+    var wallTime: Double { get }
+    /// Runs `body` after `delay`, unless the returned timer is cancelled first.
+    func schedule(after delay: Duration, _ body: @escaping () -> Void) -> EngineTimer
+}
+
+public protocol EngineTimer: AnyObject {
+    func cancel()
+}
+
+/// Where a message goes or came from.
+public struct PeerAddress: Sendable, Hashable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+    public var transport: SIPTransport
+
+    public init(host: String, port: Int, transport: SIPTransport) {
+        self.host = host
+        self.port = port
+        self.transport = transport
+    }
+
+    public var hostReference: String { host.contains(":") ? "[\(host)]" : host }
+    public var description: String { "\(transport.rawValue):\(hostReference):\(port)" }
+}
+
+/// Why a transport could not deliver, as the network layer found it.
+public enum TransportFailure: Sendable, Hashable {
+    case connectionRefused
+    case connectionReset
+    case connectionTimeout
+    case unreachable
+    case tls(TLSFailure, detail: String)
+    case other(String)
+
+    public enum TLSFailure: String, Sendable, Hashable {
+        case untrusted, expired, hostnameMismatch, protocolError
+    }
+}
+
+/// Sends bytes to peers and tells the engine what came back. Implemented over sockets by SIPNetwork and by
+/// scripted peers in tests.
+public protocol SIPTransportLink: AnyObject {
+    /// The local address messages leave from, for Via and Contact.
+    func localAddress(for peer: PeerAddress) -> PeerAddress
+    /// Sends one message. Failures are reported later through `TransactionLayer.transportFailed`.
+    func send(_ bytes: [UInt8], to peer: PeerAddress)
+}
+
+/// A clock whose time moves only when a test says so.
+public final class ManualClock: EngineClock {
+    public private(set) var now: Duration = .zero
+    public var wallTimeOrigin: Double
+    private var nextID = 0
+    private var pending: [(id: Int, due: Duration, body: () -> Void)] = []
+
+    public init(wallTimeOrigin: Double = 1_800_000_000) {
+        self.wallTimeOrigin = wallTimeOrigin
+    }
+
+    public var wallTime: Double {
+        wallTimeOrigin + Double(now.components.seconds) + Double(now.components.attoseconds) / 1e18
+    }
+
+    final class Timer: EngineTimer {
+        weak var clock: ManualClock?
+        let id: Int
+        init(clock: ManualClock, id: Int) {
+            self.clock = clock
+            self.id = id
+        }
+        func cancel() { clock?.pending.removeAll { $0.id == id } }
+    }
+
+    public func schedule(after delay: Duration, _ body: @escaping () -> Void) -> EngineTimer {
+        nextID += 1
+        pending.append((nextID, now + max(delay, .zero), body))
+        return Timer(clock: self, id: nextID)
+    }
+
+    /// Moves time forward, running every timer that falls due, in order (ties in scheduling order).
+    public func advance(by delta: Duration) {
+        let target = now + delta
+        while let next = pending.enumerated().min(by: { ($0.element.due, $0.element.id) < ($1.element.due, $1.element.id) }),
+            next.element.due <= target
+        {
+            pending.remove(at: next.offset)
+            now = next.element.due
+            next.element.body()
+        }
+        now = target
+    }
+
+    public var pendingTimerCount: Int { pending.count }
+}

@@ -1,0 +1,192 @@
+import SIPCore
+
+/// What one OPTIONS probe found: the response, or a classified failure a person can act on.
+public enum ProbeOutcome: Sendable, Hashable {
+    case response(ProbeResponse)
+    case failure(ProbeFailure)
+
+    public var isReachable: Bool {
+        if case .response = self { return true }
+        return false
+    }
+}
+
+public struct ProbeResponse: Sendable, Hashable {
+    public var statusCode: Int
+    public var reason: String
+    /// From the last transmission of the request to the response (Karn's rule: a retransmitted request's
+    /// first send says nothing about this answer).
+    public var roundTrip: Duration
+    public var server: String?
+    public var userAgent: String?
+    public var allow: [String]
+    public var supported: [String]
+    public var accept: [String]
+    /// Codecs, when the response carried SDP.
+    public var codecs: [String]
+}
+
+public struct ProbeFailure: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The API's `error.kind` values.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        case dnsNxdomain = "dns_nxdomain"
+        case dnsNoRecords = "dns_no_records"
+        case dnsTimeout = "dns_timeout"
+        case icmpUnreachable = "icmp_unreachable"
+        case connectionRefused = "connection_refused"
+        case connectionReset = "connection_reset"
+        case connectionTimeout = "connection_timeout"
+        case tlsUntrusted = "tls_untrusted"
+        case tlsExpired = "tls_expired"
+        case tlsHostnameMismatch = "tls_hostname_mismatch"
+        case tlsProtocol = "tls_protocol"
+        case timeout
+        case malformedResponse = "malformed_response"
+    }
+
+    public var kind: Kind
+    /// One line saying what happened.
+    public var message: String
+    /// What a person can do about it.
+    public var remedy: String
+
+    public init(kind: Kind, message: String, remedy: String) {
+        self.kind = kind
+        self.message = message
+        self.remedy = remedy
+    }
+
+    public var description: String { "\(message) — \(remedy)" }
+
+    /// The failure a transport problem means for a probe of `peer`.
+    public static func transport(_ failure: TransportFailure, peer: PeerAddress) -> ProbeFailure {
+        let name = "\(peer.transport.viaToken) \(peer.port)"
+        switch failure {
+        case .connectionRefused:
+            let remedy = peer.transport == .tls
+                ? "enable TLS on the PBX (port \(peer.port)) or choose another transport"
+                : "check that the PBX listens for SIP on \(name), or choose another port"
+            return ProbeFailure(kind: .connectionRefused, message: "\(name) refused on \(peer.hostReference)", remedy: remedy)
+        case .connectionReset:
+            return ProbeFailure(
+                kind: .connectionReset, message: "\(name) connection reset by \(peer.hostReference)",
+                remedy: "the PBX or a firewall closed the connection: check its SIP access list and fail2ban-style blocks")
+        case .connectionTimeout:
+            return ProbeFailure(
+                kind: .connectionTimeout, message: "\(name) connection to \(peer.hostReference) timed out",
+                remedy: "a firewall is probably dropping packets: allow this deployment's addresses (siptrunk firewall)")
+        case .unreachable:
+            return ProbeFailure(
+                kind: .icmpUnreachable, message: "\(peer.hostReference) port \(peer.port) is unreachable (ICMP)",
+                remedy: "nothing listens on \(name), or a router rejects it: check the address and port")
+        case .tls(let tls, let detail):
+            switch tls {
+            case .untrusted:
+                return ProbeFailure(
+                    kind: .tlsUntrusted, message: "the TLS certificate of \(peer.hostReference) is not trusted: \(detail)",
+                    remedy: "install a certificate from a public CA on the PBX, or pass its CA with --ca-file")
+            case .expired:
+                return ProbeFailure(
+                    kind: .tlsExpired, message: "the TLS certificate of \(peer.hostReference) has expired: \(detail)",
+                    remedy: "renew the PBX's certificate")
+            case .hostnameMismatch:
+                return ProbeFailure(
+                    kind: .tlsHostnameMismatch, message: "the TLS certificate does not name \(peer.hostReference): \(detail)",
+                    remedy: "use the host name the certificate was issued for, or reissue it with this name")
+            case .protocolError:
+                return ProbeFailure(
+                    kind: .tlsProtocol, message: "TLS handshake with \(peer.hostReference) failed: \(detail)",
+                    remedy: "enable TLS 1.2 or newer on the PBX")
+            }
+        case .other(let detail):
+            return ProbeFailure(kind: .connectionReset, message: "\(name) to \(peer.hostReference) failed: \(detail)", remedy: "check the address, port and transport")
+        }
+    }
+}
+
+/// One OPTIONS request (RFC 3261 §11) to a peer, classified into `ProbeOutcome`.
+public final class OptionsProbe {
+    let layer: TransactionLayer
+    public var userAgent = "siptrunk/0.1"
+    public var timers = TransactionTimers()
+
+    /// Peers that sent bytes which did not parse during a probe: a timeout then means "garbage", not silence.
+    private var malformedFrom: [PeerAddress: SIPParseError] = [:]
+
+    public init(layer: TransactionLayer) {
+        self.layer = layer
+        let previous = layer.onMalformed
+        layer.onMalformed = { [weak self] peer, error in
+            self?.malformedFrom[peer] = error
+            previous?(peer, error)
+        }
+    }
+
+    /// Probes `peer`; `completion` runs once, on the clock's context.
+    public func probe<Generator: RandomNumberGenerator>(
+        _ peer: PeerAddress, domain: String? = nil, using generator: inout Generator,
+        completion: @escaping (ProbeOutcome) -> Void
+    ) {
+        let request = makeRequest(to: peer, domain: domain, using: &generator)
+        malformedFrom[peer] = nil
+        do {
+            try layer.start(request, to: peer, timers: timers) { [weak self] event in
+                guard let self else { return }
+                switch event {
+                case .response(let response, let sentAt):
+                    guard let code = response.statusCode, code >= 200 else { return }
+                    completion(.response(Self.summarize(response, roundTrip: self.layer.clock.now - sentAt)))
+                case .timeout:
+                    if let error = self.malformedFrom[peer] {
+                        completion(.failure(ProbeFailure(
+                            kind: .malformedResponse, message: "\(peer) answered with bytes that are not SIP: \(error)",
+                            remedy: "something other than a SIP server listens there, or a SIP ALG mangles messages")))
+                    } else {
+                        let waited = self.timers.transactionTimeout.components.seconds
+                        completion(.failure(ProbeFailure(
+                            kind: .timeout, message: "no answer to OPTIONS on \(peer.transport.viaToken) \(peer.port) within \(waited) s",
+                            remedy: peer.transport == .udp
+                                ? "a firewall drops UDP, or nothing listens: allow this deployment's addresses, or try TCP or TLS"
+                                : "the PBX accepted the connection but did not answer: check its SIP access list for our address")))
+                    }
+                case .transportFailure(let failure):
+                    completion(.failure(.transport(failure, peer: peer)))
+                }
+            }
+        } catch {
+            completion(.failure(ProbeFailure(kind: .malformedResponse, message: "cannot build the probe: \(error)", remedy: "report this as a bug")))
+        }
+    }
+
+    func makeRequest<Generator: RandomNumberGenerator>(to peer: PeerAddress, domain: String?, using generator: inout Generator) -> SIPMessage {
+        let local = layer.transport.localAddress(for: peer)
+        var uri = SIPURI(scheme: .sip, host: domain ?? peer.host, port: peer.port)
+        if peer.transport != .udp { uri.setParameter("transport", peer.transport.rawValue) }
+        let branch = ClientTransactionKey.newBranch(using: &generator)
+        let tag = String(generator.next() % 0xFFFF_FFFF, radix: 16)
+        let callID = String(generator.next(), radix: 36) + "@" + local.hostReference
+        var message = SIPMessage(startLine: .request(RequestLine(method: .options, requestURI: uri.description)))
+        // RFC 3581: ask for rport so a NAT in between still gets the response back to us.
+        message.append(.via, "SIP/2.0/\(peer.transport.viaToken) \(local.hostReference):\(local.port);branch=\(branch);rport")
+        message.append(.maxForwards, "70")
+        message.append(.from, "<sip:siptrunk@\(local.hostReference)>;tag=\(tag)")
+        message.append(.to, "<\(SIPURI(scheme: .sip, host: domain ?? peer.host))>")
+        message.append(.callID, callID)
+        message.append(.cseq, "1 OPTIONS")
+        message.append(.accept, "application/sdp")
+        message.append(.userAgent, userAgent)
+        message.append(.contentLength, "0")
+        return message
+    }
+
+    static func summarize(_ response: SIPMessage, roundTrip: Duration) -> ProbeResponse {
+        var codecs: [String] = []
+        if response.mediaType == "application/sdp", let sdp = try? SessionDescription(bytes: response.body) {
+            codecs = sdp.codecNames
+        }
+        return ProbeResponse(
+            statusCode: response.statusCode ?? 0, reason: response.statusLine?.reason ?? "", roundTrip: roundTrip,
+            server: response.server, userAgent: response.userAgent, allow: response.allow, supported: response.supported,
+            accept: response.accept, codecs: codecs)
+    }
+}

@@ -1,0 +1,219 @@
+import SIPCore
+
+/// What a client transaction tells its user.
+public enum ClientTransactionEvent {
+    /// A response matched the transaction; `sentAt` is when the request was last (re)transmitted.
+    case response(SIPMessage, sentAt: Duration)
+    case timeout(TransactionTimer)
+    case transportFailure(TransportFailure)
+}
+
+/// RFC 3261 §17.1's transaction layer for client transactions: runs the state machines from SIPCore on the
+/// injected clock, sends through the injected transport, matches responses, and records everything.
+///
+/// Confined to the clock's context: call it from one thread (the event loop) only.
+public final class TransactionLayer {
+    public let clock: EngineClock
+    public let transport: SIPTransportLink
+    public let trace: TraceRecorder
+    /// Called when bytes from a peer could not be parsed (a probe uses it to tell garbage from silence).
+    public var onMalformed: ((PeerAddress, SIPParseError) -> Void)?
+
+    private var transactions: [ClientTransactionKey: Entry] = [:]
+    private let parser = SIPMessageParser()
+
+    final class Entry {
+        enum Machine {
+            case invite(InviteClientTransaction)
+            case nonInvite(NonInviteClientTransaction)
+        }
+
+        var machine: Machine
+        let request: SIPMessage
+        let bytes: [UInt8]
+        let peer: PeerAddress
+        let sentBy: String
+        var timers: [TransactionTimer: EngineTimer] = [:]
+        var lastSent: Duration = .zero
+        let handler: (ClientTransactionEvent) -> Void
+
+        init(machine: Machine, request: SIPMessage, peer: PeerAddress, sentBy: String, handler: @escaping (ClientTransactionEvent) -> Void) {
+            self.machine = machine
+            self.request = request
+            self.bytes = request.serialized()
+            self.peer = peer
+            self.sentBy = sentBy
+            self.handler = handler
+        }
+    }
+
+    public init(clock: EngineClock, transport: SIPTransportLink, trace: TraceRecorder = TraceRecorder()) {
+        self.clock = clock
+        self.transport = transport
+        self.trace = trace
+    }
+
+    public var activeTransactionCount: Int { transactions.count }
+
+    /// Starts a client transaction for `request`, whose top Via must carry a branch.
+    @discardableResult
+    public func start(
+        _ request: SIPMessage, to peer: PeerAddress, timers: TransactionTimers = TransactionTimers(),
+        handler: @escaping (ClientTransactionEvent) -> Void
+    ) throws -> ClientTransactionKey {
+        guard let via = try request.topVia, let branch = via.branch, let method = request.method else {
+            throw SIPSyntaxError("request", "a client transaction needs a request with a Via branch", offset: 0)
+        }
+        let key = ClientTransactionKey(branch: branch, method: method)
+        let reliable = peer.transport.isReliable
+        let machine: Entry.Machine =
+            method == .invite
+            ? .invite(InviteClientTransaction(reliable: reliable, timers: timers))
+            : .nonInvite(NonInviteClientTransaction(reliable: reliable, timers: timers))
+        let entry = Entry(machine: machine, request: request, peer: peer, sentBy: via.sentBy.lowercased(), handler: handler)
+        transactions[key] = entry
+        let actions: [TransactionAction]
+        switch entry.machine {
+        case .invite(var machine):
+            actions = machine.start()
+            entry.machine = .invite(machine)
+        case .nonInvite(var machine):
+            actions = machine.start()
+            entry.machine = .nonInvite(machine)
+        }
+        perform(actions, key: key, entry: entry, response: nil)
+        return key
+    }
+
+    /// Bytes that arrived from `peer` (one datagram, or one message framed from a stream).
+    public func receive(_ bytes: [UInt8], from peer: PeerAddress) {
+        let local = transport.localAddress(for: peer)
+        func record(_ callID: String?, drop: String?) {
+            trace.record(
+                TraceEntry(
+                    direction: .received, monotonic: clock.now, wallTime: clock.wallTime, local: local, remote: peer, raw: bytes,
+                    callID: callID, dropReason: drop))
+        }
+        let message: SIPMessage
+        do {
+            message = try parser.parse(datagram: bytes)
+        } catch {
+            record(nil, drop: "malformed: \(error)")
+            onMalformed?(peer, error)
+            return
+        }
+        guard !message.isRequest else {
+            record(message.callID, drop: "a request; this side only runs client transactions")
+            return
+        }
+        guard let key = ClientTransactionKey(response: message), let entry = transactions[key] else {
+            record(message.callID, drop: "matches no transaction (stray response)")
+            return
+        }
+        // RFC 3261 §18.1.2: the top Via must be ours, sent-by included; otherwise the response is misrouted.
+        guard let via = try? message.topVia, via.sentBy.lowercased() == entry.sentBy else {
+            record(message.callID, drop: "top Via sent-by is not ours (foreign Via)")
+            return
+        }
+        record(message.callID, drop: nil)
+        guard let code = message.statusCode else { return }
+        let actions: [TransactionAction]
+        switch entry.machine {
+        case .invite(var machine):
+            actions = machine.receiveResponse(statusCode: code)
+            entry.machine = .invite(machine)
+        case .nonInvite(var machine):
+            actions = machine.receiveResponse(statusCode: code)
+            entry.machine = .nonInvite(machine)
+        }
+        perform(actions, key: key, entry: entry, response: message)
+    }
+
+    /// The transport could not reach `peer`: every transaction towards it learns so.
+    public func transportFailed(_ failure: TransportFailure, peer: PeerAddress) {
+        for (key, entry) in transactions where entry.peer == peer {
+            let actions: [TransactionAction]
+            switch entry.machine {
+            case .invite(var machine):
+                actions = machine.transportFailed()
+                entry.machine = .invite(machine)
+            case .nonInvite(var machine):
+                actions = machine.transportFailed()
+                entry.machine = .nonInvite(machine)
+            }
+            perform(actions, key: key, entry: entry, response: nil, failure: failure)
+        }
+    }
+
+    private func fire(_ timer: TransactionTimer, key: ClientTransactionKey) {
+        guard let entry = transactions[key] else { return }
+        entry.timers[timer] = nil
+        let actions: [TransactionAction]
+        switch entry.machine {
+        case .invite(var machine):
+            actions = machine.timerFired(timer)
+            entry.machine = .invite(machine)
+        case .nonInvite(var machine):
+            actions = machine.timerFired(timer)
+            entry.machine = .nonInvite(machine)
+        }
+        perform(actions, key: key, entry: entry, response: nil)
+    }
+
+    private func perform(
+        _ actions: [TransactionAction], key: ClientTransactionKey, entry: Entry, response: SIPMessage?,
+        failure: TransportFailure? = nil
+    ) {
+        for action in actions {
+            switch action {
+            case .sendRequest:
+                entry.lastSent = clock.now
+                send(entry.bytes, callID: entry.request.callID, to: entry.peer)
+            case .sendACK:
+                if let response, let ack = Self.ack(for: entry.request, response: response) {
+                    send(ack.serialized(), callID: ack.callID, to: entry.peer)
+                }
+            case .startTimer(let timer, let delay):
+                entry.timers[timer]?.cancel()
+                entry.timers[timer] = clock.schedule(after: delay) { [weak self] in self?.fire(timer, key: key) }
+            case .cancelTimer(let timer):
+                entry.timers[timer]?.cancel()
+                entry.timers[timer] = nil
+            case .deliverResponse:
+                if let response { entry.handler(.response(response, sentAt: entry.lastSent)) }
+            case .reportTimeout(let timer):
+                entry.handler(.timeout(timer))
+            case .reportTransportError:
+                entry.handler(.transportFailure(failure ?? .other("transport error")))
+            case .terminate:
+                for timer in entry.timers.values { timer.cancel() }
+                entry.timers.removeAll()
+                transactions[key] = nil
+            }
+        }
+    }
+
+    private func send(_ bytes: [UInt8], callID: String?, to peer: PeerAddress) {
+        trace.record(
+            TraceEntry(
+                direction: .sent, monotonic: clock.now, wallTime: clock.wallTime, local: transport.localAddress(for: peer),
+                remote: peer, raw: bytes, callID: callID, dropReason: nil))
+        transport.send(bytes, to: peer)
+    }
+
+    /// The ACK for a non-2xx final response (RFC 3261 §17.1.1.3): same Request-URI, top Via, From, Call-ID and
+    /// CSeq number as the INVITE, the response's To (with its tag), and the INVITE's Route headers.
+    static func ack(for invite: SIPMessage, response: SIPMessage) -> SIPMessage? {
+        guard let line = invite.requestLine, let via = invite.field(.via), let cseq = try? invite.cseq else { return nil }
+        var ack = SIPMessage(startLine: .request(RequestLine(method: .ack, requestURI: line.requestURI)))
+        ack.headers.append(via)
+        ack.append(.maxForwards, "70")
+        if let from = invite.field(.from) { ack.headers.append(from) }
+        if let to = response.field(.to) { ack.headers.append(to) }
+        if let callID = invite.field(.callID) { ack.headers.append(callID) }
+        ack.append(.cseq, "\(cseq.sequence) ACK")
+        ack.headers += invite.fields(.route)
+        ack.append(.contentLength, "0")
+        return ack
+    }
+}
