@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
         .package(url: "https://github.com/google/swift-benchmark.git", from: "0.1.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
     ],
     targets: [
         // libcrypto from the system (libssl-dev) for SHA-512/256, which swift-crypto does not expose.
@@ -38,6 +39,16 @@ let package = Package(
             dependencies: ["SIPCore"]
         ),
 
+        /// SIP over real sockets with SwiftNIO: the engine's transport and clock, and probes.
+        .target(
+            name: "SIPNetwork",
+            dependencies: [
+                "SIPCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+
         /// The SQLite store (GRDB): records, named migrations, reads and writes in domain terms.
         .target(
             name: "TrunkStore",
@@ -56,8 +67,10 @@ let package = Package(
         .executableTarget(
             name: "siptrunk",
             dependencies: [
-                "SIPCore", "TrunkStore", "TrunkCore",
+                "SIPCore", "SIPEngine", "SIPNetwork", "TrunkStore", "TrunkCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
 
@@ -69,6 +82,11 @@ let package = Package(
         .testTarget(
             name: "SIPEngineTests",
             dependencies: ["SIPEngine", "SIPCore"]
+        ),
+        .testTarget(
+            name: "SIPNetworkTests",
+            dependencies: ["siptrunk", "SIPNetwork", "SIPEngine", "SIPCore"],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "TrunkCoreTests",

@@ -1,0 +1,222 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import SIPCore
+
+/// Time on a SwiftNIO event loop: monotonic time from `NIODeadline`, one-shot timers from `scheduleTask`.
+public final class EventLoopClock: @unchecked Sendable {
+    public let eventLoop: EventLoop
+    private let origin = NIODeadline.now()
+
+    public init(eventLoop: EventLoop) {
+        self.eventLoop = eventLoop
+    }
+
+    public var now: Duration { .nanoseconds((NIODeadline.now() - origin).nanoseconds) }
+    public var wallTime: Double { Date().timeIntervalSince1970 }
+
+    public final class Timer {
+        let task: Scheduled<Void>
+        init(task: Scheduled<Void>) { self.task = task }
+        public func cancel() { task.cancel() }
+    }
+
+    public func schedule(after delay: Duration, _ body: @escaping () -> Void) -> Timer {
+        let nanoseconds = delay.components.seconds * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000
+        let box = UncheckedBox(body)
+        return Timer(task: eventLoop.scheduleTask(in: .nanoseconds(max(0, nanoseconds))) { box.value() })
+    }
+}
+
+/// Lets a non-Sendable value cross into an event-loop closure that runs on the same loop that owns it.
+struct UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// SIP over UDP and TCP with SwiftNIO: one connected socket per peer (so ICMP "port unreachable" reaches us as
+/// an error on UDP), TCP framed by `SIPStreamParser`, connections reused while open.
+///
+/// Everything runs on one event loop; the callbacks are called on it.
+public final class NIOTransportLink: @unchecked Sendable {
+    public let eventLoop: EventLoop
+    /// A message (one datagram, or one message framed from a stream) arrived from a peer.
+    public var onReceive: (([UInt8], PeerAddress) -> Void)?
+    /// The socket to a peer failed; it has been closed.
+    public var onFailure: ((TransportFailure, PeerAddress) -> Void)?
+    public var connectTimeout: TimeAmount = .seconds(5)
+
+    private var channels: [PeerAddress: Channel] = [:]
+    private var locals: [PeerAddress: PeerAddress] = [:]
+
+    public init(eventLoop: EventLoop) {
+        self.eventLoop = eventLoop
+    }
+
+    public func localAddress(for peer: PeerAddress) -> PeerAddress {
+        locals[peer] ?? PeerAddress(host: "0.0.0.0", port: 0, transport: peer.transport)
+    }
+
+    /// Opens (or reuses) the socket to `peer`; fails with a `TransportFailure`.
+    public func open(_ peer: PeerAddress) -> EventLoopFuture<Void> {
+        eventLoop.assertInEventLoop()
+        if let channel = channels[peer], channel.isActive { return eventLoop.makeSucceededFuture(()) }
+        let address: SocketAddress
+        do {
+            address = try SocketAddress(ipAddress: peer.host, port: peer.port)
+        } catch {
+            return eventLoop.makeFailedFuture(TransportError(.other("'\(peer.host)' is not an IP address; resolve it first")))
+        }
+        let connected: EventLoopFuture<Channel>
+        switch peer.transport {
+        case .udp:
+            let handler = DatagramHandler(link: self, peer: peer)
+            connected = DatagramBootstrap(group: eventLoop)
+                .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) } }
+                .connect(to: address)
+        case .tcp:
+            let handler = StreamHandler(link: self, peer: peer)
+            connected = ClientBootstrap(group: eventLoop)
+                .connectTimeout(connectTimeout)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) } }
+                .connect(to: address)
+        case .tls:
+            return eventLoop.makeFailedFuture(TransportError(.tls(.protocolError, detail: "TLS transport is not built yet")))
+        }
+        return connected.flatMapErrorThrowing { error in
+            throw TransportError(Self.classify(error))
+        }.map { channel in
+            self.channels[peer] = channel
+            if let local = channel.localAddress, let host = local.ipAddress, let port = local.port {
+                self.locals[peer] = PeerAddress(host: host, port: port, transport: peer.transport)
+            }
+        }
+    }
+
+    public func send(_ bytes: [UInt8], to peer: PeerAddress) {
+        guard let channel = channels[peer], channel.isActive else {
+            onFailure?(.connectionReset, peer)
+            return
+        }
+        let buffer = channel.allocator.buffer(bytes: bytes)
+        let write: EventLoopFuture<Void>
+        if peer.transport == .udp, let remote = channel.remoteAddress {
+            write = channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: buffer))
+        } else {
+            write = channel.writeAndFlush(buffer)
+        }
+        write.whenFailure { [weak self] error in self?.failed(peer, Self.classify(error)) }
+    }
+
+    /// Closes every socket.
+    public func closeAll() -> EventLoopFuture<Void> {
+        let closing = channels.values.map { $0.close() }
+        channels.removeAll()
+        return EventLoopFuture.andAllComplete(closing, on: eventLoop)
+    }
+
+    fileprivate func received(_ bytes: [UInt8], from peer: PeerAddress) {
+        onReceive?(bytes, peer)
+    }
+
+    fileprivate func failed(_ peer: PeerAddress, _ failure: TransportFailure) {
+        if let channel = channels[peer] {
+            channels[peer] = nil
+            channel.close(promise: nil)
+        }
+        onFailure?(failure, peer)
+    }
+
+    /// Maps socket errors to the engine's transport failures.
+    public static func classify(_ error: any Error) -> TransportFailure {
+        if let error = error as? TransportError { return error.failure }
+        if let error = error as? IOError { return classify(errno: error.errnoCode) }
+        if let error = error as? NIOConnectionError {
+            if let first = error.connectionErrors.first { return classify(first.error) }
+            return .connectionTimeout
+        }
+        if let error = error as? ChannelError {
+            switch error {
+            case .connectTimeout: return .connectionTimeout
+            case .eof, .alreadyClosed, .ioOnClosedChannel, .outputClosed: return .connectionReset
+            default: return .other("\(error)")
+            }
+        }
+        return .other("\(error)")
+    }
+
+    static func classify(errno code: Int32) -> TransportFailure {
+        switch code {
+        case ECONNREFUSED: return .connectionRefused
+        case ECONNRESET, EPIPE: return .connectionReset
+        case ETIMEDOUT: return .connectionTimeout
+        case EHOSTUNREACH, ENETUNREACH: return .unreachable
+        default: return .other(String(cString: strerror(code)))
+        }
+    }
+
+    /// Delivers datagrams to the engine.
+    final class DatagramHandler: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = AddressedEnvelope<ByteBuffer>
+        let link: NIOTransportLink
+        let peer: PeerAddress
+
+        init(link: NIOTransportLink, peer: PeerAddress) {
+            self.link = link
+            self.peer = peer
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let envelope = unwrapInboundIn(data)
+            link.received(Array(envelope.data.readableBytesView), from: peer)
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            // On a connected UDP socket, an ICMP port-unreachable surfaces as ECONNREFUSED on the next read.
+            let failure = NIOTransportLink.classify(error)
+            link.failed(peer, failure == .connectionRefused ? .unreachable : failure)
+        }
+    }
+
+    /// Frames a TCP stream by Content-Length and delivers each message to the engine.
+    final class StreamHandler: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = ByteBuffer
+        let link: NIOTransportLink
+        let peer: PeerAddress
+        var stream = SIPStreamParser()
+
+        init(link: NIOTransportLink, peer: PeerAddress) {
+            self.link = link
+            self.peer = peer
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let buffer = unwrapInboundIn(data)
+            stream.append(buffer.readableBytesView)
+            do {
+                while let message = try stream.next() {
+                    link.received(message.serialized(), from: peer)
+                }
+            } catch {
+                // The stream's framing is lost: show the engine what arrived and drop the connection.
+                link.received(Array(buffer.readableBytesView), from: peer)
+                link.failed(peer, .connectionReset)
+            }
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            link.failed(peer, NIOTransportLink.classify(error))
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            if link.channels[peer] === context.channel { link.failed(peer, .connectionReset) }
+        }
+    }
+}
+
+/// A `TransportFailure` as a Swift error.
+public struct TransportError: Error, Sendable {
+    public var failure: TransportFailure
+    public init(_ failure: TransportFailure) { self.failure = failure }
+}
