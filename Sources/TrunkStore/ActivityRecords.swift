@@ -132,36 +132,26 @@ public struct TraceMessage: Codable, Hashable, Sendable {
     }
 }
 
-extension DiscoveryRun: FetchableRecord, PersistableRecord {
+extension DiscoveryRun: SnakeCaseRecord {
     public static let databaseTableName = "discovery_run"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 }
 
-extension DiscoveryAttempt: FetchableRecord, PersistableRecord {
+extension DiscoveryAttempt: SnakeCaseRecord {
     public static let databaseTableName = "discovery_attempt"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
-extension TestCall: FetchableRecord, PersistableRecord {
+extension TestCall: SnakeCaseRecord {
     public static let databaseTableName = "test_call"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 }
 
-extension TestCallEvent: FetchableRecord, PersistableRecord {
+extension TestCallEvent: SnakeCaseRecord {
     public static let databaseTableName = "test_call_event"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
-extension TraceMessage: FetchableRecord, PersistableRecord {
+extension TraceMessage: SnakeCaseRecord {
     public static let databaseTableName = "trace_message"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 

@@ -67,22 +67,16 @@ public struct AlertSettings: Codable, Hashable, Sendable {
     }
 }
 
-extension FailoverSettings: FetchableRecord, PersistableRecord {
+extension FailoverSettings: SnakeCaseRecord {
     public static let databaseTableName = "failover_config"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 }
 
-extension CodecSettings: FetchableRecord, PersistableRecord {
+extension CodecSettings: SnakeCaseRecord {
     public static let databaseTableName = "codec_config"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 }
 
-extension AlertSettings: FetchableRecord, PersistableRecord {
+extension AlertSettings: SnakeCaseRecord {
     public static let databaseTableName = "alert_config"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 }
 
 extension StoreReader {

@@ -35,10 +35,8 @@ public struct CallLog: Codable, Hashable, Sendable {
     }
 }
 
-extension CallLog: FetchableRecord, PersistableRecord {
+extension CallLog: SnakeCaseRecord {
     public static let databaseTableName = "call_log"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 

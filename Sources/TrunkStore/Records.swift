@@ -174,42 +174,36 @@ public struct Region: Codable, Hashable, Sendable {
     }
 }
 
-// MARK: GRDB conformances (internal to the store's workings; columns are snake_case)
+// MARK: GRDB conformances
+
+/// A record whose table columns are the snake_case forms of its properties.
+public protocol SnakeCaseRecord: FetchableRecord, PersistableRecord {}
+
+extension SnakeCaseRecord {
+    public static var databaseColumnDecodingStrategy: DatabaseColumnDecodingStrategy { .convertFromSnakeCase }
+    public static var databaseColumnEncodingStrategy: DatabaseColumnEncodingStrategy { .convertToSnakeCase }
+}
 
 
-extension Organisation: FetchableRecord, PersistableRecord {
+extension Organisation: SnakeCaseRecord {
     public static let databaseTableName = "organisation"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 }
-extension Trunk: FetchableRecord, PersistableRecord {
+extension Trunk: SnakeCaseRecord {
     public static let databaseTableName = "trunk"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 }
-extension PhoneNumber: FetchableRecord, PersistableRecord {
+extension PhoneNumber: SnakeCaseRecord {
     public static let databaseTableName = "phone_number"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 }
-extension SIPConfiguration: FetchableRecord, PersistableRecord {
+extension SIPConfiguration: SnakeCaseRecord {
     public static let databaseTableName = "sip_configuration"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 }
-extension Authentication: FetchableRecord, PersistableRecord {
+extension Authentication: SnakeCaseRecord {
     public static let databaseTableName = "authentication"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 }
-extension Region: FetchableRecord, PersistableRecord {
+extension Region: SnakeCaseRecord {
     public static let databaseTableName = "region"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 }
-extension OutboundEndpoint: FetchableRecord, PersistableRecord {
+extension OutboundEndpoint: SnakeCaseRecord {
     public static let databaseTableName = "outbound_endpoint"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

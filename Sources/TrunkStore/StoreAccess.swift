@@ -139,10 +139,8 @@ public struct HealthSample: Codable, Hashable, Sendable {
     }
 }
 
-extension HealthSample: FetchableRecord, PersistableRecord {
+extension HealthSample: SnakeCaseRecord {
     public static let databaseTableName = "health_sample"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
