@@ -78,12 +78,13 @@ public struct SIPTrunkService: Sendable {
         return try write { writer in
             _ = try requireEntitlement(writer.reader)
             let trunkId = request.trunkId ?? Self.newIdentifier("trk")
-            if try writer.reader.trunk(id: trunkId) == nil {
-                let provider = directions.first { $0.type == .outbound }?.provider
-                try writer.save(Trunk(id: trunkId, orgId: orgId, name: trunkId, provider: provider, createdAt: timestamp, updatedAt: timestamp))
-            } else if let trunk = try writer.reader.trunk(id: trunkId), trunk.orgId != orgId {
+            let existingTrunk = try writer.reader.trunk(id: trunkId)
+            if let existingTrunk, existingTrunk.orgId != orgId {
                 throw TrunkError.validation([FieldError("trunk_id", "\"\(trunkId)\" belongs to another organisation")])
             }
+            // A new trunk is created with its first configured number, so a request that configures nothing
+            // leaves nothing behind.
+            var trunkExists = existingTrunk != nil
 
             var configured: [AttachResult.Configured] = []
             var failed: [AttachResult.Failed] = []
@@ -116,6 +117,11 @@ public struct SIPTrunkService: Sendable {
                             phoneNumber: number.value,
                             reason: "phone_numbers[\(index)]: \(number) already has \(existingConfigs.count) SIP configurations; at most \(Self.maximumConfigurationsPerNumber) per number"))
                     continue
+                }
+                if !trunkExists {
+                    let provider = directions.first { $0.type == .outbound }?.provider
+                    try writer.save(Trunk(id: trunkId, orgId: orgId, name: trunkId, provider: provider, createdAt: timestamp, updatedAt: timestamp))
+                    trunkExists = true
                 }
                 if try writer.reader.phoneNumber(number.value) == nil {
                     try writer.save(PhoneNumber(number: number.value, orgId: orgId, createdAt: timestamp))

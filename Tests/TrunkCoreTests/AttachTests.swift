@@ -59,6 +59,14 @@ struct AttachTests {
         #expect(try database.service.numbers().isEmpty, "nothing is stored when the request is refused")
     }
 
+    @Test func anAttachThatConfiguresNothingLeavesNoTrunk() throws {
+        let database = try TestDatabase()
+        let result = try database.service.attach(AttachRequest(phoneNumbers: ["abc", "+1415"], directions: [Self.inbound]))
+        #expect(result.configured.isEmpty)
+        #expect(result.failed.count == 2)
+        #expect(try database.service.trunks().isEmpty)
+    }
+
     @Test func atMostTenConfigurationsPerNumber() throws {
         let database = try TestDatabase()
         for trunk in 0..<5 {
