@@ -141,9 +141,10 @@ public struct SIPTrunkService: Sendable {
                         let username = direction.registerUsername ?? "siptrunk-\(trunkId)"
                         authentication.username = username
                         if let provided = direction.registerPassword {
+                            // The user chose it and knows it: it is stored for the REGISTER client but never
+                            // echoed back (plaintext secrets stay out of output).
                             authentication.passwordSource = "provided"
                             authentication.providedPassword = provided
-                            registerPassword = provided
                         } else {
                             authentication.passwordSource = "derived"
                             let secret = try writer.installationSecret(orCreate: Installation.makeSecret)

@@ -106,6 +106,15 @@ struct AttachTests {
         #expect(view.inbound?.registerUsername == "acme-pbx")
     }
 
+    @Test func aProvidedRegisterPasswordIsNeverEchoed() throws {
+        let database = try TestDatabase()
+        let result = try database.service.attach(AttachRequest(
+            phoneNumber: "+14155550123", directions: [.init(type: "inbound", authMode: "register", registerAuth: .init(username: "pbx", password: "my-own-secret"))]))
+        #expect(result.registerPasswordForPbx == nil)
+        let json = String(decoding: try JSONEncoder().encode(result), as: UTF8.self) + String(decoding: try JSONEncoder().encode(try database.service.configuration(number: "+14155550123")), as: UTF8.self)
+        #expect(!json.contains("my-own-secret"))
+    }
+
     @Test func configurationViewRedactsCredentials() throws {
         let database = try TestDatabase()
         _ = try database.service.attach(AttachRequest(
