@@ -138,9 +138,7 @@ public final class OptionsProbe {
                     completion(.response(Self.summarize(response, roundTrip: self.layer.clock.now - sentAt)))
                 case .timeout:
                     if let error = self.malformedFrom[peer] {
-                        completion(.failure(ProbeFailure(
-                            kind: .malformedResponse, message: "\(peer) answered with bytes that are not SIP: \(error)",
-                            remedy: "something other than a SIP server listens there, or a SIP ALG mangles messages")))
+                        completion(.failure(Self.malformed(peer, error)))
                     } else {
                         let waited = self.timers.transactionTimeout.components.seconds
                         completion(.failure(ProbeFailure(
@@ -150,12 +148,23 @@ public final class OptionsProbe {
                                 : "the PBX accepted the connection but did not answer: check its SIP access list for our address")))
                     }
                 case .transportFailure(let failure):
-                    completion(.failure(.transport(failure, peer: peer)))
+                    // A stream that carried garbage is closed by the transport: the garbage is the finding.
+                    if let error = self.malformedFrom[peer] {
+                        completion(.failure(Self.malformed(peer, error)))
+                    } else {
+                        completion(.failure(.transport(failure, peer: peer)))
+                    }
                 }
             }
         } catch {
             completion(.failure(ProbeFailure(kind: .malformedResponse, message: "cannot build the probe: \(error)", remedy: "report this as a bug")))
         }
+    }
+
+    static func malformed(_ peer: PeerAddress, _ error: SIPParseError) -> ProbeFailure {
+        ProbeFailure(
+            kind: .malformedResponse, message: "\(peer) answered with bytes that are not SIP: \(error)",
+            remedy: "something other than a SIP server listens there, or a SIP ALG mangles messages")
     }
 
     func makeRequest<Generator: RandomNumberGenerator>(to peer: PeerAddress, domain: String?, using generator: inout Generator) -> SIPMessage {

@@ -91,6 +91,13 @@ struct OptionsProbeTests {
         #expect(setup.layer.trace.entries.contains { $0.dropReason?.hasPrefix("malformed") == true })
     }
 
+    @Test func garbageOnAStreamIsMalformedNotAReset() {
+        let setup = Setup(.garbageThenReset)
+        let outcomes = setup.run(PeerAddress(host: "pbx.example.com", port: 5060, transport: .tcp))
+        guard case .failure(let failure)? = outcomes.first, outcomes.count == 1 else { Issue.record("\(outcomes)"); return }
+        #expect(failure.kind == .malformedResponse)
+    }
+
     @Test(arguments: [ScriptedPeer.Behaviour.strayThenAnswer, .foreignViaThenAnswer])
     func strayAndForeignResponsesNeverCompleteTheProbeButStayInTheTrace(_ behaviour: ScriptedPeer.Behaviour) {
         let setup = Setup(behaviour)

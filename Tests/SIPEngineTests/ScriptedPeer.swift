@@ -8,6 +8,8 @@ final class ScriptedPeer: SIPTransportLink {
         case answer(code: Int, after: Duration, answerFrom: Int = 1, headers: [(String, String)] = [], body: String? = nil)
         case silent
         case garbage(after: Duration)
+        /// Garbage on a stream, after which the transport drops the connection.
+        case garbageThenReset
         case refuse
         /// Answer with a response whose top Via is not ours (wrong sent-by), then the real one later.
         case foreignViaThenAnswer
@@ -41,6 +43,9 @@ final class ScriptedPeer: SIPTransportLink {
             break
         case .garbage(let delay):
             reply(Array("HTTP/1.1 400 Bad Request\r\n\r\n".utf8), after: delay, from: peer)
+        case .garbageThenReset:
+            reply(Array("HTTP/1.1 400 Bad Request\r\n\r\n".utf8), after: .milliseconds(2), from: peer)
+            _ = clock.schedule(after: .milliseconds(3)) { [weak self] in self?.layer?.transportFailed(.connectionReset, peer: peer) }
         case .refuse:
             _ = clock.schedule(after: .milliseconds(1)) { [weak self] in self?.layer?.transportFailed(.connectionRefused, peer: peer) }
         case .foreignViaThenAnswer:
