@@ -23,6 +23,8 @@ let package = Package(
     targets: [
         // libcrypto from the system (libssl-dev) for SHA-512/256, which swift-crypto does not expose.
         .systemLibrary(name: "CLibCrypto", path: "Sources/CLibCrypto"),
+        // c-ares from the system (libc-ares-dev) for DNS A/AAAA/SRV with a selectable name server.
+        .systemLibrary(name: "CAres", path: "Sources/CAres"),
 
         /// SIP message model, parser and serializer, URIs, destinations, E.164, SDP, digest auth.
         .target(
@@ -43,7 +45,7 @@ let package = Package(
         .target(
             name: "SIPNetwork",
             dependencies: [
-                "SIPCore",
+                "SIPCore", "CAres",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -78,31 +78,20 @@ final class NetworkProber: @unchecked Sendable {
         _ = try? eventLoop.flatSubmit { self.link.closeAll() }.wait()
         try? group.syncShutdownGracefully()
     }
+}
 
-    /// The addresses of `host` (A and AAAA, through the system resolver), IPv4 first.
-    static func resolve(_ host: String, port: Int) throws -> [String] {
-        if IPAddress.isIPv4(host) || IPAddress.isIPv6(host) { return [host] }
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
-        var result: UnsafeMutablePointer<addrinfo>?
-        let status = getaddrinfo(host, String(port), &hints, &result)
-        guard status == 0, let first = result else {
-            throw ProbeFailure(
-                kind: status == EAI_NONAME ? .dnsNxdomain : (status == EAI_AGAIN ? .dnsTimeout : .dnsNoRecords),
-                message: "cannot resolve \(host): \(String(cString: gai_strerror(status)))",
-                remedy: "check the host name, or give an IP address")
+extension ProbeFailure {
+    /// The failure a DNS problem means for a probe.
+    static func dns(_ error: DNSError) -> ProbeFailure {
+        switch error {
+        case .nxdomain(let name):
+            return ProbeFailure(kind: .dnsNxdomain, message: "\(name) does not exist in DNS", remedy: "check the spelling of the host name, or use the PBX's IP address")
+        case .noRecords(let name):
+            return ProbeFailure(kind: .dnsNoRecords, message: "\(name) has no A or AAAA records", remedy: "add an address record for the host, or use its IP address")
+        case .timeout(let server):
+            return ProbeFailure(kind: .dnsTimeout, message: "\(server) did not answer the DNS query", remedy: "check the DNS server (--dns-server HOST:PORT), or use an IP address")
+        case .other(let detail):
+            return ProbeFailure(kind: .dnsNoRecords, message: detail, remedy: "check the host name and the DNS server")
         }
-        defer { freeaddrinfo(first) }
-        var addresses: [String] = []
-        var cursor: UnsafeMutablePointer<addrinfo>? = first
-        while let entry = cursor {
-            var buffer = [CChar](repeating: 0, count: Int(NI_MAXHOST))
-            if getnameinfo(entry.pointee.ai_addr, entry.pointee.ai_addrlen, &buffer, socklen_t(buffer.count), nil, 0, NI_NUMERICHOST) == 0 {
-                let text = String(cString: buffer)
-                if !addresses.contains(text) { addresses.append(text) }
-            }
-            cursor = entry.pointee.ai_next
-        }
-        return addresses.sorted { !$0.contains(":") && $1.contains(":") }
     }
 }

@@ -21,6 +21,7 @@ struct ProbeCommand: ParsableCommand {
     @Option(help: "How many probes.") var count: Int = 1
     @Option(help: "Seconds between probes.") var interval: Double = 1
     @Option(help: "Seconds to wait for an answer (the transaction timeout, 64·T1).") var timeout: Double = 32
+    @Option(help: "DNS server HOST:PORT to use instead of the system's (e.g. 127.0.0.1:5353).") var dnsServer: String?
     @Flag(help: "Print one JSON document.") var json = false
 
     func validate() throws {
@@ -60,12 +61,24 @@ struct ProbeCommand: ParsableCommand {
         }
         let chosen = transport.flatMap { SIPTransport(rawValue: $0.lowercased()) } ?? parsed.transport ?? .udp
         guard chosen != .tls else { throw CommandFailure.refused("TLS probes are not available yet; use --transport tcp or udp") }
-        let port = parsed.port ?? chosen.defaultPort
+        var port = parsed.port ?? chosen.defaultPort
         var results: [ProbeJSON] = []
-        let addresses: [String]
+        var addresses: [String] = []
         do {
-            addresses = try NetworkProber.resolve(parsed.host, port: port)
-        } catch let failure as ProbeFailure {
+            let resolver = try DNSResolver(server: dnsServer)
+            var host = parsed.host
+            // RFC 3263 §4.2: a name without a port is looked up by SRV for the chosen transport first.
+            if parsed.port == nil, !IPAddress.isIPv4(host), !IPAddress.isIPv6(host) {
+                let service = chosen == .tls ? "_sips._tcp." : (chosen == .tcp ? "_sip._tcp." : "_sip._udp.")
+                if let first = try? resolver.srv(service + host).first {
+                    host = first.target
+                    port = first.port
+                    if !json { print("SRV \(service + parsed.host) → \(first.target):\(first.port)") }
+                }
+            }
+            addresses = try resolver.addresses(host)
+        } catch let error as DNSError {
+            let failure = ProbeFailure.dns(error)
             if json {
                 JSONOutput.success(["attempts": [ProbeJSON(port: port, transport: chosen.rawValue, address: parsed.host, error: .init(kind: failure.kind.rawValue, message: failure.message, remedy: failure.remedy))]])
             } else {

@@ -1,0 +1,170 @@
+import Foundation
+import SIPCore
+import SIPNetwork
+import Testing
+
+/// DNS through c-ares against a real dnsmasq on loopback, started and stopped by the tests.
+@Suite(.serialized)
+struct DNSResolverTests {
+    final class Dnsmasq {
+        let process = Process()
+        let port: Int
+
+        init(extra: [String] = []) throws {
+            port = ProbeIntegrationTests.freePort(Int32(SOCK_DGRAM.rawValue))
+            process.executableURL = URL(fileURLWithPath: "/usr/sbin/dnsmasq")
+            process.arguments = [
+                "--no-daemon", "--port=\(port)", "--listen-address=127.0.0.1", "--bind-interfaces", "--no-resolv",
+                "--no-hosts", "--user=\(ProcessInfo.processInfo.environment["USER"] ?? "root")", "--pid-file=",
+                "--local=/test/",
+                "--srv-host=_sip._udp.pbx.test,pbx.test,5070,10,60",
+                "--srv-host=_sip._udp.pbx.test,backup.pbx.test,5080,20,10",
+                "--srv-host=_sips._tcp.pbx.test,pbx.test,5061,10,10",
+                "--host-record=pbx.test,127.0.0.1,::1",
+                "--host-record=backup.pbx.test,127.0.0.2",
+                "--txt-record=nothing.pbx.test,hello",
+            ] + extra
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+        }
+
+        var server: String { "127.0.0.1:\(port)" }
+
+        func stop() {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
+
+        deinit { stop() }
+    }
+
+    /// dnsmasq needs a moment to bind: ask until it answers.
+    static func resolver(for dnsmasq: Dnsmasq) throws -> DNSResolver {
+        let resolver = try DNSResolver(server: dnsmasq.server, timeout: .milliseconds(300), tries: 1)
+        for _ in 0..<30 {
+            if (try? resolver.addresses("pbx.test")) != nil { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        return resolver
+    }
+
+    @Test func srvRecordsInPriorityOrderAndAddressesOfBothFamilies() throws {
+        let dnsmasq = try Dnsmasq()
+        defer { dnsmasq.stop() }
+        let resolver = try Self.resolver(for: dnsmasq)
+        let records = try resolver.srv("_sip._udp.pbx.test")
+        #expect(records.map(\.target) == ["pbx.test", "backup.pbx.test"])
+        #expect(records.map(\.port) == [5070, 5080])
+        #expect(records.first?.priority == 10 && records.first?.weight == 60)
+        #expect(try resolver.srv("_sips._tcp.pbx.test").first?.port == 5061)
+        #expect(try resolver.addresses("pbx.test") == ["127.0.0.1", "::1"])
+        #expect(try resolver.addresses("backup.pbx.test") == ["127.0.0.2"])
+    }
+
+    @Test func nxdomainNoRecordsAndASilentServerAreTold() throws {
+        let dnsmasq = try Dnsmasq()
+        defer { dnsmasq.stop() }
+        let resolver = try Self.resolver(for: dnsmasq)
+        #expect(throws: DNSError.nxdomain("missing.test")) { try resolver.addresses("missing.test") }
+        #expect(throws: DNSError.nxdomain("_sip._tcp.pbx.test")) { try resolver.srv("_sip._tcp.pbx.test") }
+        #expect(throws: DNSError.noRecords("pbx.test")) { try resolver.srv("pbx.test") }
+        #expect(throws: DNSError.noRecords("nothing.pbx.test")) { try resolver.addresses("nothing.pbx.test") }
+        // A port where nothing answers DNS: a timeout, not a hang.
+        let silent = ProbeIntegrationTests.UDPSocket(answer: nil)
+        let deaf = try DNSResolver(server: "127.0.0.1:\(silent.port)", timeout: .milliseconds(200), tries: 1)
+        #expect(throws: DNSError.timeout("127.0.0.1:\(silent.port)")) { try deaf.addresses("pbx.test") }
+    }
+
+    @Test func srvOrderingFollowsRFC2782() {
+        var generator = SystemRandomNumberGenerator()
+        let records = [
+            SRVRecord(name: "s", priority: 20, weight: 0, port: 3, target: "c"),
+            SRVRecord(name: "s", priority: 10, weight: 100, port: 1, target: "a"),
+            SRVRecord(name: "s", priority: 10, weight: 0, port: 2, target: "b"),
+        ]
+        var firstIsHeavy = 0
+        for _ in 0..<500 {
+            let ordered = SRVRecord.ordered(records, using: &generator)
+            #expect(ordered.last?.target == "c")
+            if ordered.first?.target == "a" { firstIsHeavy += 1 }
+        }
+        // Weight 100 against weight 0 (plus one each): "a" comes first about 99% of the time.
+        #expect(firstIsHeavy > 450)
+    }
+
+    @Test func badServerAddressIsRefused() {
+        #expect(throws: DNSError.self) { try DNSResolver(server: "not a server") }
+    }
+}
+
+/// `siptrunk probe` end to end: a name resolved by SRV through dnsmasq, answered by sipp, all on loopback.
+@Suite(.serialized)
+struct ProbeCommandDNSTests {
+    /// Runs `siptrunk probe` with posix_spawn and waitpid: Foundation's Process.waitUntilExit can stall on Linux
+    /// while other children (sipp, dnsmasq) are alive.
+    static func runProbe(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        var directory = Bundle.main.bundleURL
+        var binary: String?
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("siptrunk").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { binary = candidate; break }
+            directory = directory.deletingLastPathComponent()
+        }
+        let path = try #require(binary)
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw POSIXError(.EIO) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
+        posix_spawn_file_actions_addclose(&actions, fds[0])
+        let argv: [UnsafeMutablePointer<CChar>?] = ([path, "probe"] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid = pid_t()
+        let spawned = posix_spawn(&pid, path, &actions, nil, argv, nil)
+        close(fds[1])
+        guard spawned == 0 else {
+            close(fds[0])
+            throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO)
+        }
+        var output: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = read(fds[0], &buffer, buffer.count)
+            if count <= 0 { break }
+            output += buffer[0..<count]
+        }
+        close(fds[0])
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let exited = (status & 0x7F) == 0
+        return (exited ? (status >> 8) & 0xFF : 128 + (status & 0x7F), String(decoding: output, as: UTF8.self))
+    }
+
+    @Test func srvLeadsToTheAnsweringServer() throws {
+        let sipp = try ProbeIntegrationTests.SippServer(transport: .udp)
+        defer { sipp.stop() }
+        let dnsmasq = try DNSResolverTests.Dnsmasq(extra: ["--srv-host=_sip._udp.live.test,live.test,\(sipp.port),10,10", "--host-record=live.test,127.0.0.1"])
+        defer { dnsmasq.stop() }
+        _ = try DNSResolverTests.resolver(for: dnsmasq)
+        var result = try Self.runProbe(["live.test", "--dns-server", dnsmasq.server, "--timeout", "1"])
+        for _ in 0..<20 where result.status != 0 {
+            Thread.sleep(forTimeInterval: 0.25)
+            result = try Self.runProbe(["live.test", "--dns-server", dnsmasq.server, "--timeout", "1"])
+        }
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("SRV _sip._udp.live.test → live.test:\(sipp.port)"))
+        #expect(result.output.contains("200 OK"))
+    }
+
+    @Test func unknownNameIsNXDOMAIN() throws {
+        let dnsmasq = try DNSResolverTests.Dnsmasq()
+        defer { dnsmasq.stop() }
+        _ = try DNSResolverTests.resolver(for: dnsmasq)
+        let result = try Self.runProbe(["missing.test", "--dns-server", dnsmasq.server, "--json"])
+        #expect(result.status == 1)
+        #expect(result.output.contains("\"kind\" : \"dns_nxdomain\""))
+    }
+}
