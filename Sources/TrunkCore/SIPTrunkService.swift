@@ -119,8 +119,8 @@ public struct SIPTrunkService: Sendable {
                     continue
                 }
                 if !trunkExists {
-                    let provider = directions.first { $0.type == .outbound }?.provider
-                    try writer.save(Trunk(id: trunkId, orgId: orgId, name: trunkId, provider: provider, createdAt: timestamp, updatedAt: timestamp))
+                    // The provider catalog entry is the wizard's to set; an API attach does not name one.
+                    try writer.save(Trunk(id: trunkId, orgId: orgId, name: trunkId, provider: nil, createdAt: timestamp, updatedAt: timestamp))
                     trunkExists = true
                 }
                 if try writer.reader.phoneNumber(number.value) == nil {
@@ -177,7 +177,6 @@ public struct SIPTrunkService: Sendable {
         var registerPassword: String?
         var sipUsername: String?
         var sipPassword: String?
-        var provider: String?
     }
 
     static func validate(directions: [AttachRequest.Direction], errors: inout [FieldError]) -> [ValidDirection] {

@@ -96,7 +96,7 @@ extension StoreReader {
 }
 
 extension StoreWriter {
-    /// Inserts many calls with one prepared statement (imports, benchmarks, demo data).
+    /// Inserts many calls in the caller's transaction (GRDB reuses the cached INSERT statement for each).
     public func insert(_ calls: [CallLog]) throws {
         for var call in calls { try call.insert(db) }
     }
