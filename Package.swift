@@ -19,6 +19,9 @@ let package = Package(
         .package(url: "https://github.com/google/swift-benchmark.git", from: "0.1.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.30.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.10.0"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.3.0"),
     ],
     targets: [
         // libcrypto from the system (libssl-dev) for SHA-512/256, which swift-crypto does not expose.
@@ -41,13 +44,18 @@ let package = Package(
             dependencies: ["SIPCore"]
         ),
 
-        /// SIP over real sockets with SwiftNIO: the engine's transport and clock, and probes.
+        /// SIP over real sockets with SwiftNIO (UDP, TCP, TLS via swift-nio-ssl, certificates checked with swift-certificates),
+        /// the event-loop clock, and DNS through c-ares.
         .target(
             name: "SIPNetwork",
             dependencies: [
                 "SIPCore", "CAres",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
 
@@ -61,7 +69,7 @@ let package = Package(
         .target(
             name: "TrunkCore",
             dependencies: [
-                "SIPCore", "TrunkStore",
+                "SIPCore", "SIPEngine", "TrunkStore",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -87,7 +95,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SIPNetworkTests",
-            dependencies: ["siptrunk", "SIPNetwork", "SIPEngine", "SIPCore"],
+            dependencies: ["siptrunk", "SIPNetwork", "SIPEngine", "SIPCore", "TrunkCore", "TrunkStore"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

@@ -22,6 +22,30 @@ public protocol SIPTransportLink: AnyObject {
     func localAddress(for peer: PeerAddress) -> PeerAddress
     /// Sends one message. Failures are reported later through `TransactionLayer.transportFailed`.
     func send(_ bytes: [UInt8], to peer: PeerAddress)
+    /// Opens (or reuses) the connection to `peer` (a no-op for connected UDP sockets already open), then calls
+    /// `completion` on the engine's context with nil, or why it failed. For TLS, `serverName` is the SIP domain
+    /// the certificate must name.
+    func connect(_ peer: PeerAddress, serverName: String?, completion: @escaping (TransportFailure?) -> Void)
+    /// What the TLS handshake with `peer` found, for TLS peers.
+    func tlsDetails(for peer: PeerAddress) -> TLSDetails?
+}
+
+extension SIPTransportLink {
+    public func connect(_ peer: PeerAddress, serverName: String?, completion: @escaping (TransportFailure?) -> Void) {
+        completion(nil)
+    }
+    public func tlsDetails(for peer: PeerAddress) -> TLSDetails? { nil }
+}
+
+/// DNS as the engine needs it. Calls block: run them off the engine's context (discovery resolves before it
+/// starts probing).
+public protocol SIPResolver: AnyObject {
+    /// IPv4 then IPv6 addresses of `host` (an IP address resolves to itself).
+    func addresses(_ host: String) throws(DNSError) -> [String]
+    /// SRV records of `name`, in RFC 2782 order.
+    func srv(_ name: String) throws(DNSError) -> [SRVRecord]
+    /// NAPTR records of `domain`, in RFC 3403 order.
+    func naptr(_ domain: String) throws(DNSError) -> [NAPTRRecord]
 }
 
 /// A clock whose time moves only when a test says so.

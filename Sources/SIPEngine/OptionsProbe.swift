@@ -24,6 +24,24 @@ public struct ProbeResponse: Sendable, Hashable {
     public var accept: [String]
     /// Codecs, when the response carried SDP.
     public var codecs: [String]
+    /// What the TLS handshake found, for TLS probes.
+    public var tls: TLSDetails?
+
+    public init(
+        statusCode: Int, reason: String, roundTrip: Duration, server: String?, userAgent: String?, allow: [String],
+        supported: [String], accept: [String], codecs: [String], tls: TLSDetails? = nil
+    ) {
+        self.statusCode = statusCode
+        self.reason = reason
+        self.roundTrip = roundTrip
+        self.server = server
+        self.userAgent = userAgent
+        self.allow = allow
+        self.supported = supported
+        self.accept = accept
+        self.codecs = codecs
+        self.tls = tls
+    }
 }
 
 public struct ProbeFailure: Error, Sendable, Hashable, CustomStringConvertible {
@@ -49,11 +67,14 @@ public struct ProbeFailure: Error, Sendable, Hashable, CustomStringConvertible {
     public var message: String
     /// What a person can do about it.
     public var remedy: String
+    /// What the TLS handshake found, when it got as far as the certificate.
+    public var tls: TLSDetails?
 
-    public init(kind: Kind, message: String, remedy: String) {
+    public init(kind: Kind, message: String, remedy: String, tls: TLSDetails? = nil) {
         self.kind = kind
         self.message = message
         self.remedy = remedy
+        self.tls = tls
     }
 
     public var description: String { "\(message) — \(remedy)" }
@@ -68,9 +89,10 @@ public struct ProbeFailure: Error, Sendable, Hashable, CustomStringConvertible {
                 : "check that the PBX listens for SIP on \(name), or choose another port"
             return ProbeFailure(kind: .connectionRefused, message: "\(name) refused on \(peer.hostReference)", remedy: remedy)
         case .connectionReset:
-            return ProbeFailure(
-                kind: .connectionReset, message: "\(name) connection reset by \(peer.hostReference)",
-                remedy: "the PBX or a firewall closed the connection: check its SIP access list and fail2ban-style blocks")
+            let remedy = peer.transport == .tcp && peer.port == 5061
+                ? "port 5061 usually speaks TLS, not plain TCP: probe it with TLS"
+                : "the PBX or a firewall closed the connection: check its SIP access list and fail2ban-style blocks"
+            return ProbeFailure(kind: .connectionReset, message: "\(name) connection reset by \(peer.hostReference)", remedy: remedy)
         case .connectionTimeout:
             return ProbeFailure(
                 kind: .connectionTimeout, message: "\(name) connection to \(peer.hostReference) timed out",
@@ -122,12 +144,41 @@ public final class OptionsProbe {
         }
     }
 
-    /// Probes `peer`; `completion` runs once, on the clock's context.
+    /// Probes `peer`: connects (TCP, TLS), sends OPTIONS, and classifies what happened. `domain` is the SIP
+    /// domain for the Request-URI, To and the TLS certificate check; `completion` runs once, on the clock's context.
     public func probe<Generator: RandomNumberGenerator>(
         _ peer: PeerAddress, domain: String? = nil, using generator: inout Generator,
         completion: @escaping (ProbeOutcome) -> Void
     ) {
-        let request = makeRequest(to: peer, domain: domain, using: &generator)
+        let identifiers = Identifiers(using: &generator)
+        let transport = layer.transport
+        transport.connect(peer, serverName: domain) { [weak self] failure in
+            guard let self else { return }
+            if let failure {
+                var result = ProbeFailure.transport(failure, peer: peer)
+                result.tls = transport.tlsDetails(for: peer)
+                completion(.failure(result))
+                return
+            }
+            self.send(to: peer, domain: domain, identifiers: identifiers, completion: completion)
+        }
+    }
+
+    /// Random values for one request, drawn before connecting (the generator cannot wait for the connection).
+    struct Identifiers {
+        var branch: String
+        var tag: String
+        var callID: String
+
+        init<Generator: RandomNumberGenerator>(using generator: inout Generator) {
+            branch = ClientTransactionKey.newBranch(using: &generator)
+            tag = String(generator.next() % 0xFFFF_FFFF, radix: 16)
+            callID = String(generator.next(), radix: 36)
+        }
+    }
+
+    private func send(to peer: PeerAddress, domain: String?, identifiers: Identifiers, completion: @escaping (ProbeOutcome) -> Void) {
+        let request = makeRequest(to: peer, domain: domain, identifiers: identifiers)
         malformedFrom[peer] = nil
         do {
             try layer.start(request, to: peer, timers: timers) { [weak self] event in
@@ -135,14 +186,18 @@ public final class OptionsProbe {
                 switch event {
                 case .response(let response, let sentAt):
                     guard let code = response.statusCode, code >= 200 else { return }
-                    completion(.response(Self.summarize(response, roundTrip: self.layer.clock.now - sentAt)))
+                    var summary = Self.summarize(response, roundTrip: self.layer.clock.now - sentAt)
+                    summary.tls = self.layer.transport.tlsDetails(for: peer)
+                    completion(.response(summary))
                 case .timeout:
                     if let error = self.malformedFrom[peer] {
                         completion(.failure(Self.malformed(peer, error)))
                     } else {
-                        let waited = self.timers.transactionTimeout.components.seconds
+                        let waited = self.timers.transactionTimeout
+                        let seconds = Double(waited.components.seconds) + Double(waited.components.attoseconds) / 1e18
+                        let shown = seconds == seconds.rounded() ? "\(Int(seconds))" : String(seconds)
                         completion(.failure(ProbeFailure(
-                            kind: .timeout, message: "no answer to OPTIONS on \(peer.transport.viaToken) \(peer.port) within \(waited) s",
+                            kind: .timeout, message: "no answer to OPTIONS on \(peer.transport.viaToken) \(peer.port) within \(shown) s",
                             remedy: peer.transport == .udp
                                 ? "a firewall drops UDP, or nothing listens: allow this deployment's addresses, or try TCP or TLS"
                                 : "the PBX accepted the connection but did not answer: check its SIP access list for our address")))
@@ -152,7 +207,9 @@ public final class OptionsProbe {
                     if let error = self.malformedFrom[peer] {
                         completion(.failure(Self.malformed(peer, error)))
                     } else {
-                        completion(.failure(.transport(failure, peer: peer)))
+                        var result = ProbeFailure.transport(failure, peer: peer)
+                        result.tls = self.layer.transport.tlsDetails(for: peer)
+                        completion(.failure(result))
                     }
                 }
             }
@@ -168,12 +225,17 @@ public final class OptionsProbe {
     }
 
     func makeRequest<Generator: RandomNumberGenerator>(to peer: PeerAddress, domain: String?, using generator: inout Generator) -> SIPMessage {
+        makeRequest(to: peer, domain: domain, identifiers: Identifiers(using: &generator))
+    }
+
+    func makeRequest(to peer: PeerAddress, domain: String?, identifiers: Identifiers) -> SIPMessage {
         let local = layer.transport.localAddress(for: peer)
-        var uri = SIPURI(scheme: .sip, host: domain ?? peer.host, port: peer.port)
-        if peer.transport != .udp { uri.setParameter("transport", peer.transport.rawValue) }
-        let branch = ClientTransactionKey.newBranch(using: &generator)
-        let tag = String(generator.next() % 0xFFFF_FFFF, radix: 16)
-        let callID = String(generator.next(), radix: 36) + "@" + local.hostReference
+        // TLS is asked for with a sips: URI (RFC 3261 §26.2.2; transport=tls is deprecated), TCP with transport=tcp.
+        var uri = SIPURI(scheme: peer.transport == .tls ? .sips : .sip, host: domain ?? peer.host, port: peer.port)
+        if peer.transport == .tcp { uri.setParameter("transport", "tcp") }
+        let branch = identifiers.branch
+        let tag = identifiers.tag
+        let callID = identifiers.callID + "@" + local.hostReference
         var message = SIPMessage(startLine: .request(RequestLine(method: .options, requestURI: uri.description)))
         // RFC 3581: ask for rport so a NAT in between still gets the response back to us.
         message.append(.via, "SIP/2.0/\(peer.transport.viaToken) \(local.hostReference):\(local.port);branch=\(branch);rport")

@@ -2,63 +2,7 @@ import CAres
 import Foundation
 import SIPCore
 
-/// An SRV record (RFC 2782).
-public struct SRVRecord: Sendable, Hashable, CustomStringConvertible {
-    public var name: String
-    public var priority: Int
-    public var weight: Int
-    public var port: Int
-    public var target: String
-
-    public init(name: String, priority: Int, weight: Int, port: Int, target: String) {
-        self.name = name
-        self.priority = priority
-        self.weight = weight
-        self.port = port
-        self.target = target
-    }
-
-    public var description: String { "\(name) \(priority) \(weight) \(port) \(target)." }
-
-    /// RFC 2782 order: lowest priority first; within a priority, a weighted random permutation (zero weights
-    /// get a small chance, as the RFC asks).
-    public static func ordered<Generator: RandomNumberGenerator>(_ records: [SRVRecord], using generator: inout Generator) -> [SRVRecord] {
-        var result: [SRVRecord] = []
-        for priority in Set(records.map(\.priority)).sorted() {
-            var group = records.filter { $0.priority == priority }.sorted { $0.weight < $1.weight }
-            while !group.isEmpty {
-                let total = group.reduce(0) { $0 + $1.weight + 1 }
-                var pick = Int(generator.next() % UInt64(total))
-                let index = group.firstIndex { record in
-                    if pick < record.weight + 1 { return true }
-                    pick -= record.weight + 1
-                    return false
-                } ?? 0
-                result.append(group.remove(at: index))
-            }
-        }
-        return result
-    }
-}
-
-/// DNS failures, as the probe and discovery classify them.
-public enum DNSError: Error, Sendable, Hashable, CustomStringConvertible {
-    case nxdomain(String)
-    case noRecords(String)
-    case timeout(String)
-    case other(String)
-
-    public var description: String {
-        switch self {
-        case .nxdomain(let name): return "\(name) does not exist (NXDOMAIN)"
-        case .noRecords(let name): return "\(name) exists but has no records of that type"
-        case .timeout(let server): return "the DNS server \(server) did not answer"
-        case .other(let detail): return detail
-        }
-    }
-}
-
-/// A/AAAA and SRV look-ups through c-ares, against the system's name servers or one given as `host:port`.
+/// A/AAAA, SRV and NAPTR look-ups through c-ares, against the system's name servers or one given as `host:port`.
 ///
 /// Blocking and not thread-safe: use one resolver per thread (discovery runs it off the event loop).
 public final class DNSResolver {
@@ -164,6 +108,29 @@ public final class DNSResolver {
         }
         var generator = SystemRandomNumberGenerator()
         return SRVRecord.ordered(records, using: &generator)
+    }
+
+    /// NAPTR records of `domain`, ordered by order then preference (RFC 3403).
+    public func naptr(_ domain: String) throws(DNSError) -> [NAPTRRecord] {
+        let bytes = try query(domain, type: Int32(ns_t_naptr.rawValue))
+        var reply: UnsafeMutablePointer<ares_naptr_reply>?
+        let status = bytes.withUnsafeBufferPointer { ares_parse_naptr_reply($0.baseAddress, Int32($0.count), &reply) }
+        guard status == ARES_SUCCESS else {
+            if status == ARES_ENODATA { throw .noRecords(domain) }
+            throw .other("the NAPTR answer for \(domain) is malformed: \(String(cString: ares_strerror(status)))")
+        }
+        defer { ares_free_data(reply) }
+        var records: [NAPTRRecord] = []
+        var cursor = reply
+        while let entry = cursor {
+            records.append(
+                NAPTRRecord(
+                    order: Int(entry.pointee.order), preference: Int(entry.pointee.preference),
+                    flags: String(cString: entry.pointee.flags), service: String(cString: entry.pointee.service),
+                    replacement: String(cString: entry.pointee.replacement)))
+            cursor = entry.pointee.next
+        }
+        return NAPTRRecord.ordered(records)
     }
 
     /// IPv4 then IPv6 addresses of `host`. NXDOMAIN only when neither family exists.

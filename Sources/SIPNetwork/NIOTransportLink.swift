@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import NIOSSL
 import SIPCore
 
 /// Time on a SwiftNIO event loop: monotonic time from `NIODeadline`, one-shot timers from `scheduleTask`.
@@ -34,8 +35,11 @@ struct UncheckedBox<Value>: @unchecked Sendable {
     init(_ value: Value) { self.value = value }
 }
 
-/// SIP over UDP and TCP with SwiftNIO: one connected socket per peer (so ICMP "port unreachable" reaches us as
-/// an error on UDP), TCP framed by `SIPStreamParser`, connections reused while open.
+/// SIP over UDP, TCP and TLS with SwiftNIO: one connected socket per peer (so ICMP "port unreachable" reaches us as
+/// an error on UDP), TCP and TLS framed by `SIPStreamParser`, connections reused while open.
+///
+/// TLS (swift-nio-ssl) requires TLS 1.2 or newer, sends SNI, and checks the server's certificate itself so that a
+/// failure says which check failed: validity dates, the chain to `tlsTrust`, then the SIP domain (RFC 5922).
 ///
 /// Everything runs on one event loop; the callbacks are called on it.
 public final class NIOTransportLink: @unchecked Sendable {
@@ -45,9 +49,15 @@ public final class NIOTransportLink: @unchecked Sendable {
     /// The socket to a peer failed; it has been closed.
     public var onFailure: ((TransportFailure, PeerAddress) -> Void)?
     public var connectTimeout: TimeAmount = .seconds(5)
+    /// How long a TLS handshake may take once TCP is connected.
+    public var handshakeTimeout: TimeAmount = .seconds(5)
+    /// The roots TLS certificates must chain to.
+    public var tlsTrust: TLSTrust = .system
 
     private var channels: [PeerAddress: Channel] = [:]
     private var locals: [PeerAddress: PeerAddress] = [:]
+    private var tls: [PeerAddress: TLSDetails] = [:]
+    private var sslContext: NIOSSLContext?
 
     public init(eventLoop: EventLoop) {
         self.eventLoop = eventLoop
@@ -57,8 +67,12 @@ public final class NIOTransportLink: @unchecked Sendable {
         locals[peer] ?? PeerAddress(host: "0.0.0.0", port: 0, transport: peer.transport)
     }
 
-    /// Opens (or reuses) the socket to `peer`; fails with a `TransportFailure`.
-    public func open(_ peer: PeerAddress) -> EventLoopFuture<Void> {
+    /// What the last TLS handshake with `peer` found (kept after a failed handshake too).
+    public func tlsDetails(for peer: PeerAddress) -> TLSDetails? { tls[peer] }
+
+    /// Opens (or reuses) the socket to `peer`; fails with a `TransportError`. For TLS, `serverName` is the SIP
+    /// domain: sent as SNI (unless it is an IP address) and checked against the certificate.
+    public func open(_ peer: PeerAddress, serverName: String? = nil) -> EventLoopFuture<Void> {
         eventLoop.assertInEventLoop()
         if let channel = channels[peer], channel.isActive { return eventLoop.makeSucceededFuture(()) }
         let address: SocketAddress
@@ -82,7 +96,7 @@ public final class NIOTransportLink: @unchecked Sendable {
                 .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) } }
                 .connect(to: address)
         case .tls:
-            return eventLoop.makeFailedFuture(TransportError(.tls(.protocolError, detail: "TLS transport is not built yet")))
+            connected = openTLS(peer, address: address, serverName: serverName ?? peer.host)
         }
         return connected.flatMapErrorThrowing { error in
             throw TransportError(Self.classify(error))
@@ -92,6 +106,69 @@ public final class NIOTransportLink: @unchecked Sendable {
                 self.locals[peer] = PeerAddress(host: host, port: port, transport: peer.transport)
             }
         }
+    }
+
+    private func openTLS(_ peer: PeerAddress, address: SocketAddress, serverName: String) -> EventLoopFuture<Channel> {
+        let context: NIOSSLContext
+        do {
+            context = try sslContext ?? Self.makeSSLContext()
+            sslContext = context
+        } catch {
+            return eventLoop.makeFailedFuture(TransportError(.tls(.protocolError, detail: "cannot set up TLS: \(error)")))
+        }
+        let inspection = TLSInspection(serverName: serverName)
+        let trust = tlsTrust
+        let handshake = eventLoop.makePromise(of: Void.self)
+        let handler = StreamHandler(link: self, peer: peer)
+        let sni = IPAddress.isIPv4(serverName) || IPAddress.isIPv6(serverName) ? nil : serverName
+        let connected = ClientBootstrap(group: eventLoop)
+            .connectTimeout(connectTimeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let ssl = try NIOSSLClientHandler(context: context, serverHostname: sni) { chain, promise in
+                        // Certificate checks leave the loop (the verifier is async); the negotiated version is
+                        // read back on the loop, as swift-nio-ssl allows once outside its callback.
+                        let verdict = channel.eventLoop.makePromise(of: NIOSSLVerificationResult.self)
+                        inspection.verify(chain, trust: trust, promise: verdict)
+                        verdict.futureResult.whenComplete { result in
+                            channel.eventLoop.execute {
+                                let version = try? channel.pipeline.syncOperations.handler(type: NIOSSLClientHandler.self).tlsVersion
+                                self.tls[peer] = inspection.details(version: version)
+                                promise.completeWith(result)
+                            }
+                        }
+                    }
+                    let operations = channel.pipeline.syncOperations
+                    try operations.addHandler(ServerHelloSniffer(inspection: inspection))
+                    try operations.addHandler(ssl)
+                    try operations.addHandler(HandshakeWatcher(promise: handshake, inspection: inspection))
+                    try operations.addHandler(handler)
+                }
+            }
+            .connect(to: address)
+        // A connection that never came up leaves the handshake promise to be completed here.
+        connected.whenFailure { handshake.fail($0) }
+        return connected.flatMap { channel in
+            let timeout = channel.eventLoop.scheduleTask(in: self.handshakeTimeout) {
+                handshake.fail(TransportError(.tls(.protocolError, detail: "the TLS handshake did not finish in time")))
+                _ = channel.close()
+            }
+            return handshake.futureResult.always { _ in timeout.cancel() }.map {
+                if let version = try? channel.pipeline.syncOperations.handler(type: NIOSSLClientHandler.self).tlsVersion {
+                    self.tls[peer] = inspection.details(version: version)
+                }
+                return channel
+            }
+        }
+    }
+
+    static func makeSSLContext() throws -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.minimumTLSVersion = .tlsv12
+        // The verification callback checks the chain and the SIP domain itself (RFC 5922 rules, not HTTPS ones).
+        configuration.certificateVerification = .noHostnameVerification
+        return try NIOSSLContext(configuration: configuration)
     }
 
     public func send(_ bytes: [UInt8], to peer: PeerAddress) {

@@ -160,6 +160,13 @@ extension StoreReader {
         try DiscoveryRun.filter(Column("org_id") == orgId).order(Column("started_at").desc).fetchAll(db)
     }
 
+    /// The run `id` of this organisation, or its newest run when `id` is nil.
+    public func discoveryRun(id: String?, orgId: String) throws -> DiscoveryRun? {
+        var request = DiscoveryRun.filter(Column("org_id") == orgId)
+        if let id { request = request.filter(Column("id") == id) }
+        return try request.order(Column("started_at").desc).fetchOne(db)
+    }
+
     public func discoveryAttempts(discoveryId: String) throws -> [DiscoveryAttempt] {
         try DiscoveryAttempt.filter(Column("discovery_id") == discoveryId).order(Column("id")).fetchAll(db)
     }

@@ -8,7 +8,20 @@ import SIPNetwork
 // Where the engine meets the network: SIPEngine's protocols satisfied by SIPNetwork's SwiftNIO types.
 // The architecture keeps the two modules apart; the executable wires them together.
 
-extension NIOTransportLink: SIPTransportLink {}
+extension NIOTransportLink: SIPTransportLink {
+    public func connect(_ peer: PeerAddress, serverName: String?, completion: @escaping (TransportFailure?) -> Void) {
+        // The future completes on this link's loop, the engine's context.
+        let box = UncheckedSendable(completion)
+        open(peer, serverName: serverName).whenComplete { result in
+            switch result {
+            case .success: box.value(nil)
+            case .failure(let error): box.value(NIOTransportLink.classify(error))
+            }
+        }
+    }
+}
+
+extension DNSResolver: SIPResolver {}
 
 /// SIPEngine's clock on SIPNetwork's event-loop clock.
 final class EngineEventLoopClock: EngineClock {
@@ -36,10 +49,15 @@ final class NetworkProber: @unchecked Sendable {
     let layer: TransactionLayer
     let probe: OptionsProbe
 
-    init(timers: TransactionTimers = TransactionTimers()) {
+    init(timers: TransactionTimers = TransactionTimers(), trust: TLSTrust = .system) {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         eventLoop = group.next()
         link = NIOTransportLink(eventLoop: eventLoop)
+        link.tlsTrust = trust
+        // A connection or handshake may take as long as the whole probe may.
+        let limit = TimeAmount.nanoseconds(Int64(timers.transactionTimeout.components.seconds) * 1_000_000_000 + timers.transactionTimeout.components.attoseconds / 1_000_000_000)
+        link.connectTimeout = min(limit, .seconds(10))
+        link.handshakeTimeout = min(limit, .seconds(10))
         clock = EngineEventLoopClock(EventLoopClock(eventLoop: eventLoop))
         let layer = TransactionLayer(clock: clock, transport: link)
         self.layer = layer
@@ -55,17 +73,27 @@ final class NetworkProber: @unchecked Sendable {
         (try? eventLoop.submit { self.layer.trace.entries }.wait()) ?? []
     }
 
-    /// Probes `peer` (an IP address); `domain` names the SIP domain in the Request-URI and To.
+    /// Probes `peer` (an IP address); `domain` names the SIP domain in the Request-URI and To, and the name the
+    /// TLS certificate must carry.
     func probe(_ peer: PeerAddress, domain: String? = nil) -> EventLoopFuture<ProbeOutcome> {
         eventLoop.flatSubmit {
-            self.link.open(peer).flatMap { () -> EventLoopFuture<ProbeOutcome> in
-                let promise = self.eventLoop.makePromise(of: ProbeOutcome.self)
-                var generator = SystemRandomNumberGenerator()
-                self.probe.probe(peer, domain: domain, using: &generator) { promise.succeed($0) }
-                return promise.futureResult
-            }.flatMapErrorThrowing { error in
-                .failure(.transport(NIOTransportLink.classify(error), peer: peer))
-            }
+            let promise = self.eventLoop.makePromise(of: ProbeOutcome.self)
+            var generator = SystemRandomNumberGenerator()
+            self.probe.probe(peer, domain: domain, using: &generator) { promise.succeed($0) }
+            return promise.futureResult
+        }
+    }
+
+    /// Runs a discovery plan on the loop; `onAttempt` is called on the loop as each probe completes.
+    func discover(_ plan: DiscoveryPlan, concurrency: Int = 16, onAttempt: @escaping (DiscoveryAttemptResult) -> Void) -> EventLoopFuture<DiscoveryResult> {
+        let box = UncheckedSendable(onAttempt)
+        return eventLoop.flatSubmit {
+            let promise = self.eventLoop.makePromise(of: DiscoveryResult.self)
+            var generator = SystemRandomNumberGenerator()
+            let discovery = Discovery(probe: self.probe)
+            discovery.concurrency = concurrency
+            discovery.run(plan, using: &generator, onAttempt: box.value) { promise.succeed($0) }
+            return promise.futureResult
         }
     }
 
@@ -80,18 +108,8 @@ final class NetworkProber: @unchecked Sendable {
     }
 }
 
-extension ProbeFailure {
-    /// The failure a DNS problem means for a probe.
-    static func dns(_ error: DNSError) -> ProbeFailure {
-        switch error {
-        case .nxdomain(let name):
-            return ProbeFailure(kind: .dnsNxdomain, message: "\(name) does not exist in DNS", remedy: "check the spelling of the host name, or use the PBX's IP address")
-        case .noRecords(let name):
-            return ProbeFailure(kind: .dnsNoRecords, message: "\(name) has no A or AAAA records", remedy: "add an address record for the host, or use its IP address")
-        case .timeout(let server):
-            return ProbeFailure(kind: .dnsTimeout, message: "\(server) did not answer the DNS query", remedy: "check the DNS server (--dns-server HOST:PORT), or use an IP address")
-        case .other(let detail):
-            return ProbeFailure(kind: .dnsNoRecords, message: detail, remedy: "check the host name and the DNS server")
-        }
-    }
+/// Carries a closure into the event loop that will be its only caller.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

@@ -3,6 +3,7 @@ import Foundation
 import SIPCore
 import SIPEngine
 import SIPNetwork
+import TrunkCore
 
 /// `siptrunk probe DEST`: SIP OPTIONS to a server, like sipsak, with classified failures.
 struct ProbeCommand: ParsableCommand {
@@ -11,17 +12,21 @@ struct ProbeCommand: ParsableCommand {
         abstract: "Send SIP OPTIONS to a server and report the answer, or why there was none.",
         discussion: """
             Each probe prints as it completes: status, round trip, and the server's Server/User-Agent, or a failure \
-            kind (timeout, connection_refused, icmp_unreachable, malformed_response, dns_nxdomain, ...) with a remedy.
-            UDP and TCP today; TLS arrives with the TLS transport.
+            kind (timeout, connection_refused, icmp_unreachable, tls_untrusted, tls_expired, tls_hostname_mismatch, \
+            malformed_response, dns_nxdomain, ...) with a remedy. TLS probes also show what the handshake found: \
+            version, cipher, the certificate's subject, names, issuer and expiry, and whether it is trusted.
+            A host name without a port is looked up by SRV first (RFC 3263).
             Exit status: 0 at least one probe answered, 1 none did, 2 usage error.
             """)
 
     @Argument(help: "The server: host, host:port, udp://host:port, sip:host;transport=tcp, ...") var destination: String
-    @Option(help: "udp or tcp (default: the destination's, else udp).") var transport: String?
+    @Option(help: "udp, tcp or tls (default: the destination's, else udp).") var transport: String?
     @Option(help: "How many probes.") var count: Int = 1
     @Option(help: "Seconds between probes.") var interval: Double = 1
     @Option(help: "Seconds to wait for an answer (the transaction timeout, 64·T1).") var timeout: Double = 32
     @Option(help: "DNS server HOST:PORT to use instead of the system's (e.g. 127.0.0.1:5353).") var dnsServer: String?
+    @Option(help: ArgumentHelp("Trust only the CA certificates in this PEM file for TLS (default: the system's).", valueName: "path"))
+    var caFile: String?
     @Flag(help: "Print one JSON document.") var json = false
 
     func validate() throws {
@@ -29,27 +34,8 @@ struct ProbeCommand: ParsableCommand {
         guard interval >= 0, interval <= 3600 else { throw ValidationError("--interval must be from 0 to 3600 seconds") }
         guard timeout >= 0.064, timeout <= 300 else { throw ValidationError("--timeout must be from 0.064 to 300 seconds") }
         if let transport, SIPTransport(rawValue: transport.lowercased()) == nil {
-            throw ValidationError("--transport must be udp or tcp, not '\(transport)'")
+            throw ValidationError("--transport must be udp, tcp or tls, not '\(transport)'")
         }
-    }
-
-    struct ProbeJSON: Encodable {
-        var port: Int
-        var transport: String
-        var address: String
-        var responseTimeMs: Double?
-        var responseCode: Int?
-        var reason: String?
-        var userAgent: String?
-        var allow: [String]?
-        var codecs: [String]?
-        var error: ErrorJSON?
-    }
-
-    struct ErrorJSON: Encodable {
-        var kind: String
-        var message: String
-        var remedy: String
     }
 
     func run() throws {
@@ -59,64 +45,101 @@ struct ProbeCommand: ParsableCommand {
         } catch {
             throw CommandFailure.refused("cannot use '\(destination)' as a destination: \(error.message)")
         }
+        let trust = try TLSTrust.load(caFile: caFile)
         let chosen = transport.flatMap { SIPTransport(rawValue: $0.lowercased()) } ?? parsed.transport ?? .udp
-        guard chosen != .tls else { throw CommandFailure.refused("TLS probes are not available yet; use --transport tcp or udp") }
-        var port = parsed.port ?? chosen.defaultPort
-        var results: [ProbeJSON] = []
-        var addresses: [String] = []
+        // RFC 3263 §4.2: a name without a port is looked up by SRV for the chosen transport first; the targets are
+        // tried in SRV order until one answers.
+        var targets: [DiscoveryTarget] = []
         do {
             let resolver = try DNSResolver(server: dnsServer)
-            var host = parsed.host
-            // RFC 3263 §4.2: a name without a port is looked up by SRV for the chosen transport first.
-            if parsed.port == nil, !IPAddress.isIPv4(host), !IPAddress.isIPv6(host) {
-                let service = chosen == .tls ? "_sips._tcp." : (chosen == .tcp ? "_sip._tcp." : "_sip._udp.")
-                if let first = try? resolver.srv(service + host).first {
-                    host = first.target
-                    port = first.port
-                    if !json { print("SRV \(service + parsed.host) → \(first.target):\(first.port)") }
+            if parsed.port == nil, !IPAddress.isIPv4(parsed.host), !IPAddress.isIPv6(parsed.host) {
+                let service = (chosen == .tls ? "_sips._tcp." : (chosen == .tcp ? "_sip._tcp." : "_sip._udp.")) + parsed.host
+                for record in (try? resolver.srv(service)) ?? [] {
+                    if !json { print("SRV \(service) → \(record.target):\(record.port)") }
+                    if let address = try? resolver.addresses(record.target).first {
+                        targets.append(DiscoveryTarget(address: address, port: record.port, transport: chosen, srvTarget: record.target))
+                    }
                 }
             }
-            addresses = try resolver.addresses(host)
+            if targets.isEmpty {
+                let address = try resolver.addresses(parsed.host)[0]
+                targets = [DiscoveryTarget(address: address, port: parsed.port ?? chosen.defaultPort, transport: chosen)]
+            }
         } catch let error as DNSError {
             let failure = ProbeFailure.dns(error)
             if json {
-                JSONOutput.success(["attempts": [ProbeJSON(port: port, transport: chosen.rawValue, address: parsed.host, error: .init(kind: failure.kind.rawValue, message: failure.message, remedy: failure.remedy))]])
+                let attempt = DiscoveryReport.Attempt(DiscoveryAttemptResult(
+                    target: DiscoveryTarget(address: parsed.host, port: parsed.port ?? chosen.defaultPort, transport: chosen),
+                    outcome: .failure(failure)))
+                JSONOutput.success(["attempts": [attempt]])
             } else {
                 print("\(parsed.host): \(failure.kind.rawValue): \(failure.message)\n  → \(failure.remedy)")
             }
             throw CommandFailure.silent
         }
-        let address = addresses[0]
-        let t1 = Duration.milliseconds(Int64(timeout * 1000 / 64))
-        let prober = NetworkProber(timers: TransactionTimers(t1: t1, t2: max(t1, .seconds(4)), t4: .seconds(5)))
+        let t1 = Duration.microseconds(Int64((timeout * 1_000_000 / 64).rounded()))
+        let prober = NetworkProber(timers: TransactionTimers(t1: t1, t2: max(t1, .seconds(4)), t4: .seconds(5)), trust: trust)
         defer { prober.shutdown() }
-        let peer = PeerAddress(host: address, port: port, transport: chosen)
+        let domain = IPAddress.isIPv4(parsed.host) || IPAddress.isIPv6(parsed.host) ? nil : parsed.host
+        var results: [DiscoveryReport.Attempt] = []
         var answered = 0
+        var current = 0
         for index in 0..<count {
             if index > 0 { Thread.sleep(forTimeInterval: interval) }
-            let outcome = try prober.probeAndWait(peer, domain: IPAddress.isIPv4(parsed.host) || IPAddress.isIPv6(parsed.host) ? nil : parsed.host)
-            var result = ProbeJSON(port: port, transport: chosen.rawValue, address: address)
-            switch outcome {
-            case .response(let response):
-                answered += 1
-                let milliseconds = Double(response.roundTrip.components.attoseconds) / 1e15 + Double(response.roundTrip.components.seconds) * 1000
-                result.responseTimeMs = (milliseconds * 1000).rounded() / 1000
-                result.responseCode = response.statusCode
-                result.reason = response.reason
-                result.userAgent = response.server ?? response.userAgent
-                result.allow = response.allow
-                result.codecs = response.codecs
-                if !json {
-                    let agent = result.userAgent.map { "  \($0)" } ?? ""
-                    print(String(format: "%@ %@:%d  %d %@  %.3f ms", chosen.viaToken, address, port, response.statusCode, response.reason, milliseconds) + agent)
+            // Until a target has answered, a failed one hands over to the next in SRV order.
+            while true {
+                let target = targets[current]
+                let outcome = try prober.probeAndWait(target.peer, domain: domain)
+                let attempt = DiscoveryAttemptResult(target: target, outcome: outcome)
+                if !json { print(AttemptText.line(attempt, showTLS: index == 0)) }
+                results.append(DiscoveryReport.Attempt(attempt))
+                if outcome.isReachable {
+                    answered += 1
+                    break
                 }
-            case .failure(let failure):
-                result.error = ErrorJSON(kind: failure.kind.rawValue, message: failure.message, remedy: failure.remedy)
-                if !json { print("\(chosen.viaToken) \(address):\(port)  \(failure.kind.rawValue): \(failure.message)\n  → \(failure.remedy)") }
+                guard answered == 0, current + 1 < targets.count else { break }
+                current += 1
             }
-            results.append(result)
         }
         if json { JSONOutput.success(["attempts": results]) }
         if answered == 0 { throw CommandFailure.silent }
+    }
+}
+
+extension TLSTrust {
+    /// The trust for `--ca-file`, or the system's; a file that cannot be used is a usage error.
+    static func load(caFile: String?) throws -> TLSTrust {
+        guard let caFile else { return .system }
+        do {
+            return try TLSTrust.caFile(caFile)
+        } catch {
+            throw CommandFailure.usage("--ca-file: \(error)")
+        }
+    }
+}
+
+/// How a probe attempt reads on a terminal.
+enum AttemptText {
+    static func line(_ attempt: DiscoveryAttemptResult, showTLS: Bool = true) -> String {
+        let target = attempt.target
+        let place = "\(target.transport.viaToken) \(target.peer.hostReference):\(target.port)"
+        var text: String
+        var tls: TLSDetails?
+        switch attempt.outcome {
+        case .response(let response):
+            let agent = (response.server ?? response.userAgent).map { "  \($0)" } ?? ""
+            text = String(format: "%@  %d %@  %.3f ms", place, response.statusCode, response.reason, DiscoveryReport.milliseconds(response.roundTrip)) + agent
+            tls = response.tls
+        case .failure(let failure):
+            text = "\(place)  \(failure.kind.rawValue): \(failure.message)\n    → \(failure.remedy)"
+            tls = failure.tls
+        }
+        if showTLS, let tls {
+            let expiry = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: tls.notAfter))
+            text += "\n    TLS \(tls.protocolVersion) \(tls.cipher)"
+            text += "\n    certificate: \(tls.subject); names: \(tls.subjectAlternativeNames.isEmpty ? "none" : tls.subjectAlternativeNames.joined(separator: ", "))"
+            text += "\n    issuer: \(tls.issuer); expires \(expiry); trusted: \(tls.trusted ? "yes" : "no"); name matches: \(tls.hostnameMatches ? "yes" : "no")"
+        }
+        return text
     }
 }

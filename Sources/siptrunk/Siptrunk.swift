@@ -11,7 +11,7 @@ struct Siptrunk: ParsableCommand {
             Exit status: 0 success, 1 the input or the peer was refused (the message says why), 2 usage error.
             """,
         subcommands: [
-            ParseCommand.self, ParseDestinationCommand.self, ProbeCommand.self, TrunksCommand.self, NumbersCommand.self, FirewallCommand.self,
+            ParseCommand.self, ParseDestinationCommand.self, ProbeCommand.self, DiscoverCommand.self, TrunksCommand.self, NumbersCommand.self, FirewallCommand.self,
             ProfileCommand.self, ConfigCommand.self, OutboundSetupCommand.self, OrgCommand.self, DemoCommand.self,
         ]
     )

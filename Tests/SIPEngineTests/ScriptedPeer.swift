@@ -19,6 +19,10 @@ final class ScriptedPeer: SIPTransportLink {
 
     let clock: ManualClock
     var behaviour: Behaviour
+    /// Per-peer behaviours, for tests that talk to several ports at once; others get `behaviour`.
+    var behaviours: [PeerAddress: Behaviour] = [:]
+    /// Peers whose connection fails before anything is sent (TCP refused, a TLS certificate rejected).
+    var connectFailures: [PeerAddress: TransportFailure] = [:]
     weak var layer: TransactionLayer?
     private(set) var received: [SIPMessage] = []
 
@@ -31,11 +35,16 @@ final class ScriptedPeer: SIPTransportLink {
         PeerAddress(host: "192.0.2.1", port: 5099, transport: peer.transport)
     }
 
+    func connect(_ peer: PeerAddress, serverName: String?, completion: @escaping (TransportFailure?) -> Void) {
+        let failure = connectFailures[peer]
+        _ = clock.schedule(after: .milliseconds(1)) { completion(failure) }
+    }
+
     func send(_ bytes: [UInt8], to peer: PeerAddress) {
         guard let request = try? SIPMessageParser().parse(datagram: bytes) else { return }
         received.append(request)
         let count = received.filter { $0.method == request.method }.count
-        switch behaviour {
+        switch behaviours[peer] ?? behaviour {
         case .answer(let code, let delay, let answerFrom, let headers, let body):
             guard count >= answerFrom else { return }
             reply(Self.response(to: request, code: code, headers: headers, body: body), after: delay, from: peer)

@@ -101,46 +101,8 @@ struct DNSResolverTests {
 /// `siptrunk probe` end to end: a name resolved by SRV through dnsmasq, answered by sipp, all on loopback.
 @Suite(.serialized)
 struct ProbeCommandDNSTests {
-    /// Runs `siptrunk probe` with posix_spawn and waitpid: Foundation's Process.waitUntilExit can stall on Linux
-    /// while other children (sipp, dnsmasq) are alive.
     static func runProbe(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        var directory = Bundle.main.bundleURL
-        var binary: String?
-        for _ in 0..<4 {
-            let candidate = directory.appendingPathComponent("siptrunk").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { binary = candidate; break }
-            directory = directory.deletingLastPathComponent()
-        }
-        let path = try #require(binary)
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw POSIXError(.EIO) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
-        posix_spawn_file_actions_addclose(&actions, fds[0])
-        let argv: [UnsafeMutablePointer<CChar>?] = ([path, "probe"] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid = pid_t()
-        let spawned = posix_spawn(&pid, path, &actions, nil, argv, nil)
-        close(fds[1])
-        guard spawned == 0 else {
-            close(fds[0])
-            throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO)
-        }
-        var output: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = read(fds[0], &buffer, buffer.count)
-            if count <= 0 { break }
-            output += buffer[0..<count]
-        }
-        close(fds[0])
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        let exited = (status & 0x7F) == 0
-        return (exited ? (status >> 8) & 0xFF : 128 + (status & 0x7F), String(decoding: output, as: UTF8.self))
+        try TestProcess.siptrunk(["probe"] + arguments)
     }
 
     @Test func srvLeadsToTheAnsweringServer() throws {

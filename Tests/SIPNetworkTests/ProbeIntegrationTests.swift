@@ -28,16 +28,24 @@ struct ProbeIntegrationTests {
     final class UDPSocket {
         let fd: Int32
         let port: Int
-        init(answer: [UInt8]?) {
+        /// A socket bound to `host:port` (port 0: any free one) that reads and never answers.
+        convenience init(bindingTo host: String, port: Int) throws {
+            self.init(answer: nil, host: host, port: port)
+            guard self.port == port else { throw POSIXError(.EADDRINUSE) }
+        }
+
+        init(answer: [UInt8]?, host: String = "127.0.0.1", port requested: Int = 0) {
             let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_addr.s_addr = inet_addr(host)
+            address.sin_port = in_port_t(UInt16(requested).bigEndian)
             var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) } }
+            let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) } }
+            if bound != 0 { address.sin_port = 0 }
             _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) } }
             fd = descriptor
-            port = Int(UInt16(bigEndian: address.sin_port))
+            port = bound == 0 ? Int(UInt16(bigEndian: address.sin_port)) : -1
             guard let answer else { return }
             Thread.detachNewThread {
                 var buffer = [UInt8](repeating: 0, count: 65536)
