@@ -131,6 +131,13 @@ let package = Package(
             path: "Benchmarks/SIPCoreBenchmarks"
         ),
 
+        /// Probe round trip, flood rate and discovery time against kamailio on loopback:
+        /// `swift build -c release --product siptrunk && swift run -c release ProbeBenchmarks`.
+        .executableTarget(
+            name: "ProbeBenchmarks",
+            path: "Benchmarks/ProbeBenchmarks"
+        ),
+
         /// Call-log pagination on a million rows: `swift run -c release StoreBenchmarks`.
         .executableTarget(
             name: "StoreBenchmarks",

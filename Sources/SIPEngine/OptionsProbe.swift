@@ -179,9 +179,10 @@ public final class OptionsProbe {
 
     private func send(to peer: PeerAddress, domain: String?, identifiers: Identifiers, completion: @escaping (ProbeOutcome) -> Void) {
         let request = makeRequest(to: peer, domain: domain, identifiers: identifiers)
+        let local = layer.transport.localAddress(for: peer)
         malformedFrom[peer] = nil
         do {
-            try layer.start(request, to: peer, timers: timers) { [weak self] event in
+            try layer.start(request, to: peer, timers: timers, via: (identifiers.branch, "\(local.hostReference):\(local.port)")) { [weak self] event in
                 guard let self else { return }
                 switch event {
                 case .response(let response, let sentAt):

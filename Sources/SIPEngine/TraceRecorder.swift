@@ -35,9 +35,14 @@ public final class TraceRecorder {
 
     func record(_ entry: TraceEntry) {
         entries.append(entry)
-        if entries.count > capacity { entries.removeFirst(entries.count - capacity) }
+        // Trim in chunks of a quarter of the capacity: dropping one entry per record would shift the whole
+        // array each time once full (a probe flood records two entries per probe).
+        if entries.count > capacity + max(1, capacity / 4) { entries.removeFirst(entries.count - capacity) }
         onRecord?(entry)
     }
+
+    /// The newest `capacity` entries (the array may hold a few more between trims).
+    public var recent: ArraySlice<TraceEntry> { entries.suffix(capacity) }
 
     /// Every entry of one Call-ID, in wire order.
     public func messages(callID: String) -> [TraceEntry] {

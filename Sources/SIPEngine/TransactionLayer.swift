@@ -55,14 +55,25 @@ public final class TransactionLayer {
 
     public var activeTransactionCount: Int { transactions.count }
 
-    /// Starts a client transaction for `request`, whose top Via must carry a branch.
+    /// Starts a client transaction for `request`, whose top Via must carry a branch. A caller that built the Via
+    /// itself passes its branch and sent-by, which saves parsing it back.
     @discardableResult
     public func start(
         _ request: SIPMessage, to peer: PeerAddress, timers: TransactionTimers = TransactionTimers(),
+        via known: (branch: String, sentBy: String)? = nil,
         handler: @escaping (ClientTransactionEvent) -> Void
     ) throws -> ClientTransactionKey {
-        guard let via = try request.topVia, let branch = via.branch, let method = request.method else {
+        let branch: String
+        let sentBy: String
+        if let known {
+            (branch, sentBy) = known
+        } else if let via = try request.topVia, let parsed = via.branch {
+            (branch, sentBy) = (parsed, via.sentBy)
+        } else {
             throw SIPSyntaxError("request", "a client transaction needs a request with a Via branch", offset: 0)
+        }
+        guard let method = request.method else {
+            throw SIPSyntaxError("request", "a client transaction needs a request", offset: 0)
         }
         let key = ClientTransactionKey(branch: branch, method: method)
         let reliable = peer.transport.isReliable
@@ -70,7 +81,7 @@ public final class TransactionLayer {
             method == .invite
             ? .invite(InviteClientTransaction(reliable: reliable, timers: timers))
             : .nonInvite(NonInviteClientTransaction(reliable: reliable, timers: timers))
-        let entry = Entry(machine: machine, request: request, peer: peer, sentBy: via.sentBy.lowercased(), handler: handler)
+        let entry = Entry(machine: machine, request: request, peer: peer, sentBy: sentBy.lowercased(), handler: handler)
         transactions[key] = entry
         let actions: [TransactionAction]
         switch entry.machine {
@@ -106,12 +117,17 @@ public final class TransactionLayer {
             record(message.callID, drop: "a request; this side only runs client transactions")
             return
         }
-        guard let key = ClientTransactionKey(response: message), let entry = transactions[key] else {
+        // The top Via is parsed once: its branch finds the transaction, its sent-by checks the routing.
+        let via = try? message.topVia
+        guard let via, let branch = via.branch, let cseq = try? message.cseq,
+            let entry = transactions[ClientTransactionKey(branch: branch, method: cseq.method)]
+        else {
             record(message.callID, drop: "matches no transaction (stray response)")
             return
         }
+        let key = ClientTransactionKey(branch: branch, method: cseq.method)
         // RFC 3261 §18.1.2: the top Via must be ours, sent-by included; otherwise the response is misrouted.
-        guard let via = try? message.topVia, via.sentBy.lowercased() == entry.sentBy else {
+        guard via.sentBy.lowercased() == entry.sentBy else {
             record(message.callID, drop: "top Via sent-by is not ours (foreign Via)")
             return
         }

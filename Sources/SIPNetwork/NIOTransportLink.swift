@@ -4,31 +4,6 @@ import NIOPosix
 import NIOSSL
 import SIPCore
 
-/// Time on a SwiftNIO event loop: monotonic time from `NIODeadline`, one-shot timers from `scheduleTask`.
-public final class EventLoopClock: @unchecked Sendable {
-    public let eventLoop: EventLoop
-    private let origin = NIODeadline.now()
-
-    public init(eventLoop: EventLoop) {
-        self.eventLoop = eventLoop
-    }
-
-    public var now: Duration { .nanoseconds((NIODeadline.now() - origin).nanoseconds) }
-    public var wallTime: Double { Date().timeIntervalSince1970 }
-
-    public final class Timer {
-        let task: Scheduled<Void>
-        init(task: Scheduled<Void>) { self.task = task }
-        public func cancel() { task.cancel() }
-    }
-
-    public func schedule(after delay: Duration, _ body: @escaping () -> Void) -> Timer {
-        let nanoseconds = delay.components.seconds * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000
-        let box = UncheckedBox(body)
-        return Timer(task: eventLoop.scheduleTask(in: .nanoseconds(max(0, nanoseconds))) { box.value() })
-    }
-}
-
 /// Lets a non-Sendable value cross into an event-loop closure that runs on the same loop that owns it.
 struct UncheckedBox<Value>: @unchecked Sendable {
     let value: Value
@@ -58,6 +33,9 @@ public final class NIOTransportLink: @unchecked Sendable {
     private var locals: [PeerAddress: PeerAddress] = [:]
     private var tls: [PeerAddress: TLSDetails] = [:]
     private var sslContext: NIOSSLContext?
+    /// True while datagrams of one read batch are being delivered; writes then wait for `flushBatch`.
+    private var reading = false
+    private var unflushed: [ObjectIdentifier: Channel] = [:]
 
     public init(eventLoop: EventLoop) {
         self.eventLoop = eventLoop
@@ -179,7 +157,16 @@ public final class NIOTransportLink: @unchecked Sendable {
         let buffer = channel.allocator.buffer(bytes: bytes)
         let write: EventLoopFuture<Void>
         if peer.transport == .udp, let remote = channel.remoteAddress {
-            write = channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: buffer))
+            let envelope = AddressedEnvelope(remoteAddress: remote, data: buffer)
+            if reading {
+                // Sent in answer to what is being read: flushed together (sendmmsg) when the read batch ends.
+                let promise = eventLoop.makePromise(of: Void.self)
+                channel.write(envelope, promise: promise)
+                unflushed[ObjectIdentifier(channel)] = channel
+                write = promise.futureResult
+            } else {
+                write = channel.writeAndFlush(envelope)
+            }
         } else {
             write = channel.writeAndFlush(buffer)
         }
@@ -195,6 +182,19 @@ public final class NIOTransportLink: @unchecked Sendable {
 
     fileprivate func received(_ bytes: [UInt8], from peer: PeerAddress) {
         onReceive?(bytes, peer)
+    }
+
+    fileprivate func receivedInBatch(_ bytes: [UInt8], from peer: PeerAddress) {
+        reading = true
+        onReceive?(bytes, peer)
+    }
+
+    fileprivate func flushBatch() {
+        reading = false
+        guard !unflushed.isEmpty else { return }
+        let channels = unflushed.values
+        unflushed.removeAll(keepingCapacity: true)
+        for channel in channels { channel.flush() }
     }
 
     fileprivate func failed(_ peer: PeerAddress, _ failure: TransportFailure) {
@@ -246,10 +246,15 @@ public final class NIOTransportLink: @unchecked Sendable {
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let envelope = unwrapInboundIn(data)
-            link.received(Array(envelope.data.readableBytesView), from: peer)
+            link.receivedInBatch(Array(envelope.data.readableBytesView), from: peer)
+        }
+
+        func channelReadComplete(context: ChannelHandlerContext) {
+            link.flushBatch()
         }
 
         func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            link.flushBatch()
             // On a connected UDP socket, an ICMP port-unreachable surfaces as ECONNREFUSED on the next read.
             let failure = NIOTransportLink.classify(error)
             link.failed(peer, failure == .connectionRefused ? .unreachable : failure)

@@ -48,8 +48,10 @@ final class NetworkProber: @unchecked Sendable {
     let clock: EngineEventLoopClock
     let layer: TransactionLayer
     let probe: OptionsProbe
+    /// Used on the event loop only.
+    var random = BufferedRandom()
 
-    init(timers: TransactionTimers = TransactionTimers(), trust: TLSTrust = .system) {
+    init(timers: TransactionTimers = TransactionTimers(), trust: TLSTrust = .system, traceCapacity: Int = 100_000) {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         eventLoop = group.next()
         link = NIOTransportLink(eventLoop: eventLoop)
@@ -59,7 +61,7 @@ final class NetworkProber: @unchecked Sendable {
         link.connectTimeout = min(limit, .seconds(10))
         link.handshakeTimeout = min(limit, .seconds(10))
         clock = EngineEventLoopClock(EventLoopClock(eventLoop: eventLoop))
-        let layer = TransactionLayer(clock: clock, transport: link)
+        let layer = TransactionLayer(clock: clock, transport: link, trace: TraceRecorder(capacity: traceCapacity))
         self.layer = layer
         // Nothing runs until the loop executes our work, so wiring here, off the loop, is safe.
         link.onReceive = { [unowned layer] bytes, peer in layer.receive(bytes, from: peer) }
@@ -78,8 +80,49 @@ final class NetworkProber: @unchecked Sendable {
     func probe(_ peer: PeerAddress, domain: String? = nil) -> EventLoopFuture<ProbeOutcome> {
         eventLoop.flatSubmit {
             let promise = self.eventLoop.makePromise(of: ProbeOutcome.self)
-            var generator = SystemRandomNumberGenerator()
-            self.probe.probe(peer, domain: domain, using: &generator) { promise.succeed($0) }
+                        self.probe.probe(peer, domain: domain, using: &self.random) { promise.succeed($0) }
+            return promise.futureResult
+        }
+    }
+
+    /// What a flood of probes found.
+    struct FloodSummary: Sendable {
+        var sent = 0
+        var answered = 0
+        var failures: [String: Int] = [:]
+        var roundTrips: [Duration] = []
+        var elapsed: Duration = .zero
+    }
+
+    /// Sends `total` probes to `peer`, keeping `concurrency` in flight (sipsak's flood mode, with answers checked).
+    func flood(_ peer: PeerAddress, domain: String?, total: Int, concurrency: Int) -> EventLoopFuture<FloodSummary> {
+        eventLoop.flatSubmit {
+            let promise = self.eventLoop.makePromise(of: FloodSummary.self)
+            let started = self.clock.now
+            var summary = FloodSummary()
+            summary.roundTrips.reserveCapacity(total)
+                        var launch: () -> Void = {}
+            launch = {
+                guard summary.sent < total else { return }
+                summary.sent += 1
+                self.probe.probe(peer, domain: domain, using: &self.random) { outcome in
+                    switch outcome {
+                    case .response(let response):
+                        summary.answered += 1
+                        summary.roundTrips.append(response.roundTrip)
+                    case .failure(let failure):
+                        summary.failures[failure.kind.rawValue, default: 0] += 1
+                    }
+                    if summary.answered + summary.failures.values.reduce(0, +) == total {
+                        summary.elapsed = self.clock.now - started
+                        launch = {}
+                        promise.succeed(summary)
+                    } else {
+                        launch()
+                    }
+                }
+            }
+            for _ in 0..<min(concurrency, total) { launch() }
             return promise.futureResult
         }
     }
@@ -89,10 +132,9 @@ final class NetworkProber: @unchecked Sendable {
         let box = UncheckedSendable(onAttempt)
         return eventLoop.flatSubmit {
             let promise = self.eventLoop.makePromise(of: DiscoveryResult.self)
-            var generator = SystemRandomNumberGenerator()
-            let discovery = Discovery(probe: self.probe)
+                        let discovery = Discovery(probe: self.probe)
             discovery.concurrency = concurrency
-            discovery.run(plan, using: &generator, onAttempt: box.value) { promise.succeed($0) }
+            discovery.run(plan, using: &self.random, onAttempt: box.value) { promise.succeed($0) }
             return promise.futureResult
         }
     }

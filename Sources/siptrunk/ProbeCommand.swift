@@ -27,10 +27,13 @@ struct ProbeCommand: ParsableCommand {
     @Option(help: "DNS server HOST:PORT to use instead of the system's (e.g. 127.0.0.1:5353).") var dnsServer: String?
     @Option(help: ArgumentHelp("Trust only the CA certificates in this PEM file for TLS (default: the system's).", valueName: "path"))
     var caFile: String?
+    @Option(help: "Flood mode: keep this many probes in flight and print a summary (rate, round trips, CPU).")
+    var concurrency: Int = 1
     @Flag(help: "Print one JSON document.") var json = false
 
     func validate() throws {
-        guard count >= 1, count <= 100_000 else { throw ValidationError("--count must be from 1 to 100000") }
+        guard count >= 1, count <= 10_000_000 else { throw ValidationError("--count must be from 1 to 10000000") }
+        guard concurrency >= 1, concurrency <= 4096 else { throw ValidationError("--concurrency must be from 1 to 4096") }
         guard interval >= 0, interval <= 3600 else { throw ValidationError("--interval must be from 0 to 3600 seconds") }
         guard timeout >= 0.064, timeout <= 300 else { throw ValidationError("--timeout must be from 0.064 to 300 seconds") }
         if let transport, SIPTransport(rawValue: transport.lowercased()) == nil {
@@ -78,9 +81,15 @@ struct ProbeCommand: ParsableCommand {
             throw CommandFailure.silent
         }
         let t1 = Duration.microseconds(Int64((timeout * 1_000_000 / 64).rounded()))
-        let prober = NetworkProber(timers: TransactionTimers(t1: t1, t2: max(t1, .seconds(4)), t4: .seconds(5)), trust: trust)
+        let prober = NetworkProber(
+            timers: TransactionTimers(t1: t1, t2: max(t1, .seconds(4)), t4: .seconds(5)), trust: trust,
+            traceCapacity: concurrency > 1 ? 1_000 : 100_000)
         defer { prober.shutdown() }
         let domain = IPAddress.isIPv4(parsed.host) || IPAddress.isIPv6(parsed.host) ? nil : parsed.host
+        if concurrency > 1 {
+            try flood(prober, targets[0], domain: domain)
+            return
+        }
         var results: [DiscoveryReport.Attempt] = []
         var answered = 0
         var current = 0
@@ -103,6 +112,54 @@ struct ProbeCommand: ParsableCommand {
         }
         if json { JSONOutput.success(["attempts": results]) }
         if answered == 0 { throw CommandFailure.silent }
+    }
+}
+
+extension ProbeCommand {
+    /// JSON of a flood run.
+    struct FloodJSON: Encodable {
+        var target: String
+        var sent: Int
+        var answered: Int
+        var failures: [String: Int]
+        var seconds: Double
+        var probesPerSecond: Double
+        var cpuSeconds: Double
+        var cpuCores: Double
+        var roundTripMs: [String: Double]
+    }
+
+    func flood(_ prober: NetworkProber, _ target: DiscoveryTarget, domain: String?) throws {
+        let cpuBefore = Self.cpuSeconds()
+        let summary = try prober.flood(target.peer, domain: domain, total: count, concurrency: concurrency).wait()
+        let cpu = Self.cpuSeconds() - cpuBefore
+        let seconds = max(1e-9, Double(summary.elapsed.components.seconds) + Double(summary.elapsed.components.attoseconds) / 1e18)
+        let sorted = summary.roundTrips.sorted()
+        func percentile(_ p: Double) -> Double {
+            guard !sorted.isEmpty else { return 0 }
+            return DiscoveryReport.milliseconds(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))])
+        }
+        let result = FloodJSON(
+            target: target.description, sent: summary.sent, answered: summary.answered, failures: summary.failures,
+            seconds: (seconds * 1000).rounded() / 1000, probesPerSecond: (Double(summary.sent) / seconds).rounded(),
+            cpuSeconds: (cpu * 1000).rounded() / 1000, cpuCores: (cpu / seconds * 100).rounded() / 100,
+            roundTripMs: ["p50": percentile(0.5), "p90": percentile(0.9), "p99": percentile(0.99), "max": sorted.last.map(DiscoveryReport.milliseconds) ?? 0])
+        if json {
+            JSONOutput.success(["flood": result])
+        } else {
+            print("\(result.target): \(result.sent) probes in \(result.seconds) s = \(Int(result.probesPerSecond))/s, \(result.answered) answered")
+            print("round trip ms: p50 \(result.roundTripMs["p50"]!)  p90 \(result.roundTripMs["p90"]!)  p99 \(result.roundTripMs["p99"]!)  max \(result.roundTripMs["max"]!)")
+            print("CPU: \(result.cpuSeconds) s (\(result.cpuCores) cores)")
+            for (kind, number) in result.failures.sorted(by: { $0.key < $1.key }) { print("failed: \(kind) × \(number)") }
+        }
+        if summary.answered == 0 { throw CommandFailure.silent }
+    }
+
+    /// User plus system CPU time of this process.
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 }
 

@@ -33,6 +33,9 @@ final class KamailioServer {
             let template = try #require(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures/kamailio"))
             let text = try String(contentsOf: template, encoding: .utf8)
                 .replacingOccurrences(of: "@DIR@", with: directory).replacingOccurrences(of: "@MODULES@", with: modules + "/")
+                .replacingOccurrences(
+                    of: "@IPV6@",
+                    with: Self.hasIPv6Loopback ? "listen=udp:[::1]:5060\nlisten=tcp:[::1]:5060\nlisten=tls:[::1]:5061" : "")
             try text.write(toFile: directory + "/" + name, atomically: true, encoding: .utf8)
         }
         pid = try TestProcess.start(
@@ -52,6 +55,19 @@ final class KamailioServer {
         stop()
         throw TestFailure("kamailio did not start:\n\(log.suffix(2000))")
     }
+
+    /// Whether ::1 exists here (a container may have IPv6 turned off).
+    static let hasIPv6Loopback: Bool = {
+        let fd = socket(AF_INET6, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in6()
+        address.sin6_family = sa_family_t(AF_INET6)
+        address.sin6_addr = in6addr_loopback
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+        } == 0
+    }()
 
     static func accepts(_ host: String, _ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -162,6 +178,31 @@ struct KamailioTests {
         #expect(tls.trusted && tls.hostnameMatches)
         // The trace holds the TLS exchange like any other.
         #expect(prober.trace.contains { $0.remote.transport == .tls })
+    }
+
+    @Test(.enabled(if: KamailioServer.hasIPv6Loopback, "no IPv6 loopback on this machine"))
+    func answersOverIPv6OnEachTransport() throws {
+        let kamailio = try KamailioServer()
+        defer { kamailio.stop() }
+        let prober = Self.prober(trust: try TLSTrust.caFile(kamailio.caFile))
+        defer { prober.shutdown() }
+        for (port, transport) in [(5060, SIPTransport.udp), (5060, .tcp), (5061, .tls)] {
+            var outcome = try prober.probeAndWait(PeerAddress(host: "::1", port: port, transport: transport), domain: "pbx.kamailio.test")
+            // kamailio may still be opening its IPv6 sockets.
+            for _ in 0..<20 where !outcome.isReachable {
+                Thread.sleep(forTimeInterval: 0.1)
+                outcome = try prober.probeAndWait(PeerAddress(host: "::1", port: port, transport: transport), domain: "pbx.kamailio.test")
+            }
+            guard case .response(let response) = outcome else {
+                Issue.record("\(transport) over IPv6: \(outcome)")
+                continue
+            }
+            #expect(response.statusCode == 200)
+            #expect(response.server?.hasPrefix("kamailio") == true)
+        }
+        // The Via carried a bracketed IPv6 sent-by and kamailio answered to it.
+        let sent = prober.trace.filter { $0.direction == .sent }.compactMap { try? SIPMessageParser().parse(datagram: $0.raw) }
+        #expect(sent.contains { (try? $0.topVia)?.host == "::1" })
     }
 
     @Test func certificateProblemsAreClassified() throws {

@@ -1,0 +1,189 @@
+// Probe and discovery figures against a real kamailio on loopback, next to the simplest possible client and sipp.
+//
+//   swift build -c release --product siptrunk && swift run -c release ProbeBenchmarks
+//
+// 1. Round trip: 2,000 sequential OPTIONS from `siptrunk probe`, against the same OPTIONS sent from a blocking
+//    socket in this process (the wire time as close as user space sees it). The difference is what the engine adds.
+// 2. Throughput: `siptrunk probe --concurrency` floods 100,000 probes; its own summary gives the rate and CPU time.
+//    sipp's UAC runs the same flood for comparison, when installed.
+// 3. Discovery: the full matrix against kamailio with one silent UDP port, timed against the probe timeout.
+//
+// kamailio is started here, on 127.0.0.61 (UDP and TCP 5060), and stopped at the end.
+
+import Foundation
+
+let address = "127.0.0.61"
+let scratch = NSTemporaryDirectory() + "siptrunk-bench-\(getpid())"
+try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+
+func siptrunkPath() -> String {
+    let candidates = [".build/release/siptrunk", ".build/x86_64-unknown-linux-gnu/release/siptrunk"]
+    guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+        fatalError("build siptrunk first: swift build -c release --product siptrunk")
+    }
+    return found
+}
+
+/// Runs a program to the end; its stdout.
+@discardableResult
+func run(_ path: String, _ arguments: [String]) -> (status: Int32, output: String, seconds: Double) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    let start = DispatchTime.now()
+    try! process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self), seconds)
+}
+
+// MARK: kamailio
+
+let modules = ["/usr/lib/x86_64-linux-gnu/kamailio/modules", "/usr/lib/aarch64-linux-gnu/kamailio/modules"]
+    .first { FileManager.default.fileExists(atPath: $0 + "/sl.so") } ?? "/usr/lib/kamailio/modules"
+let config = """
+    #!KAMAILIO
+    debug=1
+    log_stderror=yes
+    children=4
+    tcp_children=2
+    auto_aliases=no
+    listen=udp:\(address):5060
+    listen=tcp:\(address):5060
+    mpath="\(modules)/"
+    loadmodule "sl.so"
+    request_route {
+        if (method=="OPTIONS") { sl_send_reply("200", "OK"); exit; }
+        sl_send_reply("403", "Forbidden");
+    }
+    """
+try config.write(toFile: scratch + "/kamailio.cfg", atomically: true, encoding: .utf8)
+let kamailio = Process()
+kamailio.executableURL = URL(fileURLWithPath: "/usr/sbin/kamailio")
+kamailio.arguments = ["-DD", "-E", "-f", scratch + "/kamailio.cfg", "-Y", scratch, "-w", scratch, "-P", scratch + "/pid", "-m", "64", "-M", "8"]
+kamailio.standardOutput = FileHandle.nullDevice
+kamailio.standardError = FileHandle.nullDevice
+try kamailio.run()
+defer {
+    if let text = try? String(contentsOfFile: scratch + "/pid", encoding: .utf8), let main = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+        kill(-main, SIGKILL)
+        kill(main, SIGKILL)
+    }
+    kill(kamailio.processIdentifier, SIGKILL)
+    try? FileManager.default.removeItem(atPath: scratch)
+}
+Thread.sleep(forTimeInterval: 1.5)
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+}
+
+// MARK: 1. Round trip
+
+/// OPTIONS from a plain blocking UDP socket: send, wait for the answer, time it.
+func rawRoundTrips(count: Int) -> [Double] {
+    let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+    defer { close(fd) }
+    var remote = sockaddr_in()
+    remote.sin_family = sa_family_t(AF_INET)
+    remote.sin_port = in_port_t(UInt16(5060).bigEndian)
+    inet_pton(AF_INET, address, &remote.sin_addr)
+    _ = withUnsafePointer(to: &remote) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+    var local = sockaddr_in()
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &local) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    let port = UInt16(bigEndian: local.sin_port)
+    var times: [Double] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    for index in 0..<count {
+        let request = Array("""
+            OPTIONS sip:\(address):5060 SIP/2.0\r
+            Via: SIP/2.0/UDP 127.0.0.1:\(port);branch=z9hG4bK-raw\(index)-\(getpid());rport\r
+            Max-Forwards: 70\r
+            From: <sip:bench@127.0.0.1>;tag=\(index)\r
+            To: <sip:\(address)>\r
+            Call-ID: raw-\(index)-\(getpid())@127.0.0.1\r
+            CSeq: 1 OPTIONS\r
+            Content-Length: 0\r
+            \r
+
+            """.utf8)
+        let start = DispatchTime.now().uptimeNanoseconds
+        _ = send(fd, request, request.count, 0)
+        _ = recv(fd, &buffer, buffer.count, 0)
+        times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+    }
+    return Array(times.dropFirst(10))
+}
+
+func engineRoundTrips(count: Int) -> [Double] {
+    let result = run(siptrunkPath(), ["probe", address, "--count", "\(count)", "--interval", "0", "--timeout", "2", "--json"])
+    guard let json = try? JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any],
+        let data = json["data"] as? [String: Any], let attempts = data["attempts"] as? [[String: Any]]
+    else { fatalError("siptrunk probe gave no JSON: \(result.output.prefix(400))") }
+    return Array(attempts.compactMap { $0["response_time_ms"] as? Double }.dropFirst(10))
+}
+
+let raw = rawRoundTrips(count: 2_010)
+let engine = engineRoundTrips(count: 2_010)
+print(String(format: "round trip, median of %d: blocking socket %.3f ms, siptrunk probe %.3f ms, added %.3f ms", raw.count, median(raw), median(engine), median(engine) - median(raw)))
+
+// MARK: 2. Throughput
+
+for concurrency in [16, 128] {
+    let flood = run(siptrunkPath(), ["probe", address, "--count", "100000", "--concurrency", "\(concurrency)", "--timeout", "4", "--json"])
+    if let json = try? JSONSerialization.jsonObject(with: Data(flood.output.utf8)) as? [String: Any],
+        let data = json["data"] as? [String: Any], let summary = data["flood"] as? [String: Any]
+    {
+        print("flood, \(concurrency) in flight: \(summary["probes_per_second"] ?? "?") probes/s, \(summary["answered"] ?? "?") of 100000 answered, CPU \(summary["cpu_cores"] ?? "?") cores, round trip ms \(summary["round_trip_ms"] ?? "?")")
+    }
+}
+
+if FileManager.default.isExecutableFile(atPath: "/usr/bin/sipp") {
+    let scenario = """
+        <?xml version="1.0" encoding="ISO-8859-1" ?>
+        <scenario name="OPTIONS flood">
+          <send retrans="500"><![CDATA[
+              OPTIONS sip:[remote_ip]:[remote_port] SIP/2.0
+              Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch];rport
+              Max-Forwards: 70
+              From: <sip:sipp@[local_ip]:[local_port]>;tag=[call_number]
+              To: <sip:[remote_ip]:[remote_port]>
+              Call-ID: [call_id]
+              CSeq: 1 OPTIONS
+              Content-Length: 0
+            ]]></send>
+          <recv response="200"/>
+        </scenario>
+        """
+    try scenario.write(toFile: scratch + "/options-uac.xml", atomically: true, encoding: .utf8)
+    for limit in [16, 128] {
+        var before = rusage()
+        getrusage(RUSAGE_CHILDREN.rawValue, &before)
+        let sipp = run("/usr/bin/sipp", ["\(address):5060", "-sf", scratch + "/options-uac.xml", "-m", "100000", "-r", "50000", "-l", "\(limit)", "-i", "127.0.0.1", "-nostdin", "-timeout", "120"])
+        var after = rusage()
+        getrusage(RUSAGE_CHILDREN.rawValue, &after)
+        let cpu = Double(after.ru_utime.tv_sec - before.ru_utime.tv_sec + after.ru_stime.tv_sec - before.ru_stime.tv_sec)
+            + Double(after.ru_utime.tv_usec - before.ru_utime.tv_usec + after.ru_stime.tv_usec - before.ru_stime.tv_usec) / 1e6
+        print(String(format: "sipp UAC, %d in flight: %.0f probes/s, CPU %.2f cores (exit %d)", limit, 100_000 / sipp.seconds, cpu / sipp.seconds, sipp.status))
+    }
+}
+
+// MARK: 3. Discovery with a silent port
+
+let silent = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+var bound = sockaddr_in()
+bound.sin_family = sa_family_t(AF_INET)
+bound.sin_port = in_port_t(UInt16(5080).bigEndian)
+inet_pton(AF_INET, address, &bound.sin_addr)
+_ = withUnsafePointer(to: &bound) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(silent, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+for timeout in [1.0, 2.0] {
+    let discovery = run(siptrunkPath(), ["discover", address, "--timeout", "\(timeout)", "--json", "--db", scratch + "/bench.sqlite"])
+    print(String(format: "discovery of 7 probes with a silent UDP port, timeout %.1f s: %.2f s (exit %d)", timeout, discovery.seconds, discovery.status))
+}
+close(silent)
