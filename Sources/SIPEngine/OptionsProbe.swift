@@ -134,6 +134,8 @@ public final class OptionsProbe {
 
     /// Peers that sent bytes which did not parse during a probe: a timeout then means "garbage", not silence.
     private var malformedFrom: [PeerAddress: SIPParseError] = [:]
+    /// Requests prepared per peer, local address and domain.
+    private var templates: [TemplateKey: SIPMessage] = [:]
 
     public init(layer: TransactionLayer) {
         self.layer = layer
@@ -231,19 +233,40 @@ public final class OptionsProbe {
 
     func makeRequest(to peer: PeerAddress, domain: String?, identifiers: Identifiers) -> SIPMessage {
         let local = layer.transport.localAddress(for: peer)
+        // Everything but Via, From and Call-ID is the same for every probe of a peer: built once, then copied.
+        let templateKey = TemplateKey(peer: peer, local: local, domain: domain)
+        var message: SIPMessage
+        if let template = templates[templateKey] {
+            message = template
+        } else {
+            message = makeTemplate(to: peer, local: local, domain: domain)
+            if templates.count > 256 { templates.removeAll() }
+            templates[templateKey] = message
+        }
+        // RFC 3581: ask for rport so a NAT in between still gets the response back to us.
+        message.headers[0] = SIPHeaderField(.via, "SIP/2.0/\(peer.transport.viaToken) \(local.hostReference):\(local.port);branch=\(identifiers.branch);rport")
+        message.headers[2] = SIPHeaderField(.from, "<sip:siptrunk@\(local.hostReference)>;tag=\(identifiers.tag)")
+        message.headers[4] = SIPHeaderField(.callID, identifiers.callID + "@" + local.hostReference)
+        return message
+    }
+
+    struct TemplateKey: Hashable {
+        var peer: PeerAddress
+        var local: PeerAddress
+        var domain: String?
+    }
+
+    /// The request with placeholders where Via (0), From (2) and Call-ID (4) go.
+    private func makeTemplate(to peer: PeerAddress, local: PeerAddress, domain: String?) -> SIPMessage {
         // TLS is asked for with a sips: URI (RFC 3261 §26.2.2; transport=tls is deprecated), TCP with transport=tcp.
         var uri = SIPURI(scheme: peer.transport == .tls ? .sips : .sip, host: domain ?? peer.host, port: peer.port)
         if peer.transport == .tcp { uri.setParameter("transport", "tcp") }
-        let branch = identifiers.branch
-        let tag = identifiers.tag
-        let callID = identifiers.callID + "@" + local.hostReference
         var message = SIPMessage(startLine: .request(RequestLine(method: .options, requestURI: uri.description)))
-        // RFC 3581: ask for rport so a NAT in between still gets the response back to us.
-        message.append(.via, "SIP/2.0/\(peer.transport.viaToken) \(local.hostReference):\(local.port);branch=\(branch);rport")
+        message.append(.via, "")
         message.append(.maxForwards, "70")
-        message.append(.from, "<sip:siptrunk@\(local.hostReference)>;tag=\(tag)")
+        message.append(.from, "")
         message.append(.to, "<\(SIPURI(scheme: .sip, host: domain ?? peer.host))>")
-        message.append(.callID, callID)
+        message.append(.callID, "")
         message.append(.cseq, "1 OPTIONS")
         message.append(.accept, "application/sdp")
         message.append(.userAgent, userAgent)

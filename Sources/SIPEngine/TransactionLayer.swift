@@ -47,6 +47,12 @@ public final class TransactionLayer {
         }
     }
 
+    /// Requests from peers (a BYE ending a test call); without a handler they are dropped into the trace.
+    public var onRequest: ((SIPMessage, PeerAddress) -> Void)?
+    /// Responses that match no live transaction, after they are traced: a retransmitted 2xx to an INVITE must
+    /// be ACKed again by the dialog (RFC 3261 §13.2.2.4).
+    public var onStrayResponse: ((SIPMessage, PeerAddress) -> Void)?
+
     public init(clock: EngineClock, transport: SIPTransportLink, trace: TraceRecorder = TraceRecorder()) {
         self.clock = clock
         self.transport = transport
@@ -114,7 +120,12 @@ public final class TransactionLayer {
             return
         }
         guard !message.isRequest else {
-            record(message.callID, drop: "a request; this side only runs client transactions")
+            if let onRequest {
+                record(message.callID, drop: nil)
+                onRequest(message, peer)
+            } else {
+                record(message.callID, drop: "a request; this side only runs client transactions")
+            }
             return
         }
         // The top Via is parsed once: its branch finds the transaction, its sent-by checks the routing.
@@ -123,6 +134,7 @@ public final class TransactionLayer {
             let entry = transactions[ClientTransactionKey(branch: branch, method: cseq.method)]
         else {
             record(message.callID, drop: "matches no transaction (stray response)")
+            onStrayResponse?(message, peer)
             return
         }
         let key = ClientTransactionKey(branch: branch, method: cseq.method)
@@ -207,6 +219,12 @@ public final class TransactionLayer {
                 transactions[key] = nil
             }
         }
+    }
+
+    /// Sends a message outside any client transaction (the ACK for a 2xx, a response to a request from the
+    /// peer), recorded in the trace like everything else.
+    public func sendOutsideTransaction(_ message: SIPMessage, to peer: PeerAddress) {
+        send(message.serialized(), callID: message.callID, to: peer)
     }
 
     private func send(_ bytes: [UInt8], callID: String?, to peer: PeerAddress) {

@@ -19,6 +19,8 @@ public enum TrunkError: Error, Hashable, Sendable, CustomStringConvertible {
     case notEntitled(orgId: String)
     case notFound(String)
     case store(StoreError)
+    /// Too many of an operation in its window; the next is allowed after this many seconds.
+    case rateLimited(String, retryAfterSeconds: Int)
 
     public var code: String {
         switch self {
@@ -26,6 +28,7 @@ public enum TrunkError: Error, Hashable, Sendable, CustomStringConvertible {
         case .notEntitled: return "sip_not_entitled"
         case .notFound: return "not_found"
         case .store: return "storage_error"
+        case .rateLimited: return "rate_limited"
         }
     }
 
@@ -36,6 +39,8 @@ public enum TrunkError: Error, Hashable, Sendable, CustomStringConvertible {
             return ["organisation '\(orgId)' does not have the SIP entitlement: enable it with `siptrunk org set --sip-entitled true` or contact your administrator"]
         case .notFound(let what): return [what]
         case .store(let error): return [error.message]
+        case .rateLimited(let what, let seconds):
+            return ["\(what): the next one is allowed in \(seconds / 60) min \(seconds % 60) s"]
         }
     }
 

@@ -175,6 +175,15 @@ extension StoreReader {
         try TestCall.filter(Column("org_id") == orgId).order(Column("created_at").desc).fetchAll(db)
     }
 
+    /// Test calls of an organisation started at or after `since`, oldest first (the rate limit's window).
+    public func testCalls(orgId: String, since: Date) throws -> [TestCall] {
+        try TestCall.filter(Column("org_id") == orgId && Column("created_at") >= since).order(Column("created_at")).fetchAll(db)
+    }
+
+    public func testCall(callId: String) throws -> TestCall? {
+        try TestCall.filter(Column("call_id") == callId).fetchOne(db)
+    }
+
     public func timeline(callId: String) throws -> [TestCallEvent] {
         try TestCallEvent.filter(Column("call_id") == callId).order(Column("at"), Column("id")).fetchAll(db)
     }

@@ -23,6 +23,8 @@ extension NIOTransportLink: SIPTransportLink {
 
 extension DNSResolver: SIPResolver {}
 
+extension RTPSocket: MediaLink {}
+
 /// SIPEngine's clock on SIPNetwork's event-loop clock.
 final class EngineEventLoopClock: EngineClock {
     let base: EventLoopClock
@@ -123,6 +125,57 @@ final class NetworkProber: @unchecked Sendable {
                 }
             }
             for _ in 0..<min(concurrency, total) { launch() }
+            return promise.futureResult
+        }
+    }
+
+    /// Places a test call with media from an RTP socket on `mediaHost` in `rtpPorts`; `onChange` is called on
+    /// the loop with each step. Completes when the call has ended.
+    func testCall(
+        _ configuration: TestCallConfiguration, mediaHost: String, rtpPorts: ClosedRange<Int>,
+        onChange: @escaping (SIPEngine.TestCall) -> Void
+    ) -> EventLoopFuture<SIPEngine.TestCall> {
+        let box = UncheckedSendable(onChange)
+        return RTPSocket.bind(host: mediaHost, ports: rtpPorts, on: eventLoop).flatMap { socket in
+            let promise = self.eventLoop.makePromise(of: SIPEngine.TestCall.self)
+            let call = SIPEngine.TestCall(configuration: configuration, layer: self.layer, mediaLink: socket, using: &self.random)
+            // The closure holds the call (nothing else does) until it ends, then lets go.
+            call.onChange = {
+                box.value(call)
+                if call.status.isFinal {
+                    call.onChange = nil
+                    socket.close()
+                    promise.succeed(call)
+                }
+            }
+            call.start()
+            return promise.futureResult
+        }
+    }
+
+    /// Registers; with `once`, completes at the first registered or failed state, otherwise keeps refreshing
+    /// until failure. `onChange` is called on the loop.
+    func register(_ configuration: RegisterClient.Configuration, once: Bool, onChange: @escaping (RegisterClient) -> Void) -> EventLoopFuture<RegisterClient> {
+        let box = UncheckedSendable(onChange)
+        return eventLoop.flatSubmit {
+            let promise = self.eventLoop.makePromise(of: RegisterClient.self)
+            let client = RegisterClient(configuration: configuration, layer: self.layer, using: &self.random)
+            // The closure holds the client (nothing else does) while it runs.
+            client.onChange = {
+                box.value(client)
+                switch client.state {
+                case .registered where once:
+                    client.stop()
+                    client.onChange = nil
+                    promise.succeed(client)
+                case .failed:
+                    client.onChange = nil
+                    promise.succeed(client)
+                default:
+                    break
+                }
+            }
+            client.start()
             return promise.futureResult
         }
     }

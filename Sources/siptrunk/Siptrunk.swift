@@ -11,7 +11,7 @@ struct Siptrunk: ParsableCommand {
             Exit status: 0 success, 1 the input or the peer was refused (the message says why), 2 usage error.
             """,
         subcommands: [
-            ParseCommand.self, ParseDestinationCommand.self, ProbeCommand.self, DiscoverCommand.self, TrunksCommand.self, NumbersCommand.self, FirewallCommand.self,
+            ParseCommand.self, ParseDestinationCommand.self, ProbeCommand.self, DiscoverCommand.self, TestCallCommand.self, RegisterCommand.self, TrunksCommand.self, NumbersCommand.self, FirewallCommand.self,
             ProfileCommand.self, ConfigCommand.self, OutboundSetupCommand.self, OrgCommand.self, DemoCommand.self,
         ]
     )
@@ -52,4 +52,11 @@ struct CommandFailure: Error {
     static func usage(_ message: String) -> CommandFailure { CommandFailure(message: message, exitCode: 2) }
     /// Already reported (for example as JSON on stdout); exit 1 without another message.
     static let silent = CommandFailure(message: "", exitCode: 1)
+}
+
+/// `print` for this executable writes each line straight to standard output, so live progress (probe
+/// attempts, discovery, call events) reaches a pipe or `tee` as it happens, not when a buffer fills.
+func print(_ items: Any..., separator: String = " ", terminator: String = "\n") {
+    let text = items.map { "\($0)" }.joined(separator: separator) + terminator
+    FileHandle.standardOutput.write(Data(text.utf8))
 }

@@ -22,6 +22,9 @@ final class KamailioServer {
     static let dead = "127.0.0.27"
 
     init() throws {
+        if Self.accepts(Self.good, 5060) {
+            throw TestFailure("something already listens on \(Self.good):5060 (a kamailio left running?): stop it, these tests need that address")
+        }
         directory = NSTemporaryDirectory() + "siptrunk-kamailio-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory + "/issued", withIntermediateDirectories: true)
         try Self.makeCertificates(in: directory)

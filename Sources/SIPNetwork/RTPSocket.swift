@@ -1,0 +1,72 @@
+import NIOCore
+import NIOPosix
+import SIPCore
+
+/// A UDP socket for RTP, bound on the first free even port of a range, with RTCP's port (the next one) bound
+/// beside it so nothing else takes it. Everything runs on one event loop; `onReceive` is called on it.
+public final class RTPSocket: @unchecked Sendable {
+    public let eventLoop: EventLoop
+    public let localPort: Int
+    private let channel: Channel
+    private let rtcp: Channel
+    public var onReceive: (([UInt8], String, Int) -> Void)?
+
+    /// Binds on `host` (an address of this machine) in `ports`, trying even ports in order.
+    public static func bind(host: String, ports: ClosedRange<Int>, on eventLoop: EventLoop) -> EventLoopFuture<RTPSocket> {
+        let candidates = stride(from: ports.lowerBound + ports.lowerBound % 2, to: ports.upperBound, by: 2).map { $0 }
+        func attempt(_ index: Int) -> EventLoopFuture<RTPSocket> {
+            guard index < candidates.count else {
+                return eventLoop.makeFailedFuture(TransportError(.other("no free RTP port pair in \(ports.lowerBound)–\(ports.upperBound) on \(host)")))
+            }
+            let port = candidates[index]
+            let handler = Handler()
+            return DatagramBootstrap(group: eventLoop)
+                .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) } }
+                .bind(host: host, port: port)
+                .flatMap { channel in
+                    DatagramBootstrap(group: eventLoop).bind(host: host, port: port + 1).map { rtcp in
+                        let socket = RTPSocket(eventLoop: eventLoop, port: port, channel: channel, rtcp: rtcp)
+                        handler.socket = socket
+                        return socket
+                    }.flatMapError { error in
+                        channel.close(promise: nil)
+                        return eventLoop.makeFailedFuture(error)
+                    }
+                }
+                .flatMapError { _ in attempt(index + 1) }
+        }
+        return attempt(0)
+    }
+
+    private init(eventLoop: EventLoop, port: Int, channel: Channel, rtcp: Channel) {
+        self.eventLoop = eventLoop
+        self.localPort = port
+        self.channel = channel
+        self.rtcp = rtcp
+    }
+
+    public func send(_ bytes: [UInt8], to host: String, port: Int) {
+        guard let address = try? SocketAddress(ipAddress: host, port: port) else { return }
+        let envelope = AddressedEnvelope(remoteAddress: address, data: channel.allocator.buffer(bytes: bytes))
+        channel.writeAndFlush(envelope, promise: nil)
+    }
+
+    public func close() {
+        channel.close(promise: nil)
+        rtcp.close(promise: nil)
+    }
+
+    final class Handler: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = AddressedEnvelope<ByteBuffer>
+        weak var socket: RTPSocket?
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let envelope = unwrapInboundIn(data)
+            socket?.onReceive?(Array(envelope.data.readableBytesView), envelope.remoteAddress.ipAddress ?? "", envelope.remoteAddress.port ?? 0)
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            // ICMP errors for RTP sent to a closed port: nothing to do, the counters tell the story.
+        }
+    }
+}

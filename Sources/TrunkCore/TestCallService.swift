@@ -1,0 +1,148 @@
+import Foundation
+import SIPCore
+import SIPEngine
+import TrunkStore
+
+/// `GET /v1/sip/test-call/status`'s document (guide Step 7), plus the media check; the CLI's `--json` prints it.
+public struct TestCallReport: Codable, Hashable, Sendable {
+    public struct Event: Codable, Hashable, Sendable {
+        public var event: String
+        public var at: Date
+        public var detail: String
+    }
+
+    public struct Media: Codable, Hashable, Sendable {
+        public var verdict: String
+        public var summary: String
+        public var codec: String?
+        public var remote: String?
+        public var packetsSent: Int
+        public var packetsReceived: Int
+        public var echoed: Bool
+        public var lossPercent: Double
+        public var jitterMs: Double
+        public var dtmfSent: String?
+        public var dtmfReceived: String?
+        public var likelyCause: String?
+
+        public init(_ report: MediaReport) {
+            verdict = report.verdict.rawValue
+            summary = report.summary
+            codec = report.codec
+            remote = report.remote
+            packetsSent = report.packetsSent
+            packetsReceived = report.packetsReceived
+            echoed = report.echoed
+            lossPercent = report.lossPercent
+            jitterMs = report.jitterMs
+            dtmfSent = report.dtmfSent
+            dtmfReceived = report.dtmfReceived
+            likelyCause = report.likelyCause
+        }
+    }
+
+    public var callId: String
+    public var phoneNumber: String
+    public var status: String
+    public var result: String
+    public var sipCode: Int?
+    public var durationSeconds: Double?
+    public var timeline: [Event]
+    public var media: Media?
+
+    public init(call: SIPEngine.TestCall) {
+        callId = call.callID
+        phoneNumber = call.configuration.number
+        status = call.status.rawValue
+        result = call.result.rawValue
+        sipCode = call.finalCode
+        durationSeconds = call.durationSeconds.map { ($0 * 1000).rounded() / 1000 }
+        timeline = call.timeline.map { Event(event: $0.event, at: Date(timeIntervalSince1970: $0.at), detail: $0.detail) }
+        media = call.mediaReport.map(Media.init)
+    }
+
+    /// Connected with audio both ways: the only outcome the CLI reports as success.
+    public var isGood: Bool { result == TestCallResult.connected.rawValue && media?.verdict == MediaReport.Verdict.bothWays.rawValue }
+}
+
+/// What a trace entry is, for storage.
+public struct TracedMessage: Sendable {
+    public var callID: String
+    public var monotonicNs: Int64
+    public var wallTime: Double
+    public var sent: Bool
+    public var transport: String
+    public var local: String
+    public var remote: String
+    public var raw: [UInt8]
+
+    public init(_ entry: TraceEntry) {
+        callID = entry.callID ?? ""
+        monotonicNs = entry.monotonic.components.seconds * 1_000_000_000 + entry.monotonic.components.attoseconds / 1_000_000_000
+        wallTime = entry.wallTime
+        sent = entry.direction == .sent
+        transport = entry.remote.transport.rawValue
+        local = entry.local.description
+        remote = entry.remote.description
+        raw = entry.raw
+    }
+}
+
+extension SIPTrunkService {
+    /// The guide's limit: 10 test calls per 15 minutes per organisation.
+    public static let testCallLimit = 10
+    public static let testCallWindow: TimeInterval = 15 * 60
+
+    /// Checks the entitlement and the rate limit, and records the call as queued (atomically, so two processes
+    /// cannot both take the last slot).
+    public func beginTestCall(callId: String, number: String, direction: String = "outbound") throws(TrunkError) {
+        let now = self.now()
+        try write { writer in
+            _ = try requireEntitlement(writer.reader)
+            let recent = try writer.reader.testCalls(orgId: orgId, since: now.addingTimeInterval(-Self.testCallWindow))
+            if recent.count >= Self.testCallLimit, let oldest = recent.first {
+                let wait = Int((oldest.createdAt.addingTimeInterval(Self.testCallWindow).timeIntervalSince(now)).rounded(.up))
+                throw TrunkError.rateLimited("\(Self.testCallLimit) test calls per 15 minutes have been made", retryAfterSeconds: max(1, wait))
+            }
+            try writer.save(TrunkStore.TestCall(
+                callId: callId, orgId: orgId, number: number, direction: direction, status: TestCallStatus.queued.rawValue,
+                result: TestCallResult.pending.rawValue, durationSeconds: nil, mediaReport: nil, createdAt: now))
+        }
+    }
+
+    /// Stores the finished call: its status, timeline, media report and the full SIP trace of its Call-IDs.
+    public func finishTestCall(_ report: TestCallReport, trace: [TracedMessage]) throws(TrunkError) {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = .sortedKeys
+        let media = report.media.flatMap { try? encoder.encode($0) }.map { String(decoding: $0, as: UTF8.self) }
+        try write { writer in
+            guard var call = try writer.reader.testCall(callId: report.callId) else {
+                throw TrunkError.notFound("test call \(report.callId) was never started")
+            }
+            call.status = report.status
+            call.result = report.result
+            call.durationSeconds = report.durationSeconds
+            call.mediaReport = media
+            try writer.save(call)
+            for event in report.timeline {
+                try writer.insert(TestCallEvent(callId: report.callId, event: event.event, at: event.at, detail: event.detail))
+            }
+            for message in trace where !message.callID.isEmpty {
+                try writer.insert(TraceMessage(
+                    sipCallId: message.callID, monotonicNs: message.monotonicNs, wallTime: Date(timeIntervalSince1970: message.wallTime),
+                    direction: message.sent ? "sent" : "received", transport: message.transport, localAddress: message.local,
+                    remoteAddress: message.remote, raw: Data(message.raw)))
+            }
+        }
+    }
+
+    /// The stored call with its timeline (the API's status call).
+    public func testCall(callId: String) throws(TrunkError) -> (call: TrunkStore.TestCall, timeline: [TestCallEvent], trace: [TraceMessage])? {
+        try read { reader in
+            _ = try requireEntitlement(reader)
+            guard let call = try reader.testCall(callId: callId), call.orgId == orgId else { return nil }
+            return (call, try reader.timeline(callId: callId), try reader.trace(sipCallId: callId))
+        }
+    }
+}

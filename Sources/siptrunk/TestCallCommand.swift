@@ -1,0 +1,174 @@
+import ArgumentParser
+import Foundation
+import SIPCore
+import SIPEngine
+import SIPNetwork
+import TrunkCore
+
+/// Where a call or registration goes: `--to DEST`, or the number's outbound endpoint from the store.
+struct CallTarget {
+    var peer: PeerAddress
+    var domain: String
+
+    static func resolve(_ text: String, transport: String?, dnsServer: String?) throws -> CallTarget {
+        let parsed: Destination
+        do {
+            parsed = try Destination(parsing: text)
+        } catch {
+            throw CommandFailure.refused("cannot use '\(text)' as a destination: \(error.message)")
+        }
+        let chosen = transport.flatMap { SIPTransport(rawValue: $0.lowercased()) } ?? parsed.transport ?? .udp
+        var port = parsed.port ?? chosen.defaultPort
+        var host = parsed.host
+        do {
+            let resolver = try DNSResolver(server: dnsServer)
+            if parsed.port == nil, !IPAddress.isIPv4(host), !IPAddress.isIPv6(host) {
+                let service = (chosen == .tls ? "_sips._tcp." : (chosen == .tcp ? "_sip._tcp." : "_sip._udp.")) + host
+                if let first = try? resolver.srv(service).first {
+                    host = first.target
+                    port = first.port
+                }
+            }
+            let address = try resolver.addresses(host)[0]
+            return CallTarget(peer: PeerAddress(host: address, port: port, transport: chosen), domain: parsed.host)
+        } catch let error as DNSError {
+            let failure = ProbeFailure.dns(error)
+            throw CommandFailure.refused("\(failure.message) — \(failure.remedy)")
+        }
+    }
+}
+
+/// `siptrunk test-call`: guide Step 7 — a real call with a media check.
+struct TestCallCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "test-call",
+        abstract: "Place a test call through the trunk and check audio both ways (guide Step 7).",
+        discussion: """
+            Sends INVITE with an SDP offer (PCMU, PCMA, telephone-event), answers a 401/407 challenge once with the \
+            given credentials (once more on stale=true), follows up to 5 redirects, CANCELs when the ring timeout \
+            passes, ACKs the answer, sends a 1 kHz tone and one DTMF digit (RFC 4733), counts RTP both ways, and \
+            hangs up with BYE. The SIP ladder and the media counters show live; the call and its trace are stored.
+            At most 10 test calls per 15 minutes per organisation.
+            Exit status: 0 connected with audio both ways, 1 otherwise, 2 usage error.
+            """)
+
+    @Option(help: "The number to call (E.164).") var number: String
+    @Option(help: "Where to send the call (default: the number's outbound endpoint).") var to: String?
+    @Option(help: "udp, tcp or tls (default: the destination's or the endpoint's).") var transport: String?
+    @Option(help: "Seconds to talk before hanging up.") var duration: Double = 5
+    @Option(help: "Seconds to ring before CANCEL.") var ringTimeout: Double = 30
+    @Option(help: "Digest username for the PBX.") var username: String?
+    @Option(help: "Digest password (or set SIPTRUNK_PASSWORD, which stays out of the process list).") var password: String?
+    @Option(help: "Our address for SDP (default: the address signalling leaves from).") var mediaAddress: String?
+    @Option(help: "RTP port range LOW-HIGH (default: the deployment profile's).") var rtpPorts: String?
+    @Option(help: "DNS server HOST:PORT.") var dnsServer: String?
+    @Option(help: ArgumentHelp("Trust only the CA certificates in this PEM file for TLS.", valueName: "path")) var caFile: String?
+    @Flag(help: "Print one JSON document (the API's test-call status).") var json = false
+    @OptionGroup var store: StoreOptions
+
+    func validate() throws {
+        guard duration >= 0.5, duration <= 3600 else { throw ValidationError("--duration must be from 0.5 to 3600 seconds") }
+        guard ringTimeout >= 1, ringTimeout <= 300 else { throw ValidationError("--ring-timeout must be from 1 to 300 seconds") }
+        if let rtpPorts, Self.portRange(rtpPorts) == nil { throw ValidationError("--rtp-ports must be LOW-HIGH with even LOW, e.g. 10000-20000") }
+    }
+
+    static func portRange(_ text: String) -> ClosedRange<Int>? {
+        let parts = text.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 2, parts[0] >= 1024, parts[1] <= 65535, parts[0] + 1 < parts[1] else { return nil }
+        return parts[0]...parts[1]
+    }
+
+    func run() throws {
+        let e164: E164Number
+        do {
+            e164 = try E164Number(parsing: number)
+        } catch {
+            throw CommandFailure.refused("--number \(number): \(error)")
+        }
+        let service = try store.service()
+        let trust = try TLSTrust.load(caFile: caFile)
+        let target: CallTarget
+        if let to {
+            target = try CallTarget.resolve(to, transport: transport, dnsServer: dnsServer)
+        } else {
+            let configuration = try runUseCase(json: json) { try service.configuration(number: e164.value) }
+            guard let outbound = configuration.outbound, let endpoint = outbound.sipEndpoint else {
+                throw CommandFailure.refused("\(e164.value) has no outbound endpoint: give --to DEST, or attach it with an endpoint")
+            }
+            let text = outbound.options.port.map { endpoint.contains(":") && !endpoint.hasPrefix("[") ? endpoint : "\(endpoint):\($0)" } ?? endpoint
+            target = try CallTarget.resolve(text, transport: transport ?? outbound.options.transport, dnsServer: dnsServer)
+        }
+        let profile = try runUseCase(json: json) { try service.firewall(region: nil) }
+        let ports = rtpPorts.flatMap(Self.portRange) ?? (profile.rtp.portMin...profile.rtp.portMax)
+
+        let prober = NetworkProber(trust: trust)
+        defer { prober.shutdown() }
+        let local = try prober.eventLoop.flatSubmit { prober.link.open(target.peer, serverName: target.domain).map { prober.link.localAddress(for: target.peer) } }.wait()
+        var generator = SystemRandomNumberGenerator()
+        let callID = String(generator.next(), radix: 36) + String(generator.next(), radix: 36) + "@" + local.hostReference
+        var configuration = TestCallConfiguration(
+            target: target.peer, domain: target.domain, number: e164.value, username: username,
+            password: password ?? ProcessInfo.processInfo.environment["SIPTRUNK_PASSWORD"],
+            mediaAddress: mediaAddress, ringTimeout: Self.duration(ringTimeout), duration: Self.duration(duration),
+            offerSRTP: false)
+        configuration.callID = callID
+
+        // The rate limit and the queued record come first: a refused call sends nothing.
+        try runUseCase(json: json) { try service.beginTestCall(callId: callID, number: e164.value) }
+
+        let live = !json
+        var printed = 0
+        let call = try prober.testCall(configuration, mediaHost: mediaAddress ?? local.host, rtpPorts: ports) { call in
+            guard live else { return }
+            while printed < call.timeline.count {
+                let event = call.timeline[printed]
+                print(event.event.padding(toLength: 11, withPad: " ", startingAt: 0) + event.detail)
+                printed += 1
+            }
+        }.wait()
+        let trace = prober.trace.filter { $0.callID == call.callID }
+        let report = TestCallReport(call: call)
+        try runUseCase(json: json) { try service.finishTestCall(report, trace: trace.map(TracedMessage.init)) }
+        if json {
+            JSONOutput.success(report)
+        } else {
+            print("")
+            print(Ladder.text(trace))
+            print("result: \(report.status) (\(report.result))\(report.sipCode.map { ", SIP \($0)" } ?? "")\(report.durationSeconds.map { String(format: ", %.1f s", $0) } ?? "")")
+            if let media = report.media {
+                print("media:  \(media.summary)")
+                print(String(format: "        codec %@, loss %.1f%%, jitter %.2f ms, DTMF sent %@, received %@", media.codec ?? "-", media.lossPercent, media.jitterMs, media.dtmfSent ?? "-", media.dtmfReceived ?? "-"))
+                if let cause = media.likelyCause { print("cause:  \(cause)") }
+            }
+            print("stored as test call \(call.callID)")
+        }
+        if !report.isGood { throw CommandFailure.silent }
+    }
+
+    static func duration(_ seconds: Double) -> Duration { .milliseconds(Int64(seconds * 1000)) }
+}
+
+/// A plain-text SIP ladder of a trace: one line per message, arrows between us and the far end.
+enum Ladder {
+    static func text(_ trace: [TraceEntry]) -> String {
+        guard let first = trace.first else { return "(no SIP messages)" }
+        var lines: [String] = []
+        let us = first.local.description
+        let them = first.remote.description
+        lines.append("time ms".padding(toLength: 11, withPad: " ", startingAt: 0) + us.padding(toLength: 30, withPad: " ", startingAt: 0) + them)
+        for entry in trace {
+            let elapsed = entry.monotonic - first.monotonic
+            let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            let label = Self.label(entry.raw)
+            let arrow = entry.direction == .sent ? "──── \(label) ───▶" : "◀─── \(label) ────"
+            lines.append(String(format: "%9.1f  %@%@", ms, arrow, entry.dropReason.map { "  (\($0))" } ?? ""))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func label(_ raw: [UInt8]) -> String {
+        guard let message = try? SIPMessageParser().parse(datagram: raw) else { return "(unparsable)" }
+        if let line = message.statusLine { return "\(line.code) \(line.reason)" }
+        return message.method?.rawValue ?? "?"
+    }
+}

@@ -1,0 +1,236 @@
+import Foundation
+import SIPCore
+import SIPEngine
+import SIPNetwork
+import Testing
+import TrunkCore
+import TrunkStore
+
+@testable import siptrunk
+
+/// A sipp UAS for one scenario (a file in Fixtures/sipp, or sipp's built-in `uas`), with media on its own port.
+final class SippUAS {
+    let pid: pid_t
+    let port: Int
+    let mediaPort: Int
+    let log: String
+
+    init(scenario: String, echo: Bool, transport: SIPTransport = .udp) throws {
+        port = ProbeIntegrationTests.freePort(transport == .udp ? Int32(SOCK_DGRAM.rawValue) : Int32(SOCK_STREAM.rawValue))
+        mediaPort = ProbeIntegrationTests.freePort(Int32(SOCK_DGRAM.rawValue))
+        log = NSTemporaryDirectory() + "siptrunk-sipp-\(UUID().uuidString).log"
+        var arguments: [String]
+        if scenario == "uas" {
+            arguments = ["-sn", "uas"]
+        } else {
+            let file = try #require(Bundle.module.url(forResource: scenario, withExtension: "xml", subdirectory: "Fixtures/sipp"))
+            arguments = ["-sf", file.path]
+        }
+        arguments += [
+            "-i", "127.0.0.1", "-p", String(port), "-t", transport == .udp ? "u1" : "t1", "-mi", "127.0.0.1", "-mp", String(mediaPort),
+            "-nostdin", "-m", "100",
+        ]
+        if echo { arguments.append("-rtp_echo") }
+        pid = try TestProcess.start("/usr/bin/sipp", arguments, log: log)
+        // sipp binds within a moment; wait for its SIP port.
+        for _ in 0..<50 {
+            if transport == .udp ? Self.udpPortTaken(port) : KamailioServer.accepts("127.0.0.1", port) { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+
+    static func udpPortTaken(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } != 0
+    }
+
+    func stop() {
+        TestProcess.stop(pid)
+        try? FileManager.default.removeItem(atPath: log)
+    }
+}
+
+/// `siptrunk test-call` end to end against sipp: the call, the media check and what is stored.
+@Suite(.serialized)
+struct TestCallTests {
+    static func call(_ sipp: SippUAS, _ extra: [String] = [], database: String) throws -> (status: Int32, output: String, json: [String: Any]) {
+        let result = try TestProcess.siptrunk(
+            ["test-call", "--number", "+15551234567", "--to", "127.0.0.1:\(sipp.port)", "--duration", "1", "--ring-timeout", "2",
+             "--rtp-ports", "30000-30999", "--json", "--db", database] + extra)
+        let object = (try? JSONSerialization.jsonObject(with: Data(result.output.utf8))) as? [String: Any]
+        return (result.status, result.output, (object?["data"] as? [String: Any]) ?? [:])
+    }
+
+    static func database() -> String { NSTemporaryDirectory() + "siptrunk-call-\(UUID().uuidString).sqlite" }
+
+    @Test func answeredCallWithEchoHasAudioBothWaysAndIsStored() throws {
+        let sipp = try SippUAS(scenario: "uas", echo: true)
+        defer { sipp.stop() }
+        let database = Self.database()
+        let result = try Self.call(sipp, database: database)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.json["status"] as? String == "completed")
+        #expect(result.json["result"] as? String == "connected")
+        #expect(result.json["sip_code"] as? Int == 200)
+        let media = try #require(result.json["media"] as? [String: Any])
+        #expect(media["verdict"] as? String == "both_ways")
+        #expect(media["echoed"] as? Bool == true)
+        #expect((media["packets_received"] as? Int ?? 0) > 20)
+        #expect(media["codec"] as? String == "PCMU")
+        let events = (result.json["timeline"] as? [[String: Any]] ?? []).compactMap { $0["event"] as? String }
+        #expect(events.starts(with: ["initiated"]))
+        #expect(events.contains("answered") && events.contains("hangup") && events.last == "completed")
+
+        // Stored: the call, its timeline and the whole SIP trace under its Call-ID.
+        let service = SIPTrunkService(store: try TrunkDatabase(path: database))
+        let callID = try #require(result.json["call_id"] as? String)
+        let stored = try #require(try service.testCall(callId: callID))
+        #expect(stored.call.status == "completed" && stored.call.result == "connected")
+        #expect(stored.timeline.count == events.count)
+        let methods = stored.trace.compactMap { try? SIPMessageParser().parse(datagram: Array($0.raw)) }.map { $0.method?.rawValue ?? "\($0.statusCode ?? 0)" }
+        #expect(methods.contains("INVITE") && methods.contains("ACK") && methods.contains("BYE") && methods.contains("200"))
+    }
+
+    @Test func noEchoIsOneWayAudioWithACause() throws {
+        let sipp = try SippUAS(scenario: "uas", echo: false)
+        defer { sipp.stop() }
+        let result = try Self.call(sipp, database: Self.database())
+        #expect(result.status == 1)
+        #expect(result.json["result"] as? String == "connected")
+        let media = try #require(result.json["media"] as? [String: Any])
+        #expect(media["verdict"] as? String == "outbound_only")
+        #expect(media["packets_received"] as? Int == 0)
+        #expect((media["likely_cause"] as? String)?.contains("firewall") == true)
+    }
+
+    @Test func busyIsBusy() throws {
+        let sipp = try SippUAS(scenario: "uas-busy", echo: false)
+        defer { sipp.stop() }
+        let result = try Self.call(sipp, database: Self.database())
+        #expect(result.status == 1)
+        #expect(result.json["status"] as? String == "busy")
+        #expect(result.json["result"] as? String == "busy")
+        #expect(result.json["sip_code"] as? Int == 486)
+    }
+
+    @Test func ringingWithoutAnswerIsCancelled() throws {
+        let sipp = try SippUAS(scenario: "uas-ring", echo: false)
+        defer { sipp.stop() }
+        let result = try Self.call(sipp, database: Self.database())
+        #expect(result.status == 1)
+        #expect(result.json["status"] as? String == "no-answer", "\(result.output)")
+        #expect(result.json["result"] as? String == "no_answer")
+        let events = (result.json["timeline"] as? [[String: Any]] ?? []).compactMap { $0["event"] as? String }
+        #expect(events.contains("ringing") && events.contains("cancel"))
+    }
+
+    @Test func challengeIsAnsweredOnceWithTheTrunkCredentials() throws {
+        let sipp = try SippUAS(scenario: "uas-auth", echo: true)
+        defer { sipp.stop() }
+        let good = try Self.call(sipp, ["--username", "alice", "--password", "wonderland"], database: Self.database())
+        #expect(good.status == 0, "\(good.output)")
+        #expect(good.json["result"] as? String == "connected")
+        let events = (good.json["timeline"] as? [[String: Any]] ?? []).compactMap { $0["event"] as? String }
+        #expect(events.filter { $0 == "challenged" }.count == 1)
+
+        // Without credentials the challenge is not answered at all.
+        let bare = try Self.call(sipp, database: Self.database())
+        #expect(bare.status == 1)
+        #expect(bare.json["sip_code"] as? Int == 401)
+        #expect(((bare.json["timeline"] as? [[String: Any]])?.last?["detail"] as? String)?.contains("no credentials") == true)
+    }
+
+    @Test func unavailableCarriesRetryAfter() throws {
+        let sipp = try SippUAS(scenario: "uas-503", echo: false)
+        defer { sipp.stop() }
+        let result = try Self.call(sipp, database: Self.database())
+        #expect(result.status == 1)
+        #expect(result.json["sip_code"] as? Int == 503)
+        #expect(((result.json["timeline"] as? [[String: Any]])?.last?["detail"] as? String)?.contains("Retry-After 120 s") == true)
+    }
+
+    @Test func redirectLoopIsNotFollowed() throws {
+        let sipp = try SippUAS(scenario: "uas-redirect-loop", echo: false)
+        defer { sipp.stop() }
+        let result = try Self.call(sipp, database: Self.database())
+        #expect(result.status == 1)
+        #expect(result.json["sip_code"] as? Int == 302)
+        let timeline = result.json["timeline"] as? [[String: Any]] ?? []
+        #expect(timeline.filter { $0["event"] as? String == "redirected" }.count == 1, "\(result.output)")
+        #expect((timeline.last?["detail"] as? String)?.contains("redirect loop") == true)
+    }
+
+    @Test func theRateLimitStopsTheEleventhCall() throws {
+        let sipp = try SippUAS(scenario: "uas-busy", echo: false)
+        defer { sipp.stop() }
+        let database = Self.database()
+        for _ in 0..<10 { _ = try Self.call(sipp, database: database) }
+        let eleventh = try TestProcess.siptrunk(["test-call", "--number", "+15551234567", "--to", "127.0.0.1:\(sipp.port)", "--db", database])
+        #expect(eleventh.status == 1)
+        #expect(eleventh.output.contains("10 test calls per 15 minutes have been made: the next one is allowed in 1"), "\(eleventh.output)")
+        #expect(eleventh.output.contains(" min "))
+    }
+
+    @Test func badNumberIsRefusedBeforeAnythingIsSent() throws {
+        let result = try TestProcess.siptrunk(["test-call", "--number", "12", "--to", "127.0.0.1:5", "--db", Self.database()])
+        #expect(result.status == 1)
+        #expect(result.output.contains("--number 12"))
+    }
+}
+
+/// `siptrunk register` against kamailio as a registrar with digest auth.
+@Suite(.serialized)
+struct RegisterTests {
+    @Test func registersOnEachTransportAndRejectsWrongCredentials() throws {
+        let kamailio = try KamailioServer()
+        defer { kamailio.stop() }
+        for target in ["\(KamailioServer.good):5060", "tcp://\(KamailioServer.good):5060", "tls://\(KamailioServer.good):5061"] {
+            let result = try TestProcess.siptrunk([
+                "register", "--to", target, "--domain", "pbx.kamailio.test", "--username", "alice", "--password", "wonderland",
+                "--once", "--json", "--ca-file", kamailio.caFile,
+            ])
+            #expect(result.status == 0, "\(target): \(result.output)")
+            #expect(result.output.contains("\"state\" : \"registered\""), "\(target)")
+        }
+        let wrong = try TestProcess.siptrunk([
+            "register", "--to", "\(KamailioServer.good):5060", "--domain", "pbx.kamailio.test", "--username", "alice",
+            "--password", "looking-glass", "--once",
+        ])
+        #expect(wrong.status == 1)
+        #expect(wrong.output.contains("rejected user alice's credentials"))
+    }
+
+    @Test func refreshesBeforeExpiryAndSurvivesAStaleNonce() throws {
+        let kamailio = try KamailioServer()
+        defer { kamailio.stop() }
+        let prober = NetworkProber()
+        defer { prober.shutdown() }
+        // 10 s registrations refresh after 5 s; kamailio's nonces live 3 s, so each refresh meets stale=true.
+        let configuration = RegisterClient.Configuration(
+            registrar: PeerAddress(host: KamailioServer.good, port: 5060, transport: .udp), domain: "pbx.kamailio.test",
+            username: "alice", password: "wonderland", expires: 10)
+        let registrations = LockedCounter()
+        _ = prober.register(configuration, once: false) { client in
+            if case .registered = client.state { registrations.set(client.registrations) }
+        }
+        for _ in 0..<140 where registrations.value < 3 { Thread.sleep(forTimeInterval: 0.1) }
+        #expect(registrations.value >= 3)
+        let failures = prober.trace.compactMap { try? SIPMessageParser().parse(datagram: $0.raw) }.filter { $0.statusCode == 401 }
+        // The first challenge, then at most one per refresh (stale nonces), never a loop.
+        #expect(failures.count <= registrations.value + 1)
+    }
+}
+
+final class LockedCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored = 0
+    var value: Int { lock.withLock { stored } }
+    func set(_ value: Int) { lock.withLock { stored = value } }
+}
