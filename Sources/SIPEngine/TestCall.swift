@@ -84,6 +84,8 @@ public final class TestCall {
     public private(set) var mediaReport: MediaReport?
     public private(set) var connectedAt: Duration?
     public private(set) var endedAt: Duration?
+    /// When the first INVITE left, for the setup time (INVITE to 2xx, challenges and redirects included).
+    public private(set) var firstInviteAt: Duration?
     public var onChange: (() -> Void)?
 
     private var target: PeerAddress
@@ -118,6 +120,12 @@ public final class TestCall {
         requestURI = SIPURI(scheme: configuration.target.transport == .tls ? .sips : .sip, user: configuration.number, host: configuration.domain, port: configuration.target.port)
         fromTag = String(generator.next() % 0xFFFF_FFFF, radix: 16)
         callID = configuration.callID ?? (String(generator.next(), radix: 36) + "-tc")
+    }
+
+    /// From the first INVITE to the 2xx.
+    public var setupTime: Duration? {
+        guard let connectedAt, let firstInviteAt else { return nil }
+        return connectedAt - firstInviteAt
     }
 
     public var durationSeconds: Double? {
@@ -204,6 +212,7 @@ public final class TestCall {
         message.body = sdp
         message.append(.contentLength, "\(sdp.count)")
         invite = message
+        if firstInviteAt == nil { firstInviteAt = layer.clock.now }
         do {
             inviteKey = try layer.start(message, to: target, timers: TransactionTimers(), via: (branch, "\(local.hostReference):\(local.port)")) { [weak self] event in
                 self?.inviteEvent(event)

@@ -55,6 +55,7 @@ struct TestCallCommand: ParsableCommand {
     @Option(help: "The number to call (E.164).") var number: String
     @Option(help: "Where to send the call (default: the number's outbound endpoint).") var to: String?
     @Option(help: "udp, tcp or tls (default: the destination's or the endpoint's).") var transport: String?
+    @Option(help: "The SIP domain for the Request-URI and the TLS certificate (default: the destination's host).") var domain: String?
     @Option(help: "Seconds to talk before hanging up.") var duration: Double = 5
     @Option(help: "Seconds to ring before CANCEL.") var ringTimeout: Double = 30
     @Option(help: "Digest username for the PBX.") var username: String?
@@ -87,7 +88,7 @@ struct TestCallCommand: ParsableCommand {
         }
         let service = try store.service()
         let trust = try TLSTrust.load(caFile: caFile)
-        let target: CallTarget
+        var target: CallTarget
         if let to {
             target = try CallTarget.resolve(to, transport: transport, dnsServer: dnsServer)
         } else {
@@ -98,6 +99,7 @@ struct TestCallCommand: ParsableCommand {
             let text = outbound.options.port.map { endpoint.contains(":") && !endpoint.hasPrefix("[") ? endpoint : "\(endpoint):\($0)" } ?? endpoint
             target = try CallTarget.resolve(text, transport: transport ?? outbound.options.transport, dnsServer: dnsServer)
         }
+        if let domain { target.domain = domain }
         let profile = try runUseCase(json: json) { try service.firewall(region: nil) }
         let ports = rtpPorts.flatMap(Self.portRange) ?? (profile.rtp.portMin...profile.rtp.portMax)
 

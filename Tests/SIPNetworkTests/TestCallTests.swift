@@ -15,8 +15,8 @@ final class SippUAS {
     let mediaPort: Int
     let log: String
 
-    init(scenario: String, echo: Bool, transport: SIPTransport = .udp) throws {
-        port = ProbeIntegrationTests.freePort(transport == .udp ? Int32(SOCK_DGRAM.rawValue) : Int32(SOCK_STREAM.rawValue))
+    init(scenario: String, echo: Bool, transport: SIPTransport = .udp, host: String = "127.0.0.1", port fixed: Int? = nil) throws {
+        port = fixed ?? ProbeIntegrationTests.freePort(transport == .udp ? Int32(SOCK_DGRAM.rawValue) : Int32(SOCK_STREAM.rawValue))
         mediaPort = ProbeIntegrationTests.freePort(Int32(SOCK_DGRAM.rawValue))
         log = NSTemporaryDirectory() + "siptrunk-sipp-\(UUID().uuidString).log"
         var arguments: [String]
@@ -27,25 +27,25 @@ final class SippUAS {
             arguments = ["-sf", file.path]
         }
         arguments += [
-            "-i", "127.0.0.1", "-p", String(port), "-t", transport == .udp ? "u1" : "t1", "-mi", "127.0.0.1", "-mp", String(mediaPort),
+            "-i", host, "-p", String(port), "-t", transport == .udp ? "u1" : "t1", "-mi", "127.0.0.1", "-mp", String(mediaPort),
             "-nostdin", "-m", "100",
         ]
         if echo { arguments.append("-rtp_echo") }
         pid = try TestProcess.start("/usr/bin/sipp", arguments, log: log)
         // sipp binds within a moment; wait for its SIP port.
         for _ in 0..<50 {
-            if transport == .udp ? Self.udpPortTaken(port) : KamailioServer.accepts("127.0.0.1", port) { break }
+            if transport == .udp ? Self.udpPortTaken(port, host: host) : KamailioServer.accepts(host, port) { break }
             Thread.sleep(forTimeInterval: 0.05)
         }
     }
 
-    static func udpPortTaken(_ port: Int) -> Bool {
+    static func udpPortTaken(_ port: Int, host: String = "127.0.0.1") -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_addr.s_addr = inet_addr(host)
         return withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         } != 0
@@ -96,6 +96,30 @@ struct TestCallTests {
         #expect(stored.timeline.count == events.count)
         let methods = stored.trace.compactMap { try? SIPMessageParser().parse(datagram: Array($0.raw)) }.map { $0.method?.rawValue ?? "\($0.statusCode ?? 0)" }
         #expect(methods.contains("INVITE") && methods.contains("ACK") && methods.contains("BYE") && methods.contains("200"))
+    }
+
+    @Test func answeredOverTCP() throws {
+        let sipp = try SippUAS(scenario: "uas", echo: true, transport: .tcp)
+        defer { sipp.stop() }
+        let result = try TestProcess.siptrunk(
+            ["test-call", "--number", "+15551234567", "--to", "tcp://127.0.0.1:\(sipp.port)", "--duration", "1",
+             "--rtp-ports", "30000-30999", "--json", "--db", Self.database()])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("\"verdict\" : \"both_ways\""))
+    }
+
+    /// Over TLS: kamailio terminates TLS (certificate checked against pbx.kamailio.test) and relays to sipp.
+    @Test func answeredOverTLSThroughKamailio() throws {
+        let kamailio = try KamailioServer()
+        defer { kamailio.stop() }
+        let sipp = try SippUAS(scenario: "uas", echo: true, host: "127.0.0.29", port: 5060)
+        defer { sipp.stop() }
+        let result = try TestProcess.siptrunk(
+            ["test-call", "--number", "+15551234567", "--to", "tls://\(KamailioServer.good):5061", "--domain", "pbx.kamailio.test",
+             "--ca-file", kamailio.caFile, "--duration", "1", "--rtp-ports", "30000-30999", "--json", "--db", Self.database()])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("\"verdict\" : \"both_ways\""))
+        #expect(result.output.contains("\"result\" : \"connected\""))
     }
 
     @Test func noEchoIsOneWayAudioWithACause() throws {
