@@ -28,6 +28,8 @@ let package = Package(
         .systemLibrary(name: "CLibCrypto", path: "Sources/CLibCrypto"),
         // c-ares from the system (libc-ares-dev) for DNS A/AAAA/SRV with a selectable name server.
         .systemLibrary(name: "CAres", path: "Sources/CAres"),
+        // libsrtp2 from the system (libsrtp2-dev): SRTP for test-call media.
+        .systemLibrary(name: "CSRTP", path: "Sources/CSRTP"),
 
         /// SIP message model, parser and serializer, URIs, destinations, E.164, SDP, digest auth.
         .target(
@@ -49,7 +51,7 @@ let package = Package(
         .target(
             name: "SIPNetwork",
             dependencies: [
-                "SIPCore", "CAres",
+                "SIPCore", "CAres", "CSRTP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),

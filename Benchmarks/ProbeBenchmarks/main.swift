@@ -7,6 +7,8 @@
 // 2. Throughput: `siptrunk probe --concurrency` floods 100,000 probes; its own summary gives the rate and CPU time.
 //    sipp's UAC runs the same flood for comparison, when installed.
 // 3. Discovery: the full matrix against kamailio with one silent UDP port, timed against the probe timeout.
+// 4. Call setup: INVITE to 200 from `siptrunk test-call` against a sipp UAS, next to sipp's own UAC against the
+//    same UAS (its response-time measure from INVITE to 200).
 //
 // kamailio is started here, on 127.0.0.61 (UDP and TCP 5060), and stopped at the end.
 
@@ -187,3 +189,102 @@ for timeout in [1.0, 2.0] {
     print(String(format: "discovery of 7 probes with a silent UDP port, timeout %.1f s: %.2f s (exit %d)", timeout, discovery.seconds, discovery.status))
 }
 close(silent)
+
+// MARK: 4. Call setup against a sipp UAS
+
+if FileManager.default.isExecutableFile(atPath: "/usr/bin/sipp") {
+    let uasPort = 35_062
+    let uas = Process()
+    uas.executableURL = URL(fileURLWithPath: "/usr/bin/sipp")
+    uas.arguments = ["-sn", "uas", "-i", "127.0.0.1", "-p", "\(uasPort)", "-mi", "127.0.0.1", "-mp", "36000", "-rtp_echo", "-nostdin", "-bg"]
+    uas.standardOutput = FileHandle.nullDevice
+    uas.standardError = FileHandle.nullDevice
+    try uas.run()
+    uas.waitUntilExit()
+    Thread.sleep(forTimeInterval: 0.5)
+    var ours: [Double] = []
+    for index in 0..<30 {
+        // A database per ten calls: the guide's rate limit is 10 test calls per 15 minutes.
+        let call = run(siptrunkPath(), [
+            "test-call", "--number", "+15551234567", "--to", "127.0.0.1:\(uasPort)", "--duration", "0.5", "--json",
+            "--rtp-ports", "37000-37999", "--db", scratch + "/calls-\(index / 10).sqlite",
+        ])
+        if let json = try? JSONSerialization.jsonObject(with: Data(call.output.utf8)) as? [String: Any],
+            let data = json["data"] as? [String: Any], let setup = data["setup_ms"] as? Double
+        {
+            ours.append(setup)
+        }
+    }
+    let uac = """
+        <?xml version="1.0" encoding="ISO-8859-1" ?>
+        <scenario name="setup time">
+          <send start_rtd="setup"><![CDATA[
+              INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+              Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+              From: <sip:sipp@[local_ip]:[local_port]>;tag=[call_number]
+              To: <sip:[service]@[remote_ip]:[remote_port]>
+              Call-ID: [call_id]
+              CSeq: 1 INVITE
+              Contact: <sip:sipp@[local_ip]:[local_port]>
+              Max-Forwards: 70
+              Content-Type: application/sdp
+              Content-Length: [len]
+
+              v=0
+              o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+              s=-
+              c=IN IP[media_ip_type] [media_ip]
+              t=0 0
+              m=audio [media_port] RTP/AVP 0
+              a=rtpmap:0 PCMU/8000
+            ]]></send>
+          <recv response="100" optional="true"/>
+          <recv response="180" optional="true"/>
+          <recv response="200" rtd="setup"/>
+          <send><![CDATA[
+              ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+              Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+              From: <sip:sipp@[local_ip]:[local_port]>;tag=[call_number]
+              To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+              Call-ID: [call_id]
+              CSeq: 1 ACK
+              Max-Forwards: 70
+              Content-Length: 0
+            ]]></send>
+          <send><![CDATA[
+              BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+              Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+              From: <sip:sipp@[local_ip]:[local_port]>;tag=[call_number]
+              To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+              Call-ID: [call_id]
+              CSeq: 2 BYE
+              Max-Forwards: 70
+              Content-Length: 0
+            ]]></send>
+          <recv response="200"/>
+        </scenario>
+        """
+    try uac.write(toFile: scratch + "/setup-uac.xml", atomically: true, encoding: .utf8)
+    let sippRun = run("/usr/bin/sipp", [
+        "127.0.0.1:\(uasPort)", "-sf", scratch + "/setup-uac.xml", "-m", "30", "-r", "2", "-i", "127.0.0.1", "-mp", "38000",
+        "-trace_rtt", "-rtt_freq", "1", "-nostdin", "-timeout", "60",
+    ])
+    // sipp writes <scenario>_<pid>_rtt.csv in the working directory: "date_ms;...;response_time_ms;rtd_no".
+    var theirs: [Double] = []
+    if let files = try? FileManager.default.contentsOfDirectory(atPath: ".") {
+        for file in files where file.hasPrefix("setup-uac_") && file.hasSuffix("_rtt.csv") {
+            let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+            for line in text.split(separator: "\n").dropFirst() {
+                let fields = line.split(separator: ";")
+                if fields.count >= 3, let value = Double(fields[2]) { theirs.append(value) }
+            }
+            try? FileManager.default.removeItem(atPath: file)
+        }
+    }
+    pkillSipp(port: uasPort)
+    print(String(format: "call setup INVITE→200 against a sipp UAS, median: siptrunk test-call %.3f ms (%d calls), sipp UAC %.3f ms (%d calls, exit %d)", median(ours), ours.count, median(theirs), theirs.count, sippRun.status))
+}
+
+func pkillSipp(port: Int) {
+    run("/usr/bin/pkill", ["-f", "sipp -sn uas -i 127.0.0.1 -p \(port)"])
+}

@@ -7,6 +7,9 @@ public protocol MediaLink: AnyObject {
     func send(_ bytes: [UInt8], to host: String, port: Int)
     /// Set by the media session; called on the engine's context with each datagram and where it came from.
     var onReceive: (([UInt8], String, Int) -> Void)? { get set }
+    /// From now on, send SRTP with `sendKey` and accept only SRTP that authenticates with `receiveKey`
+    /// (30 bytes each: AES_CM_128_HMAC_SHA1_80 master key and salt).
+    func enableSRTP(sendKey: [UInt8], receiveKey: [UInt8]) throws
     func close()
 }
 
@@ -36,6 +39,8 @@ public struct MediaReport: Sendable, Hashable {
     public var dtmfReceived: String?
     /// The likely cause of a one-way or silent call, from comparing addresses.
     public var likelyCause: String?
+    /// Whether media was SRTP (AES_CM_128_HMAC_SHA1_80, keys exchanged with SDES).
+    public var srtp: Bool = false
 
     public var summary: String {
         switch verdict {

@@ -106,6 +106,9 @@ public final class TestCall {
     private var remoteSDP: SessionDescription?
     private var natSeen = false
     private var generator: SeededGenerator
+    /// Our SRTP master key and salt, offered with a=crypto when SRTP is on.
+    private var srtpKey: [UInt8] = []
+    private var srtpActive = false
 
     public static let maximumRedirects = 5
 
@@ -120,6 +123,9 @@ public final class TestCall {
         requestURI = SIPURI(scheme: configuration.target.transport == .tls ? .sips : .sip, user: configuration.number, host: configuration.domain, port: configuration.target.port)
         fromTag = String(generator.next() % 0xFFFF_FFFF, radix: 16)
         callID = configuration.callID ?? (String(generator.next(), radix: 36) + "-tc")
+        if configuration.offerSRTP {
+            srtpKey = (0..<30).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+        }
     }
 
     /// From the first INVITE to the 2xx.
@@ -157,6 +163,7 @@ public final class TestCall {
         if mediaReport == nil, connectedAt != nil {
             mediaReport = media.report(sdpAddress: remoteSDPAddress, signallingAddress: target.host, natSeen: natSeen)
         }
+        mediaReport?.srtp = srtpActive
         self.result = result
         note(event, detail)
         self.status = status
@@ -233,6 +240,10 @@ public final class TestCall {
         attributes.append(.init("rtpmap", "\(Codec.telephoneEvent.payloadType) telephone-event/8000"))
         attributes.append(.init("fmtp", "\(Codec.telephoneEvent.payloadType) 0-16"))
         attributes.append(.init("ptime", "20"))
+        if configuration.offerSRTP {
+            let crypto = CryptoAttribute(tag: 1, suite: "AES_CM_128_HMAC_SHA1_80", keys: [.init(keySalt: srtpKey)])
+            attributes.append(.init("crypto", crypto.description))
+        }
         attributes.append(.init("sendrecv"))
         let audio = MediaDescription(
             media: "audio", port: media.link.localPort, proto: configuration.offerSRTP ? "RTP/SAVP" : "RTP/AVP", formats: formats,
@@ -330,7 +341,21 @@ public final class TestCall {
         }
         let address = audio.connection?.address ?? sdp.connection?.address ?? target.host
         let events = codecs.first { $0.name.lowercased() == "telephone-event" }?.payloadType
-        note("media", "\(chosen.name) to \(address):\(audio.port)\(events == nil ? "" : ", DTMF as telephone-event")")
+        if configuration.offerSRTP {
+            // RFC 4568 §6.1: the answer picks one of our suites (by tag) and gives its own key.
+            guard let crypto = audio.cryptos.first(where: { $0.suite.uppercased() == "AES_CM_128_HMAC_SHA1_80" }), let key = crypto.keys.first?.keySalt else {
+                note("media", "SRTP was offered but the answer has no AES_CM_128_HMAC_SHA1_80 a=crypto (\(audio.proto)): no secure media")
+                return
+            }
+            do {
+                try media.link.enableSRTP(sendKey: srtpKey, receiveKey: key)
+                srtpActive = true
+            } catch {
+                note("media", "cannot start SRTP: \(error)")
+                return
+            }
+        }
+        note("media", "\(chosen.name)\(srtpActive ? " over SRTP" : "") to \(address):\(audio.port)\(events == nil ? "" : ", DTMF as telephone-event")")
         media.start(to: address, port: audio.port, codec: chosen, eventPayloadType: events, dtmf: configuration.dtmf)
     }
 

@@ -10,6 +10,13 @@ public final class RTPSocket: @unchecked Sendable {
     private let channel: Channel
     private let rtcp: Channel
     public var onReceive: (([UInt8], String, Int) -> Void)?
+    /// When set, RTP is sent as SRTP and what arrives must authenticate (else it is dropped and counted).
+    public private(set) var srtp: SRTPSession?
+    public private(set) var srtpFailures = 0
+
+    public func enableSRTP(sendKey: [UInt8], receiveKey: [UInt8]) throws {
+        srtp = try SRTPSession(sendKey: sendKey, receiveKey: receiveKey)
+    }
 
     /// Binds on `host` (an address of this machine) in `ports`, trying even ports in order.
     public static func bind(host: String, ports: ClosedRange<Int>, on eventLoop: EventLoop) -> EventLoopFuture<RTPSocket> {
@@ -47,6 +54,11 @@ public final class RTPSocket: @unchecked Sendable {
 
     public func send(_ bytes: [UInt8], to host: String, port: Int) {
         guard let address = try? SocketAddress(ipAddress: host, port: port) else { return }
+        var bytes = bytes
+        if let srtp {
+            guard let protected = srtp.protect(bytes) else { return }
+            bytes = protected
+        }
         let envelope = AddressedEnvelope(remoteAddress: address, data: channel.allocator.buffer(bytes: bytes))
         channel.writeAndFlush(envelope, promise: nil)
     }
@@ -62,7 +74,16 @@ public final class RTPSocket: @unchecked Sendable {
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let envelope = unwrapInboundIn(data)
-            socket?.onReceive?(Array(envelope.data.readableBytesView), envelope.remoteAddress.ipAddress ?? "", envelope.remoteAddress.port ?? 0)
+            guard let socket else { return }
+            var bytes = Array(envelope.data.readableBytesView)
+            if let srtp = socket.srtp {
+                guard let clear = srtp.unprotect(bytes) else {
+                    socket.srtpFailures += 1
+                    return
+                }
+                bytes = clear
+            }
+            socket.onReceive?(bytes, envelope.remoteAddress.ipAddress ?? "", envelope.remoteAddress.port ?? 0)
         }
 
         func errorCaught(context: ChannelHandlerContext, error: any Error) {

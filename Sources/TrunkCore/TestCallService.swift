@@ -24,8 +24,10 @@ public struct TestCallReport: Codable, Hashable, Sendable {
         public var dtmfSent: String?
         public var dtmfReceived: String?
         public var likelyCause: String?
+        public var srtp: Bool
 
         public init(_ report: MediaReport) {
+            srtp = report.srtp
             verdict = report.verdict.rawValue
             summary = report.summary
             codec = report.codec

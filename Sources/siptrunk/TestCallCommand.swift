@@ -60,6 +60,8 @@ struct TestCallCommand: ParsableCommand {
     @Option(help: "Seconds to ring before CANCEL.") var ringTimeout: Double = 30
     @Option(help: "Digest username for the PBX.") var username: String?
     @Option(help: "Digest password (or set SIPTRUNK_PASSWORD, which stays out of the process list).") var password: String?
+    @Option(help: "SRTP (AES_CM_128_HMAC_SHA1_80, SDES): on, off, or auto = on over TLS, as the guide requires.")
+    var srtp: String = "auto"
     @Option(help: "Our address for SDP (default: the address signalling leaves from).") var mediaAddress: String?
     @Option(help: "RTP port range LOW-HIGH (default: the deployment profile's).") var rtpPorts: String?
     @Option(help: "DNS server HOST:PORT.") var dnsServer: String?
@@ -70,6 +72,7 @@ struct TestCallCommand: ParsableCommand {
     func validate() throws {
         guard duration >= 0.5, duration <= 3600 else { throw ValidationError("--duration must be from 0.5 to 3600 seconds") }
         guard ringTimeout >= 1, ringTimeout <= 300 else { throw ValidationError("--ring-timeout must be from 1 to 300 seconds") }
+        guard ["on", "off", "auto"].contains(srtp) else { throw ValidationError("--srtp must be on, off or auto") }
         if let rtpPorts, Self.portRange(rtpPorts) == nil { throw ValidationError("--rtp-ports must be LOW-HIGH with even LOW, e.g. 10000-20000") }
     }
 
@@ -112,7 +115,7 @@ struct TestCallCommand: ParsableCommand {
             target: target.peer, domain: target.domain, number: e164.value, username: username,
             password: password ?? ProcessInfo.processInfo.environment["SIPTRUNK_PASSWORD"],
             mediaAddress: mediaAddress, ringTimeout: Self.duration(ringTimeout), duration: Self.duration(duration),
-            offerSRTP: false)
+            offerSRTP: srtp == "on" || (srtp == "auto" && target.peer.transport == .tls))
         configuration.callID = callID
 
         // The rate limit and the queued record come first: a refused call sends nothing.
@@ -139,6 +142,7 @@ struct TestCallCommand: ParsableCommand {
             print("result: \(report.status) (\(report.result))\(report.sipCode.map { ", SIP \($0)" } ?? "")\(report.durationSeconds.map { String(format: ", %.1f s", $0) } ?? "")")
             if let media = report.media {
                 print("media:  \(media.summary)")
+                if media.srtp { print("        SRTP AES_CM_128_HMAC_SHA1_80 (keys by SDES)") }
                 print(String(format: "        codec %@, loss %.1f%%, jitter %.2f ms, DTMF sent %@, received %@", media.codec ?? "-", media.lossPercent, media.jitterMs, media.dtmfSent ?? "-", media.dtmfReceived ?? "-"))
                 if let cause = media.likelyCause { print("cause:  \(cause)") }
             }

@@ -114,9 +114,10 @@ struct TestCallTests {
         defer { kamailio.stop() }
         let sipp = try SippUAS(scenario: "uas", echo: true, host: "127.0.0.29", port: 5060)
         defer { sipp.stop() }
+        // sipp has no SRTP: plain RTP here; SRTP is tested against baresip.
         let result = try TestProcess.siptrunk(
             ["test-call", "--number", "+15551234567", "--to", "tls://\(KamailioServer.good):5061", "--domain", "pbx.kamailio.test",
-             "--ca-file", kamailio.caFile, "--duration", "1", "--rtp-ports", "30000-30999", "--json", "--db", Self.database()])
+             "--ca-file", kamailio.caFile, "--srtp", "off", "--duration", "1", "--rtp-ports", "30000-30999", "--json", "--db", Self.database()])
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("\"verdict\" : \"both_ways\""))
         #expect(result.output.contains("\"result\" : \"connected\""))
@@ -206,6 +207,69 @@ struct TestCallTests {
         let result = try TestProcess.siptrunk(["test-call", "--number", "12", "--to", "127.0.0.1:5", "--db", Self.database()])
         #expect(result.status == 1)
         #expect(result.output.contains("--number 12"))
+    }
+}
+
+/// baresip (Debian's baresip-core) answering with SRTP required, on 127.0.0.30:5060.
+final class BaresipUAS {
+    let directory: String
+    let pid: pid_t
+
+    init() throws {
+        directory = NSTemporaryDirectory() + "siptrunk-baresip-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let modules = try #require(
+            ["/usr/lib/baresip/modules", "/usr/lib/x86_64-linux-gnu/baresip/modules"].first { FileManager.default.fileExists(atPath: $0 + "/srtp.so") },
+            "baresip-core is not installed")
+        for name in ["config", "accounts"] {
+            let template = try #require(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures/baresip"))
+            let text = try String(contentsOf: template, encoding: .utf8)
+                .replacingOccurrences(of: "@DIR@", with: directory).replacingOccurrences(of: "@MODULES@", with: modules)
+            try text.write(toFile: directory + "/" + name, atomically: true, encoding: .utf8)
+        }
+        try Self.tone().write(to: URL(fileURLWithPath: directory + "/tone.wav"))
+        pid = try TestProcess.start("/usr/bin/baresip", ["-f", directory], log: directory + "/log")
+        for _ in 0..<60 where !SippUAS.udpPortTaken(5060, host: "127.0.0.30") { Thread.sleep(forTimeInterval: 0.05) }
+    }
+
+    /// 30 s of a 440 Hz tone, 8 kHz 16-bit mono WAV: baresip's aufile source plays it into the call.
+    static func tone() -> Data {
+        let samples = (0..<(8000 * 30)).map { Int16(8000 * sin(2 * Double.pi * 440 * Double($0) / 8000)) }
+        var data = Data("RIFF".utf8)
+        func le32(_ value: Int) { withUnsafeBytes(of: UInt32(value).littleEndian) { data.append(contentsOf: $0) } }
+        func le16(_ value: Int) { withUnsafeBytes(of: UInt16(value).littleEndian) { data.append(contentsOf: $0) } }
+        le32(36 + samples.count * 2)
+        data.append(contentsOf: Array("WAVEfmt ".utf8))
+        le32(16); le16(1); le16(1); le32(8000); le32(16000); le16(2); le16(16)
+        data.append(contentsOf: Array("data".utf8))
+        le32(samples.count * 2)
+        for sample in samples { withUnsafeBytes(of: sample.littleEndian) { data.append(contentsOf: $0) } }
+        return data
+    }
+
+    var log: String { (try? String(contentsOfFile: directory + "/log", encoding: .utf8)) ?? "" }
+
+    func stop() {
+        TestProcess.stop(pid)
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+@Suite(.serialized)
+struct SRTPTests {
+    @Test func srtpCallWithBaresipHasAudioBothWaysAndDTMF() throws {
+        let baresip = try BaresipUAS()
+        defer { baresip.stop() }
+        let result = try TestProcess.siptrunk(
+            ["test-call", "--number", "+15551234567", "--to", "127.0.0.30:5060", "--srtp", "on", "--duration", "2",
+             "--rtp-ports", "30000-30999", "--json", "--db", TestCallTests.database()])
+        #expect(result.status == 0, "\(result.output)\n\(baresip.log.suffix(1500))")
+        #expect(result.output.contains("\"srtp\" : true"))
+        #expect(result.output.contains("\"verdict\" : \"both_ways\""))
+        #expect(result.output.contains("\"dtmf_sent\" : \"5\""))
+        // baresip decrypted our SRTP: it logs the digit it received.
+        #expect(baresip.log.contains("received event: '5'"))
+        #expect(baresip.log.contains("SRTP is Enabled"))
     }
 }
 
