@@ -42,7 +42,9 @@ public final class NIOTransportLink: @unchecked Sendable {
     }
 
     public func localAddress(for peer: PeerAddress) -> PeerAddress {
-        locals[peer] ?? PeerAddress(host: "0.0.0.0", port: 0, transport: peer.transport)
+        if let local = locals[peer] { return local }
+        if peer.transport == .udp, let listenerAddress { return listenerAddress }
+        return PeerAddress(host: "0.0.0.0", port: 0, transport: peer.transport)
     }
 
     /// What the last TLS handshake with `peer` found (kept after a failed handshake too).
@@ -149,8 +151,33 @@ public final class NIOTransportLink: @unchecked Sendable {
         return try NIOSSLContext(configuration: configuration)
     }
 
+    /// A UDP socket bound to `host:port` that takes requests from anyone (the inbound test call waits on it);
+    /// answers to peers without a connected socket of their own leave from it.
+    public func listenUDP(host: String, port: Int) -> EventLoopFuture<PeerAddress> {
+        eventLoop.assertInEventLoop()
+        let handler = ListenerHandler(link: self)
+        return DatagramBootstrap(group: eventLoop)
+            .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) } }
+            .bind(host: host, port: port)
+            .flatMapErrorThrowing { error in throw TransportError(Self.classify(error)) }
+            .map { channel in
+                self.udpListener = channel
+                let bound = channel.localAddress?.port ?? port
+                let address = PeerAddress(host: host, port: bound, transport: .udp)
+                self.listenerAddress = address
+                return address
+            }
+    }
+
+    private var udpListener: Channel?
+    private var listenerAddress: PeerAddress?
+
     public func send(_ bytes: [UInt8], to peer: PeerAddress) {
         guard let channel = channels[peer], channel.isActive else {
+            if peer.transport == .udp, let listener = udpListener, let address = try? SocketAddress(ipAddress: peer.host, port: peer.port) {
+                listener.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: listener.allocator.buffer(bytes: bytes)), promise: nil)
+                return
+            }
             onFailure?(.connectionReset, peer)
             return
         }
@@ -175,7 +202,9 @@ public final class NIOTransportLink: @unchecked Sendable {
 
     /// Closes every socket.
     public func closeAll() -> EventLoopFuture<Void> {
-        let closing = channels.values.map { $0.close() }
+        var closing = channels.values.map { $0.close() }
+        if let udpListener { closing.append(udpListener.close()) }
+        udpListener = nil
         channels.removeAll()
         return EventLoopFuture.andAllComplete(closing, on: eventLoop)
     }
@@ -258,6 +287,26 @@ public final class NIOTransportLink: @unchecked Sendable {
             // On a connected UDP socket, an ICMP port-unreachable surfaces as ECONNREFUSED on the next read.
             let failure = NIOTransportLink.classify(error)
             link.failed(peer, failure == .connectionRefused ? .unreachable : failure)
+        }
+    }
+
+    /// Delivers datagrams from anyone to the engine, addressed by their sender.
+    final class ListenerHandler: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = AddressedEnvelope<ByteBuffer>
+        let link: NIOTransportLink
+
+        init(link: NIOTransportLink) {
+            self.link = link
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let envelope = unwrapInboundIn(data)
+            guard let host = envelope.remoteAddress.ipAddress, let port = envelope.remoteAddress.port else { return }
+            link.received(Array(envelope.data.readableBytesView), from: PeerAddress(host: host, port: port, transport: .udp))
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            // An ICMP error for one peer says nothing about the listener.
         }
     }
 

@@ -66,6 +66,18 @@ public struct TestCallReport: Codable, Hashable, Sendable {
         media = call.mediaReport.map(Media.init)
     }
 
+    public init(inbound call: InboundTestCall) {
+        callId = call.callID ?? "inbound-\(call.configuration.number)"
+        phoneNumber = call.configuration.number
+        status = call.status.rawValue
+        result = call.result.rawValue
+        sipCode = call.connectedAt == nil ? nil : 200
+        durationSeconds = call.durationSeconds.map { ($0 * 1000).rounded() / 1000 }
+        setupMs = nil
+        timeline = call.timeline.map { Event(event: $0.event, at: Date(timeIntervalSince1970: $0.at), detail: $0.detail) }
+        media = call.mediaReport.map(Media.init)
+    }
+
     /// Connected with audio both ways: the only outcome the CLI reports as success.
     public var isGood: Bool { result == TestCallResult.connected.rawValue && media?.verdict == MediaReport.Verdict.bothWays.rawValue }
 }

@@ -153,6 +153,32 @@ final class NetworkProber: @unchecked Sendable {
         }
     }
 
+    /// Listens on `listen` for the PBX's INVITE to the configured number and answers it.
+    func inboundTestCall(
+        _ configuration: InboundTestCall.Configuration, listen: (host: String, port: Int), rtpPorts: ClosedRange<Int>,
+        onChange: @escaping (InboundTestCall) -> Void
+    ) -> EventLoopFuture<InboundTestCall> {
+        let box = UncheckedSendable(onChange)
+        return eventLoop.flatSubmit {
+            self.link.listenUDP(host: listen.host, port: listen.port)
+        }.flatMap { _ in
+            RTPSocket.bind(host: configuration.mediaAddress, ports: rtpPorts, on: self.eventLoop)
+        }.flatMap { socket in
+            let promise = self.eventLoop.makePromise(of: InboundTestCall.self)
+            let call = InboundTestCall(configuration: configuration, layer: self.layer, mediaLink: socket, using: &self.random)
+            call.onChange = {
+                box.value(call)
+                if call.status.isFinal {
+                    call.onChange = nil
+                    socket.close()
+                    promise.succeed(call)
+                }
+            }
+            call.start()
+            return promise.futureResult
+        }
+    }
+
     /// Registers; with `once`, completes at the first registered or failed state, otherwise keeps refreshing
     /// until failure. `onChange` is called on the loop.
     func register(_ configuration: RegisterClient.Configuration, once: Bool, onChange: @escaping (RegisterClient) -> Void) -> EventLoopFuture<RegisterClient> {

@@ -54,6 +54,9 @@ struct TestCallCommand: ParsableCommand {
 
     @Option(help: "The number to call (E.164).") var number: String
     @Option(help: "Where to send the call (default: the number's outbound endpoint).") var to: String?
+    @Flag(help: "Inbound: wait for the PBX to call --number on --listen, answer, and check media.") var inbound = false
+    @Option(help: "Inbound: the UDP address to wait on, HOST:PORT.") var listen: String = "0.0.0.0:5060"
+    @Option(help: "Inbound: seconds to wait for the call.") var wait: Double = 60
     @Option(help: "udp, tcp or tls (default: the destination's or the endpoint's).") var transport: String?
     @Option(help: "The SIP domain for the Request-URI and the TLS certificate (default: the destination's host).") var domain: String?
     @Option(help: "Seconds to talk before hanging up.") var duration: Double = 5
@@ -90,6 +93,10 @@ struct TestCallCommand: ParsableCommand {
             throw CommandFailure.refused("--number \(number): \(error)")
         }
         let service = try store.service()
+        if inbound {
+            try runInbound(e164, service: service)
+            return
+        }
         let trust = try TLSTrust.load(caFile: caFile)
         var target: CallTarget
         if let to {
@@ -152,6 +159,57 @@ struct TestCallCommand: ParsableCommand {
     }
 
     static func duration(_ seconds: Double) -> Duration { .milliseconds(Int64(seconds * 1000)) }
+
+    func runInbound(_ number: E164Number, service: SIPTrunkService) throws {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (1...65535).contains(port) else {
+            throw CommandFailure.usage("--listen must be HOST:PORT, e.g. 0.0.0.0:5060")
+        }
+        let host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        guard IPAddress.isIPv4(host) || IPAddress.isIPv6(host) else { throw CommandFailure.usage("--listen: '\(host)' is not an IP address") }
+        let profile = try runUseCase(json: json) { try service.firewall(region: nil) }
+        let ports = rtpPorts.flatMap(Self.portRange) ?? (profile.rtp.portMin...profile.rtp.portMax)
+        let media = mediaAddress ?? (host == "0.0.0.0" || host == "::" ? (profile.ipv4.first ?? "127.0.0.1") : host)
+        let configuration = InboundTestCall.Configuration(
+            number: number.value, duration: Self.duration(duration), waitTimeout: Self.duration(wait), mediaAddress: media)
+        var generator = SystemRandomNumberGenerator()
+        let recordID = "inbound-" + String(generator.next(), radix: 36)
+        try runUseCase(json: json) { try service.beginTestCall(callId: recordID, number: number.value, direction: "inbound") }
+        let prober = NetworkProber()
+        defer { prober.shutdown() }
+        let live = !json
+        var printed = 0
+        let call: InboundTestCall
+        do {
+            call = try prober.inboundTestCall(configuration, listen: (host, port), rtpPorts: ports) { call in
+                guard live else { return }
+                while printed < call.timeline.count {
+                    let event = call.timeline[printed]
+                    print(event.event.padding(toLength: 13, withPad: " ", startingAt: 0) + event.detail)
+                    printed += 1
+                }
+            }.wait()
+        } catch let error as TransportError {
+            throw CommandFailure.refused("cannot listen on \(listen): \(ProbeFailure.transport(error.failure, peer: PeerAddress(host: host, port: port, transport: .udp)).message)")
+        }
+        var report = TestCallReport(inbound: call)
+        let sipCallID = report.callId
+        report.callId = recordID
+        let trace = prober.trace.filter { $0.callID == call.callID }
+        try runUseCase(json: json) { try service.finishTestCall(report, trace: trace.map(TracedMessage.init)) }
+        if json {
+            JSONOutput.success(report)
+        } else {
+            print("")
+            print(Ladder.text(trace))
+            print("result: \(report.status) (\(report.result))\(report.durationSeconds.map { String(format: ", %.1f s", $0) } ?? "")")
+            if let media = report.media {
+                print("media:  \(media.summary)")
+                if let cause = media.likelyCause { print("cause:  \(cause)") }
+            }
+            print("stored as test call \(recordID) (SIP Call-ID \(sipCallID))")
+        }
+        if !report.isGood { throw CommandFailure.silent }
+    }
 }
 
 /// A plain-text SIP ladder of a trace: one line per message, arrows between us and the far end.

@@ -123,6 +123,32 @@ struct TestCallTests {
         #expect(result.output.contains("\"result\" : \"connected\""))
     }
 
+    /// Inbound: sipp's UAC calls us; we answer, send the tone, get it echoed and hang up.
+    @Test func inboundCallFromSippIsAnsweredWithAudioBothWays() throws {
+        let listen = ProbeIntegrationTests.freePort(Int32(SOCK_DGRAM.rawValue))
+        let sippPort = ProbeIntegrationTests.freePort(Int32(SOCK_DGRAM.rawValue))
+        let mediaPort = ProbeIntegrationTests.freePort(Int32(SOCK_DGRAM.rawValue))
+        let log = NSTemporaryDirectory() + "siptrunk-uac-\(UUID().uuidString).log"
+        // sipp starts calling after a moment, retransmitting its INVITE until we listen.
+        let uac = try TestProcess.start("/bin/sh", ["-c", "sleep 1; exec /usr/bin/sipp 127.0.0.1:\(listen) -sn uac -s +15551234567 -m 1 -d 4000 -rtp_echo -mi 127.0.0.1 -mp \(mediaPort) -i 127.0.0.1 -p \(sippPort) -nostdin -timeout 30"], log: log)
+        defer { TestProcess.stop(uac) }
+        let result = try TestProcess.siptrunk(
+            ["test-call", "--inbound", "--number", "+15551234567", "--listen", "127.0.0.1:\(listen)", "--wait", "15", "--duration", "1.5",
+             "--rtp-ports", "30000-30999", "--json", "--db", Self.database()])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("\"result\" : \"connected\""))
+        #expect(result.output.contains("\"verdict\" : \"both_ways\""))
+        #expect(result.output.contains("\"event\" : \"acknowledged\""))
+    }
+
+    @Test func inboundWithoutACallSaysWhatToCheck() throws {
+        let listen = ProbeIntegrationTests.freePort(Int32(SOCK_DGRAM.rawValue))
+        let result = try TestProcess.siptrunk(
+            ["test-call", "--inbound", "--number", "+15551234567", "--listen", "127.0.0.1:\(listen)", "--wait", "1", "--db", Self.database()])
+        #expect(result.status == 1)
+        #expect(result.output.contains("no INVITE for +15551234567 arrived within 1 s"))
+    }
+
     @Test func noEchoIsOneWayAudioWithACause() throws {
         let sipp = try SippUAS(scenario: "uas", echo: false)
         defer { sipp.stop() }
