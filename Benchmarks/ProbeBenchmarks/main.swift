@@ -26,21 +26,50 @@ func siptrunkPath() -> String {
     return found
 }
 
-/// Runs a program to the end; its stdout.
+/// Runs a program to the end; its stdout. posix_spawn and waitpid, because Foundation's Process.waitUntilExit
+/// can stall on Linux while another child (kamailio) is alive.
 @discardableResult
 func run(_ path: String, _ arguments: [String]) -> (status: Int32, output: String, seconds: Double) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
+    var fds: [Int32] = [0, 0]
+    guard pipe(&fds) == 0 else { fatalError("pipe failed") }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addclose(&actions, fds[0])
+    let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
     let start = DispatchTime.now()
-    try! process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
+    var pid = pid_t()
+    guard posix_spawn(&pid, path, &actions, nil, argv, environ) == 0 else { fatalError("cannot start \(path)") }
+    close(fds[1])
+    var output: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let count = read(fds[0], &buffer, buffer.count)
+        if count <= 0 { break }
+        output += buffer[0..<count]
+    }
+    close(fds[0])
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self), seconds)
+    return ((status >> 8) & 0xFF, String(decoding: output, as: UTF8.self), seconds)
+}
+
+/// Starts a program in the background; its pid.
+func start(_ path: String, _ arguments: [String]) -> pid_t {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    for fd in [Int32(0), 1, 2] { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
+    let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var pid = pid_t()
+    guard posix_spawn(&pid, path, &actions, nil, argv, environ) == 0 else { fatalError("cannot start \(path)") }
+    return pid
 }
 
 // MARK: kamailio
@@ -64,18 +93,13 @@ let config = """
     }
     """
 try config.write(toFile: scratch + "/kamailio.cfg", atomically: true, encoding: .utf8)
-let kamailio = Process()
-kamailio.executableURL = URL(fileURLWithPath: "/usr/sbin/kamailio")
-kamailio.arguments = ["-DD", "-E", "-f", scratch + "/kamailio.cfg", "-Y", scratch, "-w", scratch, "-P", scratch + "/pid", "-m", "64", "-M", "8"]
-kamailio.standardOutput = FileHandle.nullDevice
-kamailio.standardError = FileHandle.nullDevice
-try kamailio.run()
+let kamailio = start("/usr/sbin/kamailio", ["-DD", "-E", "-f", scratch + "/kamailio.cfg", "-Y", scratch, "-w", scratch, "-P", scratch + "/pid", "-m", "64", "-M", "8"])
 defer {
     if let text = try? String(contentsOfFile: scratch + "/pid", encoding: .utf8), let main = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
         kill(-main, SIGKILL)
         kill(main, SIGKILL)
     }
-    kill(kamailio.processIdentifier, SIGKILL)
+    kill(kamailio, SIGKILL)
     try? FileManager.default.removeItem(atPath: scratch)
 }
 Thread.sleep(forTimeInterval: 1.5)
@@ -194,13 +218,7 @@ close(silent)
 
 if FileManager.default.isExecutableFile(atPath: "/usr/bin/sipp") {
     let uasPort = 35_062
-    let uas = Process()
-    uas.executableURL = URL(fileURLWithPath: "/usr/bin/sipp")
-    uas.arguments = ["-sn", "uas", "-i", "127.0.0.1", "-p", "\(uasPort)", "-mi", "127.0.0.1", "-mp", "36000", "-rtp_echo", "-nostdin", "-bg"]
-    uas.standardOutput = FileHandle.nullDevice
-    uas.standardError = FileHandle.nullDevice
-    try uas.run()
-    uas.waitUntilExit()
+    let uas = start("/usr/bin/sipp", ["-sn", "uas", "-i", "127.0.0.1", "-p", "\(uasPort)", "-mi", "127.0.0.1", "-mp", "36000", "-rtp_echo", "-nostdin"])
     Thread.sleep(forTimeInterval: 0.5)
     var ours: [Double] = []
     for index in 0..<30 {
@@ -215,76 +233,39 @@ if FileManager.default.isExecutableFile(atPath: "/usr/bin/sipp") {
             ours.append(setup)
         }
     }
-    let uac = """
-        <?xml version="1.0" encoding="ISO-8859-1" ?>
-        <scenario name="setup time">
-          <send start_rtd="setup"><![CDATA[
-              INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-              Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-              From: <sip:sipp@[local_ip]:[local_port]>;tag=[call_number]
-              To: <sip:[service]@[remote_ip]:[remote_port]>
-              Call-ID: [call_id]
-              CSeq: 1 INVITE
-              Contact: <sip:sipp@[local_ip]:[local_port]>
-              Max-Forwards: 70
-              Content-Type: application/sdp
-              Content-Length: [len]
-
-              v=0
-              o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-              s=-
-              c=IN IP[media_ip_type] [media_ip]
-              t=0 0
-              m=audio [media_port] RTP/AVP 0
-              a=rtpmap:0 PCMU/8000
-            ]]></send>
-          <recv response="100" optional="true"/>
-          <recv response="180" optional="true"/>
-          <recv response="200" rtd="setup"/>
-          <send><![CDATA[
-              ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-              Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-              From: <sip:sipp@[local_ip]:[local_port]>;tag=[call_number]
-              To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-              Call-ID: [call_id]
-              CSeq: 1 ACK
-              Max-Forwards: 70
-              Content-Length: 0
-            ]]></send>
-          <send><![CDATA[
-              BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-              Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-              From: <sip:sipp@[local_ip]:[local_port]>;tag=[call_number]
-              To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-              Call-ID: [call_id]
-              CSeq: 2 BYE
-              Max-Forwards: 70
-              Content-Length: 0
-            ]]></send>
-          <recv response="200"/>
-        </scenario>
-        """
-    try uac.write(toFile: scratch + "/setup-uac.xml", atomically: true, encoding: .utf8)
+    // sipp's own UAC (built-in scenario) against the same UAS; its message trace has microsecond timestamps,
+    // finer than its response-time statistics (whole milliseconds).
     let sippRun = run("/usr/bin/sipp", [
-        "127.0.0.1:\(uasPort)", "-sf", scratch + "/setup-uac.xml", "-m", "30", "-r", "2", "-i", "127.0.0.1", "-mp", "38000",
-        "-trace_rtt", "-rtt_freq", "1", "-nostdin", "-timeout", "60",
+        "127.0.0.1:\(uasPort)", "-sn", "uac", "-m", "30", "-r", "2", "-d", "100", "-i", "127.0.0.1", "-mp", "38000",
+        "-trace_msg", "-message_file", scratch + "/uac-messages.log", "-nostdin", "-timeout", "60",
     ])
-    // sipp writes <scenario>_<pid>_rtt.csv in the working directory: "date_ms;...;response_time_ms;rtd_no".
     var theirs: [Double] = []
-    if let files = try? FileManager.default.contentsOfDirectory(atPath: ".") {
-        for file in files where file.hasPrefix("setup-uac_") && file.hasSuffix("_rtt.csv") {
-            let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
-            for line in text.split(separator: "\n").dropFirst() {
-                let fields = line.split(separator: ";")
-                if fields.count >= 3, let value = Double(fields[2]) { theirs.append(value) }
-            }
-            try? FileManager.default.removeItem(atPath: file)
+    let trace = (try? String(contentsOfFile: scratch + "/uac-messages.log", encoding: .utf8)) ?? ""
+    var stamp: Double?
+    var inviteSent: Double?
+    var lines = trace.split(separator: "\n", omittingEmptySubsequences: false).makeIterator()
+    while let line = lines.next() {
+        if line.hasPrefix("-----------------------------------------------") {
+            // "... 2026-11-26 21:23:25.105381": seconds of the day are enough within one run.
+            let time = line.split(separator: " ").last.map(String.init) ?? ""
+            let parts = time.split(separator: ":").compactMap { Double($0) }
+            stamp = parts.count == 3 ? parts[0] * 3600 + parts[1] * 60 + parts[2] : nil
+            continue
+        }
+        guard let stamp, !line.isEmpty, !line.contains("message sent"), !line.contains("message received") else { continue }
+        if line.hasPrefix("INVITE ") { inviteSent = stamp }
+        if line.hasPrefix("SIP/2.0 200"), let sent = inviteSent {
+            theirs.append((stamp - sent) * 1000)
+            inviteSent = nil
         }
     }
-    pkillSipp(port: uasPort)
+    kill(uas, SIGKILL)
+    var ignored: Int32 = 0
+    waitpid(uas, &ignored, 0)
     print(String(format: "call setup INVITE→200 against a sipp UAS, median: siptrunk test-call %.3f ms (%d calls), sipp UAC %.3f ms (%d calls, exit %d)", median(ours), ours.count, median(theirs), theirs.count, sippRun.status))
 }
 
-func pkillSipp(port: Int) {
-    run("/usr/bin/pkill", ["-f", "sipp -sn uas -i 127.0.0.1 -p \(port)"])
+/// Each figure reaches the terminal (or a file) as soon as it is measured.
+func print(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
 }

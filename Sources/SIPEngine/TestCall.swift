@@ -128,6 +128,10 @@ public final class TestCall {
         }
     }
 
+    /// Live media counters: RTP packets sent and received so far.
+    public var packetsSent: Int { media.packetsSent }
+    public var packetsReceived: Int { media.statistics.packets }
+
     /// From the first INVITE to the 2xx.
     public var setupTime: Duration? {
         guard let connectedAt, let firstInviteAt else { return nil }
@@ -335,8 +339,14 @@ public final class TestCall {
         }
         remoteSDP = sdp
         let codecs = audio.codecs
-        guard let chosen = codecs.first(where: { answer in configuration.codecs.contains { $0.name.uppercased() == answer.name.uppercased() } }) else {
+        let common = codecs.filter { answer in configuration.codecs.contains { $0.name.uppercased() == answer.name.uppercased() } }
+        guard !common.isEmpty else {
             note("media", "no codec in common: the far end answered \(codecs.map(\.name).joined(separator: ", "))")
+            return
+        }
+        // The tone is G.711: any G.711 codec the answer accepted may be sent (RFC 3264 §6.1), even if not its first.
+        guard let chosen = common.first(where: { ["PCMU", "PCMA"].contains($0.name.uppercased()) }) else {
+            note("media", "the far end accepted only \(common.map(\.name).joined(separator: ", ")): the media check sends G.711, so it is skipped")
             return
         }
         let address = audio.connection?.address ?? sdp.connection?.address ?? target.host

@@ -52,6 +52,8 @@ final class NetworkProber: @unchecked Sendable {
     let probe: OptionsProbe
     /// Used on the event loop only.
     var random = BufferedRandom()
+    /// The test call in progress (read on the event loop only).
+    var currentCall: SIPEngine.TestCall?
 
     init(timers: TransactionTimers = TransactionTimers(), trust: TLSTrust = .system, traceCapacity: Int = 100_000) {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -139,6 +141,7 @@ final class NetworkProber: @unchecked Sendable {
         return RTPSocket.bind(host: mediaHost, ports: rtpPorts, on: eventLoop).flatMap { socket in
             let promise = self.eventLoop.makePromise(of: SIPEngine.TestCall.self)
             let call = SIPEngine.TestCall(configuration: configuration, layer: self.layer, mediaLink: socket, using: &self.random)
+            self.currentCall = call
             // The closure holds the call (nothing else does) until it ends, then lets go.
             call.onChange = {
                 box.value(call)

@@ -53,7 +53,8 @@ struct TestCallCommand: ParsableCommand {
             """)
 
     @Option(help: "The number to call (E.164).") var number: String
-    @Option(help: "Where to send the call (default: the number's outbound endpoint).") var to: String?
+    @Option(help: "Where to send the call.") var to: String?
+    @Option(help: "Send the call through this trunk's outbound endpoint (siptrunk trunks list).") var trunk: String?
     @Flag(help: "Inbound: wait for the PBX to call --number on --listen, answer, and check media.") var inbound = false
     @Option(help: "Inbound: the UDP address to wait on, HOST:PORT.") var listen: String = "0.0.0.0:5060"
     @Option(help: "Inbound: seconds to wait for the call.") var wait: Double = 60
@@ -102,9 +103,18 @@ struct TestCallCommand: ParsableCommand {
         if let to {
             target = try CallTarget.resolve(to, transport: transport, dnsServer: dnsServer)
         } else {
-            let configuration = try runUseCase(json: json) { try service.configuration(number: e164.value) }
-            guard let outbound = configuration.outbound, let endpoint = outbound.sipEndpoint else {
-                throw CommandFailure.refused("\(e164.value) has no outbound endpoint: give --to DEST, or attach it with an endpoint")
+            // The trunk's outbound endpoint, or (without --trunk) the called number's own, when it is attached.
+            var numbers = [e164.value]
+            if let trunk {
+                let trunks = try runUseCase(json: json) { try service.trunks() }
+                guard let found = trunks.first(where: { $0.id == trunk }) else {
+                    throw CommandFailure.refused("no trunk '\(trunk)': siptrunk trunks list shows them")
+                }
+                numbers = found.numbers
+            }
+            let outbound = numbers.lazy.compactMap { try? service.configuration(number: $0).outbound }.first { $0.sipEndpoint != nil }
+            guard let outbound, let endpoint = outbound.sipEndpoint else {
+                throw CommandFailure.refused(trunk.map { "trunk \($0) has no outbound endpoint: give --to DEST" } ?? "\(e164.value) has no outbound endpoint: give --trunk ID or --to DEST")
             }
             let text = outbound.options.port.map { endpoint.contains(":") && !endpoint.hasPrefix("[") ? endpoint : "\(endpoint):\($0)" } ?? endpoint
             target = try CallTarget.resolve(text, transport: transport ?? outbound.options.transport, dnsServer: dnsServer)
@@ -123,6 +133,12 @@ struct TestCallCommand: ParsableCommand {
             password: password ?? ProcessInfo.processInfo.environment["SIPTRUNK_PASSWORD"],
             mediaAddress: mediaAddress, ringTimeout: Self.duration(ringTimeout), duration: Self.duration(duration),
             offerSRTP: srtp == "on" || (srtp == "auto" && target.peer.transport == .tls))
+        // The number's codec order (siptrunk config), when it has one; G.711 is added if missing for the tone.
+        if let order = (try? service.advancedConfig(number: e164.value, direction: "outbound"))?.codecConfig.codecs, !order.isEmpty {
+            var codecs = order.compactMap(Self.codec(named:))
+            if !codecs.contains(where: { $0.name == "PCMU" || $0.name == "PCMA" }) { codecs.append(.pcmu) }
+            configuration.codecs = codecs
+        }
         configuration.callID = callID
 
         // The rate limit and the queued record come first: a refused call sends nothing.
@@ -130,6 +146,22 @@ struct TestCallCommand: ParsableCommand {
 
         let live = !json
         var printed = 0
+        if live {
+            // The ladder fills in live: one arrow per SIP message of this call as it crosses the wire.
+            let start = Date()
+            try prober.eventLoop.submit {
+                prober.layer.trace.onRecord = { entry in
+                    guard entry.callID == callID else { return }
+                    print(Ladder.line(entry, elapsed: Date().timeIntervalSince(start) * 1000))
+                }
+            }.wait()
+        }
+        // Media counters every second while the call is up.
+        let counters = live ? prober.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
+            guard let call = prober.currentCall, call.status == .inProgress else { return }
+            print("             media: \(call.packetsSent) RTP sent, \(call.packetsReceived) received")
+        } : nil
+        defer { counters?.cancel() }
         let call = try prober.testCall(configuration, mediaHost: mediaAddress ?? local.host, rtpPorts: ports) { call in
             guard live else { return }
             while printed < call.timeline.count {
@@ -144,8 +176,6 @@ struct TestCallCommand: ParsableCommand {
         if json {
             JSONOutput.success(report)
         } else {
-            print("")
-            print(Ladder.text(trace))
             print("result: \(report.status) (\(report.result))\(report.sipCode.map { ", SIP \($0)" } ?? "")\(report.durationSeconds.map { String(format: ", %.1f s", $0) } ?? "")")
             if let media = report.media {
                 print("media:  \(media.summary)")
@@ -159,6 +189,18 @@ struct TestCallCommand: ParsableCommand {
     }
 
     static func duration(_ seconds: Double) -> Duration { .milliseconds(Int64(seconds * 1000)) }
+
+    /// The advanced config's codec names as SDP codecs.
+    static func codec(named name: String) -> Codec? {
+        switch name.uppercased().replacingOccurrences(of: ".", with: "") {
+        case "PCMU": .pcmu
+        case "PCMA": .pcma
+        case "G722": .g722
+        case "G729": .g729
+        case "OPUS": .opus
+        default: nil
+        }
+    }
 
     func runInbound(_ number: E164Number, service: SIPTrunkService) throws {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (1...65535).contains(port) else {
@@ -228,6 +270,13 @@ enum Ladder {
             lines.append(String(format: "%9.1f  %@%@", ms, arrow, entry.dropReason.map { "  (\($0))" } ?? ""))
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// One message as a live line: time, direction arrow, what it is.
+    static func line(_ entry: TraceEntry, elapsed: Double) -> String {
+        let label = Self.label(entry.raw)
+        let arrow = entry.direction == .sent ? "──── \(label) ───▶ \(entry.remote)" : "◀─── \(label) ──── \(entry.remote)"
+        return String(format: "%9.1f ms  ", elapsed) + arrow + (entry.dropReason.map { "  (\($0))" } ?? "")
     }
 
     static func label(_ raw: [UInt8]) -> String {

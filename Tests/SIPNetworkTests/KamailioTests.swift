@@ -21,31 +21,47 @@ final class KamailioServer {
     static let noTLS = "127.0.0.26"
     static let dead = "127.0.0.27"
 
+    /// Suites run in parallel, but there is one set of addresses: one kamailio at a time, process-wide.
+    static let inUse = NSLock()
+    private var stopped = false
+
     init() throws {
-        if Self.accepts(Self.good, 5060) {
-            throw TestFailure("something already listens on \(Self.good):5060 (a kamailio left running?): stop it, these tests need that address")
+        Self.inUse.lock()
+        do {
+            try Self.checkAddressesFree()
+            directory = NSTemporaryDirectory() + "siptrunk-kamailio-" + UUID().uuidString
+            try FileManager.default.createDirectory(atPath: directory + "/issued", withIntermediateDirectories: true)
+            try Self.makeCertificates(in: directory)
+            let modules = try #require(
+                ["/usr/lib/x86_64-linux-gnu/kamailio/modules", "/usr/lib/aarch64-linux-gnu/kamailio/modules", "/usr/lib/kamailio/modules"]
+                    .first { FileManager.default.fileExists(atPath: $0 + "/tls.so") },
+                "kamailio-tls-modules is not installed")
+            for name in ["kamailio.cfg", "tls.cfg"] {
+                let template = try #require(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures/kamailio"))
+                let text = try String(contentsOf: template, encoding: .utf8)
+                    .replacingOccurrences(of: "@DIR@", with: directory).replacingOccurrences(of: "@MODULES@", with: modules + "/")
+                    .replacingOccurrences(
+                        of: "@IPV6@",
+                        with: Self.hasIPv6Loopback ? "listen=udp:[::1]:5060\nlisten=tcp:[::1]:5060\nlisten=tls:[::1]:5061" : "")
+                try text.write(toFile: directory + "/" + name, atomically: true, encoding: .utf8)
+            }
+            pid = try TestProcess.start(
+                "/usr/sbin/kamailio",
+                ["-DD", "-E", "-f", directory + "/kamailio.cfg", "-Y", directory, "-w", directory, "-P", directory + "/kamailio.pid", "-m", "32", "-M", "8"],
+                log: directory + "/kamailio.log")
+        } catch {
+            // Nothing started: free the addresses for the next test.
+            Self.inUse.unlock()
+            throw error
         }
-        directory = NSTemporaryDirectory() + "siptrunk-kamailio-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory + "/issued", withIntermediateDirectories: true)
-        try Self.makeCertificates(in: directory)
-        let modules = try #require(
-            ["/usr/lib/x86_64-linux-gnu/kamailio/modules", "/usr/lib/aarch64-linux-gnu/kamailio/modules", "/usr/lib/kamailio/modules"]
-                .first { FileManager.default.fileExists(atPath: $0 + "/tls.so") },
-            "kamailio-tls-modules is not installed")
-        for name in ["kamailio.cfg", "tls.cfg"] {
-            let template = try #require(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures/kamailio"))
-            let text = try String(contentsOf: template, encoding: .utf8)
-                .replacingOccurrences(of: "@DIR@", with: directory).replacingOccurrences(of: "@MODULES@", with: modules + "/")
-                .replacingOccurrences(
-                    of: "@IPV6@",
-                    with: Self.hasIPv6Loopback ? "listen=udp:[::1]:5060\nlisten=tcp:[::1]:5060\nlisten=tls:[::1]:5061" : "")
-            try text.write(toFile: directory + "/" + name, atomically: true, encoding: .utf8)
-        }
-        pid = try TestProcess.start(
-            "/usr/sbin/kamailio",
-            ["-DD", "-E", "-f", directory + "/kamailio.cfg", "-Y", directory, "-w", directory, "-P", directory + "/kamailio.pid", "-m", "32", "-M", "8"],
-            log: directory + "/kamailio.log")
         try waitUntilListening()
+    }
+
+    static func checkAddressesFree() throws {
+        for _ in 0..<50 where accepts(good, 5060) { Thread.sleep(forTimeInterval: 0.05) }
+        if accepts(good, 5060) {
+            throw TestFailure("something already listens on \(good):5060 (a kamailio left running?): stop it, these tests need that address")
+        }
     }
 
     /// kamailio opens its sockets a moment after it starts: connect until TCP 5060 and TLS 5061 accept.
@@ -87,6 +103,9 @@ final class KamailioServer {
     /// kamailio's main process puts itself and its workers in a process group of their own: end that group
     /// (its leader is in the pid file), then the process we started.
     func stop() {
+        guard !stopped else { return }
+        stopped = true
+        defer { Self.inUse.unlock() }
         if let text = try? String(contentsOfFile: directory + "/kamailio.pid", encoding: .utf8),
             let main = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), main > 1
         {
