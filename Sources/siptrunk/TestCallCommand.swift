@@ -125,7 +125,13 @@ struct TestCallCommand: ParsableCommand {
 
         let prober = NetworkProber(trust: trust)
         defer { prober.shutdown() }
-        let local = try prober.eventLoop.flatSubmit { prober.link.open(target.peer, serverName: target.domain).map { prober.link.localAddress(for: target.peer) } }.wait()
+        let local: PeerAddress
+        do {
+            local = try prober.eventLoop.flatSubmit { prober.link.open(target.peer, serverName: target.domain).map { prober.link.localAddress(for: target.peer) } }.wait()
+        } catch let error as TransportError {
+            let failure = ProbeFailure.transport(error.failure, peer: target.peer)
+            throw CommandFailure.refused("cannot reach \(target.peer): \(failure.kind.rawValue): \(failure.message) — \(failure.remedy)")
+        }
         var generator = SystemRandomNumberGenerator()
         let callID = String(generator.next(), radix: 36) + String(generator.next(), radix: 36) + "@" + local.hostReference
         var configuration = TestCallConfiguration(
@@ -162,14 +168,20 @@ struct TestCallCommand: ParsableCommand {
             print("             media: \(call.packetsSent) RTP sent, \(call.packetsReceived) received")
         } : nil
         defer { counters?.cancel() }
-        let call = try prober.testCall(configuration, mediaHost: mediaAddress ?? local.host, rtpPorts: ports) { call in
-            guard live else { return }
-            while printed < call.timeline.count {
-                let event = call.timeline[printed]
-                print(event.event.padding(toLength: 11, withPad: " ", startingAt: 0) + event.detail)
-                printed += 1
-            }
-        }.wait()
+        let call: SIPEngine.TestCall
+        do {
+            call = try prober.testCall(configuration, mediaHost: mediaAddress ?? local.host, rtpPorts: ports) { call in
+                guard live else { return }
+                while printed < call.timeline.count {
+                    let event = call.timeline[printed]
+                    print(event.event.padding(toLength: 11, withPad: " ", startingAt: 0) + event.detail)
+                    printed += 1
+                }
+            }.wait()
+        } catch let error as TransportError {
+            // The RTP port pair could not be bound: nothing was sent.
+            throw CommandFailure.refused("cannot start the call's media: \(error.failure) — widen --rtp-ports or free ports in \(ports.lowerBound)–\(ports.upperBound)")
+        }
         let trace = prober.trace.filter { $0.callID == call.callID }
         let report = TestCallReport(call: call)
         try runUseCase(json: json) { try service.finishTestCall(report, trace: trace.map(TracedMessage.init)) }

@@ -229,6 +229,13 @@ struct TestCallTests {
         #expect(eleventh.output.contains(" min "))
     }
 
+    @Test func aClosedTCPPortIsExplainedNotThrown() throws {
+        let port = ProbeIntegrationTests.freePort(Int32(SOCK_STREAM.rawValue))
+        let result = try TestProcess.siptrunk(["test-call", "--number", "+15551234567", "--to", "tcp://127.0.0.1:\(port)", "--db", Self.database()])
+        #expect(result.status == 1)
+        #expect(result.output.contains("connection_refused: TCP \(port) refused on 127.0.0.1"))
+    }
+
     @Test func badNumberIsRefusedBeforeAnythingIsSent() throws {
         let result = try TestProcess.siptrunk(["test-call", "--number", "12", "--to", "127.0.0.1:5", "--db", Self.database()])
         #expect(result.status == 1)
