@@ -62,3 +62,10 @@ public struct TLSDetails: Sendable, Hashable {
         self.hostnameMatches = hostnameMatches
     }
 }
+
+extension Duration {
+    /// The duration in seconds, for reports and messages (timers stay in `Duration`).
+    public var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+    /// The duration in milliseconds.
+    public var inMilliseconds: Double { inSeconds * 1000 }
+}

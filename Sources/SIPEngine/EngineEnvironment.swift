@@ -60,7 +60,7 @@ public final class ManualClock: EngineClock {
     }
 
     public var wallTime: Double {
-        wallTimeOrigin + Double(now.components.seconds) + Double(now.components.attoseconds) / 1e18
+        wallTimeOrigin + now.inSeconds
     }
 
     final class Timer: EngineTimer {

@@ -60,7 +60,7 @@ public final class InboundTestCall {
     public var durationSeconds: Double? {
         guard let connectedAt else { return nil }
         let elapsed = (endedAt ?? layer.clock.now) - connectedAt
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return elapsed.inSeconds
     }
 
     private func note(_ event: String, _ detail: String) {

@@ -197,7 +197,7 @@ public final class OptionsProbe {
                         completion(.failure(Self.malformed(peer, error)))
                     } else {
                         let waited = self.timers.transactionTimeout
-                        let seconds = Double(waited.components.seconds) + Double(waited.components.attoseconds) / 1e18
+                        let seconds = waited.inSeconds
                         let shown = seconds == seconds.rounded() ? "\(Int(seconds))" : String(seconds)
                         completion(.failure(ProbeFailure(
                             kind: .timeout, message: "no answer to OPTIONS on \(peer.transport.viaToken) \(peer.port) within \(shown) s",

@@ -58,7 +58,7 @@ public final class RegisterClient {
     public var expiresIn: Double? {
         guard case .registered(let until) = state else { return nil }
         let left = until - layer.clock.now
-        return max(0, Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18)
+        return max(0, left.inSeconds)
     }
 
     public func start() {

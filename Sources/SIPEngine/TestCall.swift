@@ -142,7 +142,7 @@ public final class TestCall {
         guard let connectedAt else { return nil }
         let end = endedAt ?? layer.clock.now
         let elapsed = end - connectedAt
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return elapsed.inSeconds
     }
 
     // MARK: Progress
@@ -532,7 +532,7 @@ public final class TestCall {
     }
 
     static func seconds(_ duration: Duration) -> String {
-        let value = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        let value = duration.inSeconds
         return value == value.rounded() ? String(Int(value)) : String(value)
     }
 }

@@ -114,7 +114,7 @@ public struct DiscoveryReport: Codable, Hashable, Sendable {
 
     /// Round-trip time in milliseconds, to the microsecond.
     public static func milliseconds(_ duration: Duration) -> Double {
-        let value = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+        let value = duration.inMilliseconds
         return (value * 1000).rounded() / 1000
     }
 

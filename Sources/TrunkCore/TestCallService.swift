@@ -61,7 +61,7 @@ public struct TestCallReport: Codable, Hashable, Sendable {
         result = call.result.rawValue
         sipCode = call.finalCode
         durationSeconds = call.durationSeconds.map { ($0 * 1000).rounded() / 1000 }
-        setupMs = call.setupTime.map { (Double($0.components.seconds) * 1000 + Double($0.components.attoseconds) / 1e15) * 1000 }.map { $0.rounded() / 1000 }
+        setupMs = call.setupTime.map { ($0.inMilliseconds * 1000).rounded() / 1000 }
         timeline = call.timeline.map { Event(event: $0.event, at: Date(timeIntervalSince1970: $0.at), detail: $0.detail) }
         media = call.mediaReport.map(Media.init)
     }

@@ -133,7 +133,7 @@ extension ProbeCommand {
         let cpuBefore = Self.cpuSeconds()
         let summary = try prober.flood(target.peer, domain: domain, total: count, concurrency: concurrency).wait()
         let cpu = Self.cpuSeconds() - cpuBefore
-        let seconds = max(1e-9, Double(summary.elapsed.components.seconds) + Double(summary.elapsed.components.attoseconds) / 1e18)
+        let seconds = max(1e-9, summary.elapsed.inSeconds)
         let sorted = summary.roundTrips.sorted()
         func percentile(_ p: Double) -> Double {
             guard !sorted.isEmpty else { return 0 }

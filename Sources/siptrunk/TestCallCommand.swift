@@ -77,7 +77,7 @@ struct TestCallCommand: ParsableCommand {
         guard duration >= 0.5, duration <= 3600 else { throw ValidationError("--duration must be from 0.5 to 3600 seconds") }
         guard ringTimeout >= 1, ringTimeout <= 300 else { throw ValidationError("--ring-timeout must be from 1 to 300 seconds") }
         guard ["on", "off", "auto"].contains(srtp) else { throw ValidationError("--srtp must be on, off or auto") }
-        if let rtpPorts, Self.portRange(rtpPorts) == nil { throw ValidationError("--rtp-ports must be LOW-HIGH with even LOW, e.g. 10000-20000") }
+        if let rtpPorts, Self.portRange(rtpPorts) == nil { throw ValidationError("--rtp-ports must be LOW-HIGH within 1024-65535, e.g. 10000-20000") }
     }
 
     static func portRange(_ text: String) -> ClosedRange<Int>? {
@@ -276,7 +276,7 @@ enum Ladder {
         lines.append("time ms".padding(toLength: 11, withPad: " ", startingAt: 0) + us.padding(toLength: 30, withPad: " ", startingAt: 0) + them)
         for entry in trace {
             let elapsed = entry.monotonic - first.monotonic
-            let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            let ms = elapsed.inMilliseconds
             let label = Self.label(entry.raw)
             let arrow = entry.direction == .sent ? "──── \(label) ───▶" : "◀─── \(label) ────"
             lines.append(String(format: "%9.1f  %@%@", ms, arrow, entry.dropReason.map { "  (\($0))" } ?? ""))
