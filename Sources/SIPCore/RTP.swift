@@ -121,6 +121,10 @@ public struct RTPReceiveStatistics: Sendable, Hashable {
     /// Packets lost (expected minus received; duplicates can make it negative, reported as zero).
     public var lost: Int { max(0, expected - packets) }
     public var lossFraction: Double { expected == 0 ? 0 : Double(lost) / Double(expected) }
+    /// The highest sequence number received, with the wrap-around count in the high 16 bits.
+    public var extendedHighestSequence: UInt32 { cycles + UInt32(maxSequence) }
+    /// Interarrival jitter in timestamp units, as a report block carries it.
+    public var jitterUnits: UInt32 { UInt32(clamping: jitterScaled >> 4) }
     /// Interarrival jitter in milliseconds.
     public var jitterMilliseconds: Double { Double(jitterScaled >> 4) * 1000 / Double(clockRate) }
 }

@@ -159,6 +159,15 @@ public struct MediaDescription: Sendable, Hashable {
         return nil
     }
 
+    /// The RTCP port from `a=rtcp` (RFC 3605), or RTP + 1 when absent; RTP's own port with `a=rtcp-mux` (RFC 5761).
+    public var rtcpPort: Int {
+        if attribute("rtcp-mux") != nil { return port }
+        if let value = attribute("rtcp"), let number = value.split(separator: " ").first.flatMap({ Int($0) }), (1...65535).contains(number) {
+            return number
+        }
+        return port + 1
+    }
+
     /// `a=crypto` lines (RFC 4568), parsed.
     public var cryptos: [CryptoAttribute] { attributes("crypto").compactMap { try? CryptoAttribute(parsing: $0) } }
 
@@ -174,12 +183,6 @@ public struct MediaDescription: Sendable, Hashable {
             }
             return Codec.staticPayloadTypes[payloadType]
         }
-    }
-
-    /// The RTCP port: `a=rtcp` when present (RFC 3605), otherwise RTP + 1 (RFC 3550 §11).
-    public var rtcpPort: Int {
-        if let value = attribute("rtcp"), let port = value.split(separator: " ").first.flatMap({ Int($0) }) { return port }
-        return port + 1
     }
 }
 

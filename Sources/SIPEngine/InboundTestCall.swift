@@ -124,7 +124,6 @@ public final class InboundTestCall {
         case .bye:
             respond(request, 200, "OK", to: peer)
             if request.callID == callID, status == .inProgress {
-                mediaReport = media.report(sdpAddress: remoteAddress, signallingAddress: caller?.host, natSeen: false)
                 finish(.completed, .connected, "completed", "the caller hung up (BYE)")
             }
         case .cancel:
@@ -183,7 +182,7 @@ public final class InboundTestCall {
         connectedAt = layer.clock.now
         status = .inProgress
         note("answered", "200 OK: \(codec.name)\(srtp ? " over SRTP" : "") to \(address):\(audio.port)")
-        media.start(to: address, port: audio.port, codec: codec, eventPayloadType: events?.payloadType, dtmf: configuration.dtmf)
+        media.start(to: address, port: audio.port, rtcpPort: audio.rtcpPort, codec: codec, eventPayloadType: events?.payloadType, dtmf: configuration.dtmf)
         retransmit(after: .milliseconds(500), to: peer, total: .zero)
     }
 
@@ -247,8 +246,8 @@ public final class InboundTestCall {
     /// BYE after the chosen duration: a client transaction in the dialog, to the caller's Contact.
     private func hangUp() {
         guard status == .inProgress, let invite, let caller else { return }
-        mediaReport = media.report(sdpAddress: remoteAddress, signallingAddress: caller.host, natSeen: false)
         media.stop()
+        mediaReport = media.report(sdpAddress: remoteAddress, signallingAddress: caller.host, natSeen: false)
         note("hangup", "BYE after \(TestCall.seconds(configuration.duration)) s")
         let local = layer.transport.localAddress(for: caller)
         var target = invite.requestLine?.requestURI ?? "sip:\(caller.hostReference):\(caller.port)"

@@ -366,7 +366,7 @@ public final class TestCall {
             }
         }
         note("media", "\(chosen.name)\(srtpActive ? " over SRTP" : "") to \(address):\(audio.port)\(events == nil ? "" : ", DTMF as telephone-event")")
-        media.start(to: address, port: audio.port, codec: chosen, eventPayloadType: events, dtmf: configuration.dtmf)
+        media.start(to: address, port: audio.port, rtcpPort: audio.rtcpPort, codec: chosen, eventPayloadType: events, dtmf: configuration.dtmf)
     }
 
     /// ACK for a 2xx (RFC 3261 §13.2.2.4): a new transaction-less request to the remote target, same CSeq number.
@@ -471,8 +471,8 @@ public final class TestCall {
 
     private func hangUp() {
         guard status == .inProgress, let dialog, let invite else { return }
-        mediaReport = media.report(sdpAddress: remoteSDPAddress, signallingAddress: target.host, natSeen: natSeen)
         media.stop()
+        mediaReport = media.report(sdpAddress: remoteSDPAddress, signallingAddress: target.host, natSeen: natSeen)
         note("hangup", "BYE after \(Self.seconds(configuration.duration)) s")
         let local = layer.transport.localAddress(for: target)
         cseq += 1
@@ -513,7 +513,6 @@ public final class TestCall {
         case .bye:
             respond(to: request, code: 200, reason: "OK", peer: peer)
             if status == .inProgress {
-                mediaReport = media.report(sdpAddress: remoteSDPAddress, signallingAddress: target.host, natSeen: natSeen)
                 finish(.completed, .connected, "completed", "the far end hung up (BYE)")
             }
         case .ack:

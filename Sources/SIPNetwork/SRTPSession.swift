@@ -53,6 +53,24 @@ public final class SRTPSession: @unchecked Sendable {
         return Array(buffer.prefix(Int(length)))
     }
 
+    /// An RTCP compound packet made into SRTCP (encrypted, with the E flag and index, and a tag).
+    public func protectControl(_ rtcp: [UInt8]) -> [UInt8]? {
+        var buffer = rtcp + [UInt8](repeating: 0, count: Int(SRTP_MAX_TRAILER_LEN) + 4)
+        var length = Int32(rtcp.count)
+        let status = buffer.withUnsafeMutableBytes { srtp_protect_rtcp(outbound, $0.baseAddress, &length) }
+        guard status == srtp_err_status_ok else { return nil }
+        return Array(buffer.prefix(Int(length)))
+    }
+
+    /// An SRTCP packet checked and decrypted, or nil when it fails authentication or replays.
+    public func unprotectControl(_ srtcp: [UInt8]) -> [UInt8]? {
+        var buffer = srtcp
+        var length = Int32(srtcp.count)
+        let status = buffer.withUnsafeMutableBytes { srtp_unprotect_rtcp(inbound, $0.baseAddress, &length) }
+        guard status == srtp_err_status_ok else { return nil }
+        return Array(buffer.prefix(Int(length)))
+    }
+
     /// An SRTP packet checked and decrypted, or nil when it fails authentication or replays.
     public func unprotect(_ srtp: [UInt8]) -> [UInt8]? {
         var buffer = srtp

@@ -25,9 +25,19 @@ public struct TestCallReport: Codable, Hashable, Sendable {
         public var dtmfReceived: String?
         public var likelyCause: String?
         public var srtp: Bool
+        public var rtcpSent: Int?
+        public var rtcpReceived: Int?
+        public var farEndLossPercent: Double?
+        public var farEndJitterMs: Double?
+        public var roundTripMs: Double?
 
         public init(_ report: MediaReport) {
             srtp = report.srtp
+            rtcpSent = report.rtcpSent
+            rtcpReceived = report.rtcpReceived
+            farEndLossPercent = report.farEndLossPercent
+            farEndJitterMs = report.farEndJitterMs
+            roundTripMs = report.roundTripMs
             verdict = report.verdict.rawValue
             summary = report.summary
             codec = report.codec

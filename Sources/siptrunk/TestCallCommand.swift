@@ -189,12 +189,7 @@ struct TestCallCommand: ParsableCommand {
             JSONOutput.success(report)
         } else {
             print("result: \(report.status) (\(report.result))\(report.sipCode.map { ", SIP \($0)" } ?? "")\(report.durationSeconds.map { String(format: ", %.1f s", $0) } ?? "")")
-            if let media = report.media {
-                print("media:  \(media.summary)")
-                if media.srtp { print("        SRTP AES_CM_128_HMAC_SHA1_80 (keys by SDES)") }
-                print(String(format: "        codec %@, loss %.1f%%, jitter %.2f ms, DTMF sent %@, received %@", media.codec ?? "-", media.lossPercent, media.jitterMs, media.dtmfSent ?? "-", media.dtmfReceived ?? "-"))
-                if let cause = media.likelyCause { print("cause:  \(cause)") }
-            }
+            if let media = report.media { printMedia(media) }
             print("stored as test call \(call.callID)")
         }
         if !report.isGood { throw CommandFailure.silent }
@@ -256,10 +251,7 @@ struct TestCallCommand: ParsableCommand {
             print("")
             print(Ladder.text(trace))
             print("result: \(report.status) (\(report.result))\(report.durationSeconds.map { String(format: ", %.1f s", $0) } ?? "")")
-            if let media = report.media {
-                print("media:  \(media.summary)")
-                if let cause = media.likelyCause { print("cause:  \(cause)") }
-            }
+            if let media = report.media { printMedia(media) }
             print("stored as test call \(recordID) (SIP Call-ID \(sipCallID))")
         }
         if !report.isGood { throw CommandFailure.silent }
@@ -296,4 +288,20 @@ enum Ladder {
         if let line = message.statusLine { return "\(line.code) \(line.reason)" }
         return message.method?.rawValue ?? "?"
     }
+}
+
+/// The media check's lines, for outbound and inbound calls alike.
+func printMedia(_ media: TestCallReport.Media) {
+    print("media:  \(media.summary)")
+    if media.srtp { print("        SRTP AES_CM_128_HMAC_SHA1_80 (keys by SDES)") }
+    print(String(format: "        codec %@, loss %.1f%%, jitter %.2f ms, DTMF sent %@, received %@", media.codec ?? "-", media.lossPercent, media.jitterMs, media.dtmfSent ?? "-", media.dtmfReceived ?? "-"))
+    if let sent = media.rtcpSent, let received = media.rtcpReceived {
+        var line = "        RTCP: \(sent) reports sent, \(received) received"
+        if let loss = media.farEndLossPercent, let jitter = media.farEndJitterMs {
+            line += String(format: "; the far end hears us with %.1f%% loss, %.2f ms jitter", loss, jitter)
+        }
+        if let roundTrip = media.roundTripMs { line += String(format: ", round trip %.2f ms", roundTrip) }
+        print(line)
+    }
+    if let cause = media.likelyCause { print("cause:  \(cause)") }
 }

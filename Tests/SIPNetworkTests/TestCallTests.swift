@@ -294,9 +294,15 @@ struct SRTPTests {
         let baresip = try BaresipUAS()
         defer { baresip.stop() }
         let result = try TestProcess.siptrunk(
-            ["test-call", "--number", "+15551234567", "--to", "127.0.0.30:5060", "--srtp", "on", "--duration", "2",
+            ["test-call", "--number", "+15551234567", "--to", "127.0.0.30:5060", "--srtp", "on", "--duration", "6",
              "--rtp-ports", "30000-30999", "--json", "--db", TestCallTests.database()])
         #expect(result.status == 0, "\(result.output)\n\(baresip.log.suffix(1500))")
+        // RTCP both ways as SRTCP: our reports went out, and baresip's authenticated and told us how it hears us.
+        let json = (try? JSONSerialization.jsonObject(with: Data(result.output.utf8))) as? [String: Any]
+        let media = try #require((json?["data"] as? [String: Any])?["media"] as? [String: Any], "\(result.output)")
+        #expect((media["rtcp_sent"] as? Int ?? 0) >= 2, "\(result.output)")
+        #expect((media["rtcp_received"] as? Int ?? 0) >= 1, "\(result.output)")
+        #expect(media["far_end_loss_percent"] as? Double != nil, "\(result.output)")
         #expect(result.output.contains("\"srtp\" : true"))
         #expect(result.output.contains("\"verdict\" : \"both_ways\""))
         #expect(result.output.contains("\"dtmf_sent\" : \"5\""))
