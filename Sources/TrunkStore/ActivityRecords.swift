@@ -132,6 +132,35 @@ public struct TraceMessage: Codable, Hashable, Sendable {
     }
 }
 
+/// The REGISTER client's latest state for a registration-auth trunk.
+public struct RegistrationState: Codable, Hashable, Sendable {
+    public var trunkId: String
+    public var registrar: String
+    public var username: String
+    /// `registering`, `registered`, `failed` or `stopped`.
+    public var state: String
+    public var expiresAt: Date?
+    public var lastError: String?
+    /// Successful registrations and refreshes so far.
+    public var registrations: Int
+    public var updatedAt: Date
+
+    public init(trunkId: String, registrar: String, username: String, state: String, expiresAt: Date?, lastError: String?, registrations: Int, updatedAt: Date) {
+        self.trunkId = trunkId
+        self.registrar = registrar
+        self.username = username
+        self.state = state
+        self.expiresAt = expiresAt
+        self.lastError = lastError
+        self.registrations = registrations
+        self.updatedAt = updatedAt
+    }
+}
+
+extension RegistrationState: SnakeCaseRecord {
+    public static let databaseTableName = "registration_state"
+}
+
 extension DiscoveryRun: SnakeCaseRecord {
     public static let databaseTableName = "discovery_run"
 }
@@ -198,7 +227,14 @@ extension StoreReader {
     }
 }
 
+extension StoreReader {
+    public func registrationState(trunkId: String) throws -> RegistrationState? {
+        try RegistrationState.fetchOne(db, key: trunkId)
+    }
+}
+
 extension StoreWriter {
+    public func save(_ state: RegistrationState) throws { try state.save(db) }
     public func save(_ run: DiscoveryRun) throws { try run.save(db) }
     public func insert(_ attempt: DiscoveryAttempt) throws {
         var attempt = attempt

@@ -229,6 +229,19 @@ enum Schema {
                 t.column("note", .text)
             }
         }
+        migrator.registerMigration("v2: registration state") { db in
+            // The REGISTER client's latest state per trunk, for the dashboard (one row, replaced on each change).
+            try db.create(table: "registration_state") { t in
+                t.primaryKey("trunk_id", .text).references("trunk", onDelete: .cascade)
+                t.column("registrar", .text).notNull()
+                t.column("username", .text).notNull()
+                t.column("state", .text).notNull().check { ["registering", "registered", "failed", "stopped"].contains($0) }
+                t.column("expires_at", .datetime)
+                t.column("last_error", .text)
+                t.column("registrations", .integer).notNull().defaults(to: 0)
+                t.column("updated_at", .datetime).notNull()
+            }
+        }
         return migrator
     }
 }

@@ -3,6 +3,8 @@ import Foundation
 import SIPCore
 import SIPEngine
 import SIPNetwork
+import TrunkCore
+import TrunkStore
 
 /// `siptrunk register`: registration-based trunk authentication.
 struct RegisterCommand: ParsableCommand {
@@ -16,18 +18,21 @@ struct RegisterCommand: ParsableCommand {
             Exit status: 0 registered, 1 refused or unreachable, 2 usage error.
             """)
 
-    @Option(help: "The registrar: host, host:port, sip:host;transport=tcp, ...") var to: String
+    @Option(help: "Register with this registration-auth trunk's username and password, at its outbound endpoint unless --to is given; the state is stored for the dashboard.") var trunk: String?
+    @Option(help: "The registrar: host, host:port, sip:host;transport=tcp, ...") var to: String?
     @Option(help: "udp, tcp or tls.") var transport: String?
     @Option(help: "The SIP domain (default: the registrar's host).") var domain: String?
-    @Option(help: "Username.") var username: String
+    @Option(help: "Username (without --trunk).") var username: String?
     @Option(help: "Password (or set SIPTRUNK_PASSWORD).") var password: String?
     @Option(help: "Seconds to ask the registration to last.") var expires: Int = 300
     @Flag(help: "Stop after the first successful registration.") var once = false
     @Option(help: "DNS server HOST:PORT.") var dnsServer: String?
     @Option(help: ArgumentHelp("Trust only the CA certificates in this PEM file for TLS.", valueName: "path")) var caFile: String?
     @Flag(help: "Print one JSON document.") var json = false
+    @OptionGroup var store: StoreOptions
 
     struct StateJSON: Encodable {
+        var trunkId: String?
         var state: String
         var registrar: String
         var username: String
@@ -38,40 +43,87 @@ struct RegisterCommand: ParsableCommand {
 
     func validate() throws {
         guard expires >= 10, expires <= 86_400 else { throw ValidationError("--expires must be from 10 to 86400 seconds") }
+        if trunk == nil {
+            guard to != nil, username != nil else { throw ValidationError("give --trunk ID, or --to REGISTRAR and --username") }
+        } else if username != nil || password != nil {
+            throw ValidationError("--trunk takes the credentials from the trunk: leave out --username and --password")
+        }
     }
 
     func run() throws {
-        guard let secret = password ?? ProcessInfo.processInfo.environment["SIPTRUNK_PASSWORD"] else {
+        // With --trunk: the trunk's registrar and credentials, and the state stored as it changes.
+        var settings: RegistrationSettings?
+        var service: SIPTrunkService?
+        if let trunk {
+            let opened = try store.service()
+            service = opened
+            settings = try runUseCase(json: json) { try opened.registrationSettings(trunkId: trunk) }
+        }
+        guard let registrarText = to ?? settings?.registrar else {
+            throw CommandFailure.usage("trunk \(trunk ?? "") has no outbound endpoint to register with: give --to REGISTRAR")
+        }
+        guard let user = settings?.username ?? username else {
+            throw CommandFailure.usage("give --trunk ID, or --to REGISTRAR and --username")
+        }
+        guard let secret = settings?.password ?? password ?? ProcessInfo.processInfo.environment["SIPTRUNK_PASSWORD"] else {
             throw CommandFailure.usage("give --password or set SIPTRUNK_PASSWORD")
         }
         let trust = try TLSTrust.load(caFile: caFile)
-        let target = try CallTarget.resolve(to, transport: transport, dnsServer: dnsServer)
+        let target = try CallTarget.resolve(registrarText, transport: transport ?? settings?.transport, dnsServer: dnsServer)
         let prober = NetworkProber(trust: trust)
         defer { prober.shutdown() }
         let configuration = RegisterClient.Configuration(
-            registrar: target.peer, domain: domain ?? target.domain, username: username, password: secret, expires: UInt32(expires))
+            registrar: target.peer, domain: domain ?? target.domain, username: user, password: secret, expires: UInt32(expires))
         let live = !json
+        let record = UncheckedSendable(service.flatMap { service in settings.map { (service, $0.trunkId) } })
         let client = try prober.register(configuration, once: once) { client in
+            if let (service, trunkId) = record.value {
+                // A failed write is reported but does not stop the registration.
+                do {
+                    try service.recordRegistration(Self.state(of: client, trunkId: trunkId, registrar: target.peer.description))
+                } catch {
+                    FileHandle.standardError.write(Data("siptrunk: could not store the registration state: \(error)\n".utf8))
+                }
+            }
             guard live else { return }
             switch client.state {
-            case .registering: print("REGISTER \(username)@\(configuration.domain) → \(target.peer)")
+            case .registering: print("REGISTER \(user)@\(configuration.domain) → \(target.peer)")
             case .registered: print("registered for \(client.grantedExpires ?? 0) s (refresh #\(client.registrations))")
             case .failed(let reason): print("failed: \(reason)")
             case .idle: break
             }
         }.wait()
-        let state: String
-        switch client.state {
-        case .registered: state = "registered"
-        case .failed: state = "failed"
-        case .registering: state = "registering"
-        case .idle: state = "idle"
+        let state = Self.name(of: client.state)
+        if let (service, trunkId) = record.value, once, state == "registered" {
+            // --once ends the process: the registration is left to lapse, and the dashboard should say so.
+            var stored = Self.state(of: client, trunkId: trunkId, registrar: target.peer.description)
+            stored.state = "stopped"
+            try? service.recordRegistration(stored)
         }
         if json {
             JSONOutput.success(StateJSON(
-                state: state, registrar: target.peer.description, username: username,
+                trunkId: trunk, state: state, registrar: target.peer.description, username: user,
                 expiresIn: client.expiresIn.map { ($0 * 10).rounded() / 10 }, grantedExpires: client.grantedExpires, lastError: client.lastError))
         }
         if state != "registered" { throw CommandFailure.silent }
+    }
+
+    static func name(of state: RegisterClient.State) -> String {
+        switch state {
+        case .registered: "registered"
+        case .failed: "failed"
+        case .registering: "registering"
+        case .idle: "idle"
+        }
+    }
+
+    static func state(of client: RegisterClient, trunkId: String, registrar: String) -> RegistrationState {
+        let now = Date()
+        let failure: String? = if case .failed(let reason) = client.state { reason } else { nil }
+        return RegistrationState(
+            trunkId: trunkId, registrar: registrar, username: client.configuration.username,
+            state: client.state == .idle ? "registering" : name(of: client.state),
+            expiresAt: client.expiresIn.map { now.addingTimeInterval($0) }, lastError: failure ?? client.lastError,
+            registrations: client.registrations, updatedAt: now)
     }
 }

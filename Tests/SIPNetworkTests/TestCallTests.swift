@@ -334,6 +334,53 @@ struct RegisterTests {
         #expect(wrong.output.contains("rejected user alice's credentials"))
     }
 
+    @Test func registersForATrunkWithItsCredentialsAndStoresTheState() throws {
+        let kamailio = try KamailioServer()
+        defer { kamailio.stop() }
+        let database = TestCallTests.database()
+        // Registration authentication on the inbound direction (as the guide has it), the registrar at the outbound one.
+        let attach = try TestProcess.siptrunk([
+            "trunks", "attach", "+15557770001", "--trunk", "reg-trunk", "--direction", "inbound", "--auth", "register",
+            "--register-username", "alice", "--register-password", "wonderland", "--db", database,
+        ])
+        #expect(attach.status == 0, "\(attach.output)")
+        let outbound = try TestProcess.siptrunk([
+            "trunks", "attach", "+15557770003", "--trunk", "reg-trunk", "--direction", "outbound", "--endpoint", KamailioServer.good,
+            "--port", "5060", "--transport", "udp", "--db", database,
+        ])
+        #expect(outbound.status == 0, "\(outbound.output)")
+        let result = try TestProcess.siptrunk(["register", "--trunk", "reg-trunk", "--once", "--json", "--db", database])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("\"state\" : \"registered\""), "\(result.output)")
+
+        let service = SIPTrunkService(store: try TrunkDatabase(path: database))
+        let stored = try #require(try service.registration(trunkId: "reg-trunk"))
+        // --once ends the client: the dashboard sees it registered once and no longer kept fresh.
+        #expect(stored.state == "stopped" && stored.registrations == 1 && stored.username == "alice")
+        #expect(stored.registrar.contains(KamailioServer.good))
+
+        // Wrong credentials: the failure and its reason are stored.
+        let update = try TestProcess.siptrunk([
+            "trunks", "update", "+15557770001", "--direction", "inbound", "--auth", "register", "--register-username", "alice",
+            "--register-password", "looking-glass", "--db", database,
+        ])
+        #expect(update.status == 0, "\(update.output)")
+        let wrong = try TestProcess.siptrunk(["register", "--trunk", "reg-trunk", "--once", "--db", database])
+        #expect(wrong.status == 1, "\(wrong.output)")
+        let failed = try #require(try service.registration(trunkId: "reg-trunk"))
+        #expect(failed.state == "failed" && failed.lastError?.contains("rejected") == true, "\(failed)")
+    }
+
+    @Test func anIPAuthTrunkHasNothingToRegister() throws {
+        let database = TestCallTests.database()
+        _ = try TestProcess.siptrunk(["trunks", "attach", "+15557770002", "--trunk", "ip-trunk", "--direction", "outbound", "--endpoint", "127.0.0.1", "--db", database])
+        let result = try TestProcess.siptrunk(["register", "--trunk", "ip-trunk", "--db", database])
+        #expect(result.status != 0)
+        #expect(result.output.contains("IP-based authentication"), "\(result.output)")
+        let unknown = try TestProcess.siptrunk(["register", "--trunk", "nope", "--db", database])
+        #expect(unknown.output.contains("no trunk 'nope'"), "\(unknown.output)")
+    }
+
     @Test func refreshesBeforeExpiryAndSurvivesAStaleNonce() throws {
         let kamailio = try KamailioServer()
         defer { kamailio.stop() }
