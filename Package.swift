@@ -61,6 +61,17 @@ let package = Package(
             ]
         ),
 
+        /// SIPEngine's protocols satisfied by SIPNetwork's SwiftNIO types (transport, clock, DNS, RTP), and the
+        /// engine on one event loop: shared by the executable and the benchmarks.
+        .target(
+            name: "SIPRuntime",
+            dependencies: [
+                "SIPCore", "SIPEngine", "SIPNetwork",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+
         /// The SQLite store (GRDB): records, named migrations, reads and writes in domain terms.
         .target(
             name: "TrunkStore",
@@ -79,7 +90,7 @@ let package = Package(
         .executableTarget(
             name: "siptrunk",
             dependencies: [
-                "SIPCore", "SIPEngine", "SIPNetwork", "TrunkStore", "TrunkCore",
+                "SIPCore", "SIPEngine", "SIPNetwork", "SIPRuntime", "TrunkStore", "TrunkCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -97,7 +108,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SIPNetworkTests",
-            dependencies: ["siptrunk", "SIPNetwork", "SIPEngine", "SIPCore", "TrunkCore", "TrunkStore"],
+            dependencies: ["siptrunk", "SIPNetwork", "SIPEngine", "SIPRuntime", "SIPCore", "TrunkCore", "TrunkStore"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
@@ -137,6 +148,11 @@ let package = Package(
         /// `swift build -c release --product siptrunk && swift run -c release ProbeBenchmarks`.
         .executableTarget(
             name: "ProbeBenchmarks",
+            dependencies: [
+                "SIPCore", "SIPEngine", "SIPNetwork", "SIPRuntime",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             path: "Benchmarks/ProbeBenchmarks"
         ),
 

@@ -17,9 +17,10 @@ check SIPCore 'NIO[A-Za-z]*|GRDB|TrunkStore|TrunkCore|TUIKit|TUICurses|CNCursesW
 check SIPNetwork 'SIPEngine|GRDB|TrunkStore|TrunkCore|TUIKit|TUICurses|CNCursesW'
 check SIPEngine 'NIO[A-Za-z]*|GRDB|TrunkStore|TrunkCore|TUIKit|TUICurses|CNCursesW'
 check TrunkStore 'SIPCore|SIPEngine|SIPNetwork|TUIKit|TUICurses|CNCursesW'
-check TrunkCore 'NIO[A-Za-z]*|Hummingbird|TUIKit|TUICurses|CNCursesW'
+check SIPRuntime 'GRDB|TrunkStore|TrunkCore|TUIKit|TUICurses|CNCursesW|TrunkTUI'
+check TrunkCore 'NIO[A-Za-z]*|SIPRuntime|SIPNetwork|Hummingbird|TUIKit|TUICurses|CNCursesW'
 check TUIKit 'CNCursesW|TrunkCore|SIPCore|SIPEngine|TrunkStore'
 check TUICurses 'TrunkCore|SIPCore|SIPEngine|TrunkStore'
-check TrunkTUI 'CNCursesW|TUICurses|NIO[A-Za-z]*'
+check TrunkTUI 'CNCursesW|TUICurses|NIO[A-Za-z]*|SIPNetwork|SIPRuntime'
 check TrunkAPI 'TUIKit|TUICurses|TrunkTUI|CNCursesW'
 exit $status

@@ -223,11 +223,12 @@ public final class TestCall {
         message.body = sdp
         message.append(.contentLength, "\(sdp.count)")
         invite = message
-        if firstInviteAt == nil { firstInviteAt = layer.clock.now }
         do {
             inviteKey = try layer.start(message, to: target, timers: TransactionTimers(), via: (branch, "\(local.hostReference):\(local.port)")) { [weak self] event in
                 self?.inviteEvent(event)
             }
+            // Set-up time runs from the first INVITE handed to the transport, as sipp's UAC measures it.
+            if firstInviteAt == nil { firstInviteAt = layer.clock.now }
         } catch {
             finish(.failed, .failed, "failed", "cannot build the INVITE: \(error)")
         }
@@ -310,6 +311,8 @@ public final class TestCall {
 
     private func answered(_ response: SIPMessage) {
         guard dialog == nil else { return }
+        // Connected when the 2xx arrived (the ACK is sent after).
+        connectedAt = layer.clock.now
         finalCode = response.statusCode
         ringTimer?.cancel()
         let toTag = (try? response.to)?.tag ?? ""
@@ -323,7 +326,6 @@ public final class TestCall {
         let to = response.field(.to)?.value ?? ""
         dialog = (toTag, contact, routes, to)
         sendACK()
-        connectedAt = layer.clock.now
         move(to: .inProgress)
         note("answered", "\(response.statusCode ?? 200) \(response.statusLine?.reason ?? "")")
         startMedia(response)

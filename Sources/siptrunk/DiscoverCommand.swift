@@ -3,6 +3,7 @@ import Foundation
 import SIPCore
 import SIPEngine
 import SIPNetwork
+import SIPRuntime
 import TrunkCore
 
 /// `siptrunk discover DEST`: the guide's Step 3 — find how a PBX speaks SIP and recommend a port and transport.

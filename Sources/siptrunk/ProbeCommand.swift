@@ -3,6 +3,7 @@ import Foundation
 import SIPCore
 import SIPEngine
 import SIPNetwork
+import SIPRuntime
 import TrunkCore
 
 /// `siptrunk probe DEST`: SIP OPTIONS to a server, like sipsak, with classified failures.

@@ -3,6 +3,7 @@ import Foundation
 import SIPCore
 import SIPEngine
 import SIPNetwork
+import SIPRuntime
 import TrunkCore
 import TrunkStore
 

@@ -3,6 +3,7 @@ import Foundation
 import SIPCore
 import SIPEngine
 import SIPNetwork
+import SIPRuntime
 import TrunkCore
 
 /// Where a call or registration goes: `--to DEST`, or the number's outbound endpoint from the store.

@@ -2,6 +2,7 @@ import Foundation
 import SIPCore
 import SIPEngine
 import SIPNetwork
+import SIPRuntime
 import Testing
 
 @testable import siptrunk

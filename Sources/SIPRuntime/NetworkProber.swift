@@ -6,7 +6,8 @@ import SIPEngine
 import SIPNetwork
 
 // Where the engine meets the network: SIPEngine's protocols satisfied by SIPNetwork's SwiftNIO types.
-// The architecture keeps the two modules apart; the executable wires them together.
+// The architecture keeps the two modules apart; this small module wires them together for the executable and
+// the benchmarks (and nothing below it imports it).
 
 extension NIOTransportLink: SIPTransportLink {
     public func connect(_ peer: PeerAddress, serverName: String?, completion: @escaping (TransportFailure?) -> Void) {
@@ -26,36 +27,36 @@ extension DNSResolver: SIPResolver {}
 extension RTPSocket: MediaLink {}
 
 /// SIPEngine's clock on SIPNetwork's event-loop clock.
-final class EngineEventLoopClock: EngineClock {
-    let base: EventLoopClock
-    init(_ base: EventLoopClock) { self.base = base }
-    var now: Duration { base.now }
-    var wallTime: Double { base.wallTime }
-    func schedule(after delay: Duration, _ body: @escaping () -> Void) -> EngineTimer {
+public final class EngineEventLoopClock: EngineClock {
+    public let base: EventLoopClock
+    public init(_ base: EventLoopClock) { self.base = base }
+    public var now: Duration { base.now }
+    public var wallTime: Double { base.wallTime }
+    public func schedule(after delay: Duration, _ body: @escaping () -> Void) -> EngineTimer {
         EngineEventLoopTimer(base.schedule(after: delay, body))
     }
 }
 
-final class EngineEventLoopTimer: EngineTimer {
-    let timer: EventLoopClock.Timer
-    init(_ timer: EventLoopClock.Timer) { self.timer = timer }
-    func cancel() { timer.cancel() }
+public final class EngineEventLoopTimer: EngineTimer {
+    public let timer: EventLoopClock.Timer
+    public init(_ timer: EventLoopClock.Timer) { self.timer = timer }
+    public func cancel() { timer.cancel() }
 }
 
 /// OPTIONS probes over real sockets: one event loop thread runs the transport, the engine and the clock.
-final class NetworkProber: @unchecked Sendable {
-    let group: MultiThreadedEventLoopGroup
-    let eventLoop: EventLoop
-    let link: NIOTransportLink
-    let clock: EngineEventLoopClock
-    let layer: TransactionLayer
-    let probe: OptionsProbe
+public final class NetworkProber: @unchecked Sendable {
+    public let group: MultiThreadedEventLoopGroup
+    public let eventLoop: EventLoop
+    public let link: NIOTransportLink
+    public let clock: EngineEventLoopClock
+    public let layer: TransactionLayer
+    public let probe: OptionsProbe
     /// Used on the event loop only.
-    var random = BufferedRandom()
+    public var random = BufferedRandom()
     /// The test call in progress (read on the event loop only).
-    var currentCall: SIPEngine.TestCall?
+    public var currentCall: SIPEngine.TestCall?
 
-    init(timers: TransactionTimers = TransactionTimers(), trust: TLSTrust = .system, traceCapacity: Int = 100_000) {
+    public init(timers: TransactionTimers = TransactionTimers(), trust: TLSTrust = .system, traceCapacity: Int = 100_000) {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         eventLoop = group.next()
         link = NIOTransportLink(eventLoop: eventLoop)
@@ -75,13 +76,13 @@ final class NetworkProber: @unchecked Sendable {
     }
 
     /// The trace of everything sent and received so far (read it after probes complete).
-    var trace: [TraceEntry] {
+    public var trace: [TraceEntry] {
         (try? eventLoop.submit { self.layer.trace.entries }.wait()) ?? []
     }
 
     /// Probes `peer` (an IP address); `domain` names the SIP domain in the Request-URI and To, and the name the
     /// TLS certificate must carry.
-    func probe(_ peer: PeerAddress, domain: String? = nil) -> EventLoopFuture<ProbeOutcome> {
+    public func probe(_ peer: PeerAddress, domain: String? = nil) -> EventLoopFuture<ProbeOutcome> {
         eventLoop.flatSubmit {
             let promise = self.eventLoop.makePromise(of: ProbeOutcome.self)
                         self.probe.probe(peer, domain: domain, using: &self.random) { promise.succeed($0) }
@@ -90,16 +91,16 @@ final class NetworkProber: @unchecked Sendable {
     }
 
     /// What a flood of probes found.
-    struct FloodSummary: Sendable {
-        var sent = 0
-        var answered = 0
-        var failures: [String: Int] = [:]
-        var roundTrips: [Duration] = []
-        var elapsed: Duration = .zero
+    public struct FloodSummary: Sendable {
+        public var sent = 0
+        public var answered = 0
+        public var failures: [String: Int] = [:]
+        public var roundTrips: [Duration] = []
+        public var elapsed: Duration = .zero
     }
 
     /// Sends `total` probes to `peer`, keeping `concurrency` in flight (sipsak's flood mode, with answers checked).
-    func flood(_ peer: PeerAddress, domain: String?, total: Int, concurrency: Int) -> EventLoopFuture<FloodSummary> {
+    public func flood(_ peer: PeerAddress, domain: String?, total: Int, concurrency: Int) -> EventLoopFuture<FloodSummary> {
         eventLoop.flatSubmit {
             let promise = self.eventLoop.makePromise(of: FloodSummary.self)
             let started = self.clock.now
@@ -133,7 +134,7 @@ final class NetworkProber: @unchecked Sendable {
 
     /// Places a test call with media from an RTP socket on `mediaHost` in `rtpPorts`; `onChange` is called on
     /// the loop with each step. Completes when the call has ended.
-    func testCall(
+    public func testCall(
         _ configuration: TestCallConfiguration, mediaHost: String, rtpPorts: ClosedRange<Int>,
         onChange: @escaping (SIPEngine.TestCall) -> Void
     ) -> EventLoopFuture<SIPEngine.TestCall> {
@@ -157,7 +158,7 @@ final class NetworkProber: @unchecked Sendable {
     }
 
     /// Listens on `listen` for the PBX's INVITE to the configured number and answers it.
-    func inboundTestCall(
+    public func inboundTestCall(
         _ configuration: InboundTestCall.Configuration, listen: (host: String, port: Int), rtpPorts: ClosedRange<Int>,
         onChange: @escaping (InboundTestCall) -> Void
     ) -> EventLoopFuture<InboundTestCall> {
@@ -184,7 +185,7 @@ final class NetworkProber: @unchecked Sendable {
 
     /// Registers; with `once`, completes at the first registered or failed state, otherwise keeps refreshing
     /// until failure. `onChange` is called on the loop.
-    func register(_ configuration: RegisterClient.Configuration, once: Bool, onChange: @escaping (RegisterClient) -> Void) -> EventLoopFuture<RegisterClient> {
+    public func register(_ configuration: RegisterClient.Configuration, once: Bool, onChange: @escaping (RegisterClient) -> Void) -> EventLoopFuture<RegisterClient> {
         let box = UncheckedSendable(onChange)
         return eventLoop.flatSubmit {
             let promise = self.eventLoop.makePromise(of: RegisterClient.self)
@@ -210,7 +211,7 @@ final class NetworkProber: @unchecked Sendable {
     }
 
     /// Runs a discovery plan on the loop; `onAttempt` is called on the loop as each probe completes.
-    func discover(_ plan: DiscoveryPlan, concurrency: Int = 16, onAttempt: @escaping (DiscoveryAttemptResult) -> Void) -> EventLoopFuture<DiscoveryResult> {
+    public func discover(_ plan: DiscoveryPlan, concurrency: Int = 16, onAttempt: @escaping (DiscoveryAttemptResult) -> Void) -> EventLoopFuture<DiscoveryResult> {
         let box = UncheckedSendable(onAttempt)
         return eventLoop.flatSubmit {
             let promise = self.eventLoop.makePromise(of: DiscoveryResult.self)
@@ -222,18 +223,18 @@ final class NetworkProber: @unchecked Sendable {
     }
 
     /// Blocking form for the command line.
-    func probeAndWait(_ peer: PeerAddress, domain: String? = nil) throws -> ProbeOutcome {
+    public func probeAndWait(_ peer: PeerAddress, domain: String? = nil) throws -> ProbeOutcome {
         try probe(peer, domain: domain).wait()
     }
 
-    func shutdown() {
+    public func shutdown() {
         _ = try? eventLoop.flatSubmit { self.link.closeAll() }.wait()
         try? group.syncShutdownGracefully()
     }
 }
 
 /// Carries a closure into the event loop that will be its only caller.
-struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
+public struct UncheckedSendable<Value>: @unchecked Sendable {
+    public let value: Value
+    public init(_ value: Value) { self.value = value }
 }
