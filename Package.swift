@@ -72,6 +72,18 @@ let package = Package(
             ]
         ),
 
+        /// The terminal UI toolkit, without ncurses: frames of cells, themes by role, widgets, key bindings.
+        .target(name: "TUIKit"),
+
+        /// ncursesw for Swift: the module map and a shim for macros, variadics and globals.
+        .systemLibrary(name: "CNCursesW", path: "Sources/CNCursesW"),
+
+        /// The only code that calls ncurses: the terminal's set-up and restore, signals, keys, diffed frames.
+        .target(name: "TUICurses", dependencies: ["TUIKit", "CNCursesW"]),
+
+        /// The screens: the set-up wizard (and later the dashboard), drawn with TUIKit from TrunkCore's state.
+        .target(name: "TrunkTUI", dependencies: ["TUIKit", "TrunkCore", "SIPCore"]),
+
         /// The SQLite store (GRDB): records, named migrations, reads and writes in domain terms.
         .target(
             name: "TrunkStore",
@@ -90,7 +102,7 @@ let package = Package(
         .executableTarget(
             name: "siptrunk",
             dependencies: [
-                "SIPCore", "SIPEngine", "SIPNetwork", "SIPRuntime", "TrunkStore", "TrunkCore",
+                "SIPCore", "SIPEngine", "SIPNetwork", "SIPRuntime", "TrunkStore", "TrunkCore", "TUIKit", "TUICurses", "TrunkTUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -270,7 +270,7 @@ public struct SIPTrunkService: Sendable {
         (1...64).contains(text.count) && text.utf8.allSatisfy { ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F }
     }
 
-    static func newIdentifier(_ prefix: String) -> String {
+    public static func newIdentifier(_ prefix: String) -> String {
         var generator = SystemRandomNumberGenerator()
         let digits = Array("0123456789abcdefghijklmnopqrstuvwxyz")
         return prefix + "_" + String((0..<16).map { _ in digits[Int(generator.next() % UInt64(digits.count))] })

@@ -228,12 +228,26 @@ extension StoreReader {
 }
 
 extension StoreReader {
+    public func wizardDraft(orgId: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT data FROM wizard_draft WHERE org_id = ?", arguments: [orgId])
+    }
+
     public func registrationState(trunkId: String) throws -> RegistrationState? {
         try RegistrationState.fetchOne(db, key: trunkId)
     }
 }
 
 extension StoreWriter {
+    public func saveWizardDraft(orgId: String, json: String, at time: Date) throws {
+        try db.execute(
+            sql: "INSERT INTO wizard_draft (org_id, data, updated_at) VALUES (?, ?, ?) ON CONFLICT(org_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
+            arguments: [orgId, json, time])
+    }
+
+    public func deleteWizardDraft(orgId: String) throws {
+        try db.execute(sql: "DELETE FROM wizard_draft WHERE org_id = ?", arguments: [orgId])
+    }
+
     public func save(_ state: RegistrationState) throws { try state.save(db) }
     public func save(_ run: DiscoveryRun) throws { try run.save(db) }
     public func insert(_ attempt: DiscoveryAttempt) throws {

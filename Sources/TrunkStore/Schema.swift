@@ -242,6 +242,14 @@ enum Schema {
                 t.column("updated_at", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v3: set-up wizard draft") { db in
+            // The wizard's progress as JSON, so a wizard quit half-way resumes (one per organisation).
+            try db.create(table: "wizard_draft") { t in
+                t.primaryKey("org_id", .text).references("organisation", onDelete: .cascade)
+                t.column("data", .text).notNull()
+                t.column("updated_at", .datetime).notNull()
+            }
+        }
         return migrator
     }
 }

@@ -7,13 +7,15 @@ struct Siptrunk: ParsableCommand {
         commandName: "siptrunk",
         abstract: "Connect a SIP trunk and keep it healthy, from a terminal or over SSH.",
         discussion: """
-            Each step of trunk setup has a command with --json output using the /v1/sip API's field names.
+            Without a command, the set-up wizard opens (siptrunk setup). Each step of trunk setup also has a \
+            command with --json output using the /v1/sip API's field names.
             Exit status: 0 success, 1 the input or the peer was refused (the message says why), 2 usage error.
             """,
         subcommands: [
-            ParseCommand.self, ParseDestinationCommand.self, ProbeCommand.self, DiscoverCommand.self, TestCallCommand.self, RegisterCommand.self, TrunksCommand.self, NumbersCommand.self, FirewallCommand.self,
+            SetupCommand.self, ParseCommand.self, ParseDestinationCommand.self, ProbeCommand.self, DiscoverCommand.self, TestCallCommand.self, RegisterCommand.self, TrunksCommand.self, NumbersCommand.self, FirewallCommand.self,
             ProfileCommand.self, ConfigCommand.self, OutboundSetupCommand.self, OrgCommand.self, DemoCommand.self,
-        ]
+        ],
+        defaultSubcommand: SetupCommand.self
     )
 }
 

@@ -121,77 +121,31 @@ struct TestCallCommand: ParsableCommand {
             target = try CallTarget.resolve(text, transport: transport ?? outbound.options.transport, dnsServer: dnsServer)
         }
         if let domain { target.domain = domain }
-        let profile = try runUseCase(json: json) { try service.firewall(region: nil) }
-        let ports = rtpPorts.flatMap(Self.portRange) ?? (profile.rtp.portMin...profile.rtp.portMax)
-
         let prober = NetworkProber(trust: trust)
         defer { prober.shutdown() }
-        let local: PeerAddress
-        do {
-            local = try prober.eventLoop.flatSubmit { prober.link.open(target.peer, serverName: target.domain).map { prober.link.localAddress(for: target.peer) } }.wait()
-        } catch let error as TransportError {
-            let failure = ProbeFailure.transport(error.failure, peer: target.peer)
-            throw CommandFailure.refused("cannot reach \(target.peer): \(failure.kind.rawValue): \(failure.message) — \(failure.remedy)")
+        var request = TestCallRunner.Request(number: e164, target: target)
+        request.username = username
+        request.password = password ?? ProcessInfo.processInfo.environment["SIPTRUNK_PASSWORD"]
+        request.mediaAddress = mediaAddress
+        request.ringTimeout = Self.duration(ringTimeout)
+        request.duration = Self.duration(duration)
+        request.srtp = srtp
+        request.rtpPorts = rtpPorts.flatMap(Self.portRange)
+        var observer = TestCallRunner.Observer()
+        if !json {
+            // The ladder fills in live: one arrow per SIP message of this call as it crosses the wire; the
+            // timeline's events and the media counters (every second while the call is up) between them.
+            observer.message = { entry, elapsed in print(Ladder.line(entry, elapsed: elapsed)) }
+            observer.timeline = { event in print(event.event.padding(toLength: 11, withPad: " ", startingAt: 0) + event.detail) }
+            observer.media = { sent, received in print("             media: \(sent) RTP sent, \(received) received") }
         }
-        var generator = SystemRandomNumberGenerator()
-        let callID = String(generator.next(), radix: 36) + String(generator.next(), radix: 36) + "@" + local.hostReference
-        var configuration = TestCallConfiguration(
-            target: target.peer, domain: target.domain, number: e164.value, username: username,
-            password: password ?? ProcessInfo.processInfo.environment["SIPTRUNK_PASSWORD"],
-            mediaAddress: mediaAddress, ringTimeout: Self.duration(ringTimeout), duration: Self.duration(duration),
-            offerSRTP: srtp == "on" || (srtp == "auto" && target.peer.transport == .tls))
-        // The number's codec order (siptrunk config), when it has one; G.711 is added if missing for the tone.
-        if let order = (try? service.advancedConfig(number: e164.value, direction: "outbound"))?.codecConfig.codecs, !order.isEmpty {
-            var codecs = order.compactMap(Self.codec(named:))
-            if !codecs.contains(where: { $0.name == "PCMU" || $0.name == "PCMA" }) { codecs.append(.pcmu) }
-            configuration.codecs = codecs
-        }
-        configuration.callID = callID
-
-        // The rate limit and the queued record come first: a refused call sends nothing.
-        try runUseCase(json: json) { try service.beginTestCall(callId: callID, number: e164.value) }
-
-        let live = !json
-        var printed = 0
-        if live {
-            // The ladder fills in live: one arrow per SIP message of this call as it crosses the wire.
-            let start = Date()
-            try prober.eventLoop.submit {
-                prober.layer.trace.onRecord = { entry in
-                    guard entry.callID == callID else { return }
-                    print(Ladder.line(entry, elapsed: Date().timeIntervalSince(start) * 1000))
-                }
-            }.wait()
-        }
-        // Media counters every second while the call is up.
-        let counters = live ? prober.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
-            guard let call = prober.currentCall, call.status == .inProgress else { return }
-            print("             media: \(call.packetsSent) RTP sent, \(call.packetsReceived) received")
-        } : nil
-        defer { counters?.cancel() }
-        let call: SIPEngine.TestCall
-        do {
-            call = try prober.testCall(configuration, mediaHost: mediaAddress ?? local.host, rtpPorts: ports) { call in
-                guard live else { return }
-                while printed < call.timeline.count {
-                    let event = call.timeline[printed]
-                    print(event.event.padding(toLength: 11, withPad: " ", startingAt: 0) + event.detail)
-                    printed += 1
-                }
-            }.wait()
-        } catch let error as TransportError {
-            // The RTP port pair could not be bound: nothing was sent.
-            throw CommandFailure.refused("cannot start the call's media: \(error.failure) — widen --rtp-ports or free ports in \(ports.lowerBound)–\(ports.upperBound)")
-        }
-        let trace = prober.trace.filter { $0.callID == call.callID }
-        let report = TestCallReport(call: call)
-        try runUseCase(json: json) { try service.finishTestCall(report, trace: trace.map(TracedMessage.init)) }
+        let report = try runUseCase(json: json) { try TestCallRunner(service: service, prober: prober).run(request, observer: observer) }
         if json {
             JSONOutput.success(report)
         } else {
             print("result: \(report.status) (\(report.result))\(report.sipCode.map { ", SIP \($0)" } ?? "")\(report.durationSeconds.map { String(format: ", %.1f s", $0) } ?? "")")
             if let media = report.media { printMedia(media) }
-            print("stored as test call \(call.callID)")
+            print("stored as test call \(report.callId)")
         }
         if !report.isGood { throw CommandFailure.silent }
     }

@@ -1,0 +1,90 @@
+/// A key press, decoded by the backend.
+public enum Key: Hashable, Sendable {
+    case character(Character)
+    case enter, escape, tab, backTab, backspace, delete
+    case up, down, left, right, home, end, pageUp, pageDown
+    case function(Int)
+    /// Ctrl with a letter (Ctrl-C arrives as a signal, not a key).
+    case control(Character)
+    case mouse(x: Int, y: Int)
+
+    /// The name a function bar and the help overlay show.
+    public var label: String {
+        switch self {
+        case .character(" "): "Space"
+        case .character(let c): String(c)
+        case .enter: "Enter"
+        case .escape: "Esc"
+        case .tab: "Tab"
+        case .backTab: "S-Tab"
+        case .backspace: "Bksp"
+        case .delete: "Del"
+        case .up: "↑"
+        case .down: "↓"
+        case .left: "←"
+        case .right: "→"
+        case .home: "Home"
+        case .end: "End"
+        case .pageUp: "PgUp"
+        case .pageDown: "PgDn"
+        case .function(let n): "F\(n)"
+        case .control(let c): "^\(c.uppercased())"
+        case .mouse: "Mouse"
+        }
+    }
+}
+
+/// One key binding: the keys, a short label for the function bar, and a sentence for the help overlay.
+/// Screens declare their bindings as data; the bar and the help are both generated from that table.
+public struct KeyBinding<Action: Hashable & Sendable>: Hashable, Sendable {
+    public var keys: [Key]
+    public var label: String
+    public var help: String
+    public var action: Action
+    /// Shown in the function bar (else only in the help overlay).
+    public var inBar: Bool
+
+    public init(_ keys: [Key], _ label: String, _ help: String, _ action: Action, inBar: Bool = true) {
+        self.keys = keys
+        self.label = label
+        self.help = help
+        self.action = action
+        self.inBar = inBar
+    }
+}
+
+public struct KeyBindings<Action: Hashable & Sendable>: Sendable {
+    public var bindings: [KeyBinding<Action>]
+    public init(_ bindings: [KeyBinding<Action>]) { self.bindings = bindings }
+
+    public func action(for key: Key) -> Action? {
+        bindings.first { $0.keys.contains(key) }?.action
+    }
+
+    /// The function bar: `F1 Help  Esc Back  Enter Next ...`, as many as fit in `rect`'s one row.
+    public func drawBar(in frame: inout Frame, rect: Rect) {
+        frame.fill(rect, role: .keyLabel)
+        var x = rect.x
+        for binding in bindings where binding.inBar {
+            let key = binding.keys.first?.label ?? ""
+            let needed = DisplayWidth.of(key) + 1 + DisplayWidth.of(binding.label) + 1
+            guard x + needed <= rect.maxX else { break }
+            x += frame.put(key, x: x, y: rect.y, role: .keyName)
+            x += frame.put(" " + binding.label + " ", x: x, y: rect.y, role: .keyLabel)
+        }
+    }
+
+    /// The help overlay: every binding with all its keys and its sentence, in a centred box.
+    public func drawHelp(in frame: inout Frame, title: String) {
+        let keyColumn = min(18, bindings.map { DisplayWidth.of($0.keys.map(\.label).joined(separator: " ")) }.max() ?? 0)
+        let helpWidth = bindings.map { DisplayWidth.of($0.help) }.max() ?? 0
+        let rect = frame.bounds.centred(width: keyColumn + helpWidth + 7, height: bindings.count + 4)
+        frame.fill(rect, role: .text)
+        frame.box(rect, title: title)
+        for (index, binding) in bindings.enumerated() where index + 2 < rect.height - 1 {
+            let y = rect.y + 2 + index
+            frame.put(binding.keys.map(\.label).joined(separator: " "), x: rect.x + 2, y: y, role: .keyName, limit: keyColumn)
+            frame.put(binding.help, x: rect.x + 4 + keyColumn, y: y, limit: rect.width - keyColumn - 6)
+        }
+    }
+}

@@ -1,0 +1,43 @@
+/// What a screen returns after a key.
+public enum ScreenCommand: Hashable, Sendable {
+    case `continue`
+    case quit
+}
+
+/// A full-screen application the backend runs: drawn from its state into a frame, driven by keys.
+/// All calls happen on the one thread that owns the terminal.
+public protocol TerminalApplication: AnyObject {
+    /// The smallest size it can draw; below it the backend shows `TooSmall` instead.
+    var minimumSize: (width: Int, height: Int) { get }
+    /// True while something animates (a spinner, live counters): the backend then redraws ten times a second;
+    /// otherwise it sleeps until a key, a resize or posted work arrives.
+    var isAnimating: Bool { get }
+    func render(into frame: inout Frame, tick: Int)
+    func handle(_ key: Key) -> ScreenCommand
+    /// Text pasted in one go (bracketed paste).
+    func paste(_ text: String)
+}
+
+extension TerminalApplication {
+    public var isAnimating: Bool { false }
+    public func paste(_ text: String) {
+        for character in text { _ = handle(character == "\n" ? .enter : .character(character)) }
+    }
+}
+
+/// The screen shown when the terminal is smaller than a screen needs.
+public enum TooSmall {
+    public static func draw(into frame: inout Frame, minimum: (width: Int, height: Int)) {
+        frame.fill(frame.bounds)
+        let lines = [
+            "The window is \(frame.width)×\(frame.height).",
+            "Make it at least \(minimum.width)×\(minimum.height)",
+            "(or press q to quit).",
+        ]
+        let top = max(0, (frame.height - lines.count) / 2)
+        for (index, line) in lines.enumerated() {
+            let wrapped = DisplayWidth.truncate(line, to: frame.width, ellipsis: frame.glyphs.ellipsis)
+            frame.put(wrapped, x: max(0, (frame.width - DisplayWidth.of(wrapped)) / 2), y: top + index, role: index == 1 ? .warning : .text)
+        }
+    }
+}

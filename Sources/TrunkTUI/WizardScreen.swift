@@ -1,0 +1,718 @@
+import Foundation
+import SIPCore
+import TUIKit
+import TrunkCore
+
+/// The guide's eight set-up steps as one full-screen wizard: back and next, each step validated, everything saved
+/// through TrunkCore's use cases, the draft saved after each step so a wizard quit half-way resumes there.
+/// Confined to the screen's thread: network callbacks come back through `post` (hence `@unchecked Sendable`).
+public final class WizardScreen: TerminalApplication, @unchecked Sendable {
+    public enum Action: Hashable, Sendable {
+        case help, back, next, quit, focus, copy, writeFile, rerun, attach, call
+    }
+
+    let service: SIPTrunkService
+    let network: SetupNetwork?
+    /// Runs work on the screen's thread (the backend's `post`; immediate in tests).
+    let post: @Sendable (@escaping @Sendable () -> Void) -> Void
+    /// Where "write to file" puts the firewall list.
+    let firewallFile: String
+
+    public private(set) var draft: SetupDraft
+    var showHelp = false
+    var message: (text: String, role: Role)?
+    var dialog: Dialog?
+    /// Set when the user finished the wizard (step 8, Enter).
+    public private(set) var finished = false
+
+    // Step widgets.
+    var directionList = ChoiceList([
+        .init("Outbound", "Your PBX sends calls to the phone network through this trunk (we call its SIP server)."),
+        .init("Inbound", "Calls to your numbers arrive here and are sent on to your PBX."),
+    ])
+    var providerList = ChoiceList(Provider.catalog.map { .init($0.name, $0.typical) })
+    var destinationField = TextField(placeholder: "pbx.example.com, 203.0.113.10:5061, sip:pbx.example.com;transport=tls")
+    var focusOnField = false
+    var authList = ChoiceList([
+        .init("IP-based (recommended)", "Calls are accepted from your PBX's addresses; nothing to configure on the PBX."),
+        .init("Registration", "Your PBX registers with a username and a password derived for this trunk."),
+    ])
+    var usernameField = TextField()
+    var shownPassword: String?
+    var numberField = TextField(placeholder: "+14155550100 (Enter adds; paste a list)")
+    var testNumberField = TextField(placeholder: "+14155550100")
+    var overrideList = ChoiceList([.init("Accept the recommendation"), .init("UDP"), .init("TCP"), .init("TLS")])
+    var portField = TextField("", placeholder: "5060")
+
+    // Live state of steps 3 and 7.
+    var discoveryLines: [(text: String, role: Role)] = []
+    var discoveryRunning = false
+    var discoveryReport: DiscoveryReport?
+    var discoveryError: String?
+    var callLadder = Ladder(parties: ["siptrunk", "PBX"])
+    var callStatus: String?
+    var callMedia: (sent: Int, received: Int)?
+    var callRunning = false
+    var callReport: TestCallReport?
+    var callError: String?
+
+    public var minimumSize: (width: Int, height: Int) { (72, 22) }
+    public var isAnimating: Bool { discoveryRunning || callRunning }
+
+    public init(
+        service: SIPTrunkService, network: SetupNetwork?, firewallFile: String = "siptrunk-firewall.txt",
+        post: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void
+    ) {
+        self.service = service
+        self.network = network
+        self.post = post
+        self.firewallFile = firewallFile
+        let saved = (try? service.setupDraft()) ?? nil
+        draft = saved ?? SetupDraft()
+        restoreWidgets()
+        if saved != nil, draft.step != .direction {
+            message = ("Resumed the set-up you left at step \(draft.step.rawValue) (\(draft.step.title)).", .pending)
+        }
+    }
+
+    private func restoreWidgets() {
+        directionList.highlighted = draft.isOutbound ? 0 : 1
+        providerList.highlighted = Provider.catalog.firstIndex { $0.id == draft.providerId } ?? Provider.catalog.count - 1
+        destinationField = TextField(draft.destination, placeholder: destinationField.placeholder)
+        authList.highlighted = draft.authMode == "register" ? 1 : 0
+        usernameField = TextField(draft.registerUsername ?? "siptrunk-\(draft.trunkId)")
+        testNumberField = TextField(draft.attached.first ?? "", placeholder: testNumberField.placeholder)
+        if let port = draft.port { portField = TextField(String(port), placeholder: "5060") }
+        focusOnField = draft.step == .destination
+    }
+
+    // MARK: Key bindings, one table for the bar and the help.
+
+    var bindings: KeyBindings<Action> {
+        var list: [KeyBinding<Action>] = [
+            KeyBinding([.function(1), .character("?")], "Help", "Show or hide this help", .help),
+            KeyBinding([.escape], "Back", "The previous step (nothing is lost)", .back),
+            KeyBinding([.enter], draft.step == .complete ? "Finish" : "Next", "Check this step and go on", .next),
+        ]
+        switch draft.step {
+        case .destination, .authentication, .testCall:
+            list.append(KeyBinding([.tab, .backTab], "Field", "Move between the list and the field", .focus))
+        case .discovery:
+            list.append(KeyBinding([.function(5), .character("r")], "Rerun", "Run discovery again", .rerun))
+        case .firewall:
+            list.append(KeyBinding([.character("c")], "Copy", "Copy the list to the terminal's clipboard (OSC 52)", .copy))
+            list.append(KeyBinding([.character("w")], "Save", "Write the list to \(firewallFile)", .writeFile))
+        case .numbers:
+            list.append(KeyBinding([.function(5)], "Attach", "Attach the numbers to the trunk", .attach))
+        default: break
+        }
+        if draft.step == .testCall { list.append(KeyBinding([.function(5)], "Call", "Place the test call", .call)) }
+        list.append(KeyBinding([.function(10), .control("x")], "Quit", "Quit; the wizard resumes here next time", .quit))
+        return KeyBindings(list)
+    }
+
+    /// Whether typed characters go to a text field (so letters are text, not commands).
+    var typing: Bool {
+        switch draft.step {
+        case .destination: focusOnField
+        case .authentication: authList.highlighted == 1 && focusOnField
+        case .numbers: draft.attached.isEmpty
+        case .testCall: !callRunning
+        case .discovery: overrideList.highlighted > 0 && focusOnField
+        default: false
+        }
+    }
+
+    // MARK: Keys
+
+    public func handle(_ key: Key) -> ScreenCommand {
+        if dialog != nil {
+            if key == .enter || key == .escape { dialog = nil }
+            return .continue
+        }
+        if showHelp {
+            showHelp = false
+            return .continue
+        }
+        if typing, editField(key) { return .continue }
+        if let action = bindings.action(for: key) ?? (typing ? nil : (key == .character("q") ? .quit : nil)) {
+            return perform(action)
+        }
+        switch draft.step {
+        case .direction: _ = directionList.handle(key)
+        case .destination: _ = providerList.handle(key)
+        case .authentication: _ = authList.handle(key)
+        case .discovery: _ = overrideList.handle(key)
+        default: break
+        }
+        return .continue
+    }
+
+    /// Sends editing keys to the focused field; false for keys the field does not use.
+    private func editField(_ key: Key) -> Bool {
+        switch key {
+        case .enter, .escape, .tab, .backTab, .function, .up, .down, .control("x"): return false
+        default: break
+        }
+        switch draft.step {
+        case .destination:
+            let used = destinationField.handle(key)
+            draft.destination = destinationField.value
+            return used
+        case .authentication: return usernameField.handle(key)
+        case .numbers:
+            if key == .character(",") || key == .character(" ") { addTypedNumber(); return true }
+            if key == .backspace, numberField.value.isEmpty, !draft.numberEntries.isEmpty {
+                var entries = draft.numberEntries
+                numberField = TextField(entries.removeLast(), placeholder: numberField.placeholder)
+                draft.numbersText = entries.joined(separator: "\n")
+                return true
+            }
+            return numberField.handle(key)
+        case .testCall: return testNumberField.handle(key)
+        case .discovery: return portField.handle(key)
+        default: return false
+        }
+    }
+
+    public func paste(_ text: String) {
+        switch draft.step {
+        case .numbers where draft.attached.isEmpty:
+            let added = text.split(whereSeparator: { $0 == "\n" || $0 == "," || $0 == ";" }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            addNumbers(added)
+        default:
+            for character in text where character != "\n" { _ = editField(.character(character)) }
+        }
+    }
+
+    private func addTypedNumber() {
+        let text = numberField.value.trimmingCharacters(in: .whitespaces)
+        guard !text.isEmpty else { return }
+        addNumbers([text])
+        numberField = TextField(placeholder: numberField.placeholder)
+    }
+
+    private func addNumbers(_ numbers: [String]) {
+        var entries = draft.numberEntries
+        let room = SIPTrunkService.maximumNumbersPerCall - entries.count
+        entries += numbers.prefix(max(0, room))
+        if numbers.count > room { message = ("At most \(SIPTrunkService.maximumNumbersPerCall) numbers per trunk set-up: \(numbers.count - max(0, room)) left out.", .warning) }
+        draft.numbersText = entries.joined(separator: "\n")
+    }
+
+    private func perform(_ action: Action) -> ScreenCommand {
+        switch action {
+        case .help: showHelp = true
+        case .quit:
+            save()
+            return .quit
+        case .back: goBack()
+        case .next: goNext()
+        case .focus: focusOnField.toggle()
+        case .copy: copyFirewall()
+        case .writeFile: writeFirewall()
+        case .rerun: startDiscovery()
+        case .attach: attachNumbers()
+        case .call: startCall()
+        }
+        return finished ? .quit : .continue
+    }
+
+    // MARK: Navigation
+
+    private func save() {
+        do {
+            try service.saveSetupDraft(draft)
+        } catch {
+            message = ("Could not save the wizard's progress: \(error.messages.joined(separator: "; "))", .error)
+        }
+    }
+
+    private func move(to step: SetupStep) {
+        draft.step = step
+        message = nil
+        focusOnField = step == .destination || step == .numbers || step == .testCall
+        save()
+        if step == .discovery, discoveryReport == nil, !discoveryRunning { startDiscovery() }
+        if step == .testCall, testNumberField.value.isEmpty, let first = draft.attached.first { testNumberField = TextField(first) }
+    }
+
+    private func goBack() {
+        guard draft.step != .direction else { return }
+        var previous = SetupStep(rawValue: draft.step.rawValue - 1)!
+        if !draft.isOutbound, previous == .discovery || previous == .destination { previous = .direction }
+        move(to: previous)
+    }
+
+    private func goNext() {
+        switch draft.step {
+        case .direction:
+            draft.direction = directionList.highlighted == 0 ? "outbound" : "inbound"
+            move(to: draft.isOutbound ? .destination : .firewall)
+        case .destination:
+            draft.providerId = Provider.catalog[providerList.highlighted].id
+            draft.destination = destinationField.value
+            switch SetupDraft.describe(destination: draft.destination) {
+            case .invalid(let problem):
+                message = ("Destination: \(problem)", .error)
+                focusOnField = true
+            case .valid(let parsed):
+                if parsed.destinationChanged(from: draft) {
+                    discoveryReport = nil
+                    discoveryLines = []
+                }
+                draft.port = parsed.port
+                draft.transport = parsed.transport?.rawValue
+                move(to: .discovery)
+            }
+        case .discovery:
+            guard !discoveryRunning else {
+                message = ("Discovery is still running: wait for it, or go back.", .warning)
+                return
+            }
+            if overrideList.highlighted == 0 {
+                guard let pick = discoveryReport?.recommended else {
+                    message = ("Nothing answered, so there is no recommendation: choose UDP, TCP or TLS and a port to go on anyway, or go back and fix the destination.", .error)
+                    return
+                }
+                draft.transport = pick.transport
+                draft.port = pick.port
+                draft.detectedSystem = pick.detectedSystem
+            } else {
+                let transport = ["udp", "tcp", "tls"][overrideList.highlighted - 1]
+                let text = portField.value.isEmpty ? (transport == "tls" ? "5061" : "5060") : portField.value
+                guard let port = Int(text), (1...65535).contains(port) else {
+                    message = ("Port: '\(portField.value)' is not a port number from 1 to 65535.", .error)
+                    return
+                }
+                draft.transport = transport
+                draft.port = port
+            }
+            draft.discoveryId = discoveryReport?.discoveryId
+            move(to: .firewall)
+        case .firewall:
+            move(to: .authentication)
+        case .authentication:
+            if authList.highlighted == 1 {
+                let username = usernameField.value.trimmingCharacters(in: .whitespaces)
+                guard !username.isEmpty, username.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
+                    message = ("Username: use letters, digits, '-', '_' or '.' (it goes into the PBX's registration settings).", .error)
+                    return
+                }
+                if draft.authMode != "register" || draft.registerUsername != username || shownPassword == nil {
+                    draft.authMode = "register"
+                    draft.registerUsername = username
+                    do {
+                        shownPassword = try service.registerPassword(trunkId: draft.trunkId, username: username)
+                        dialog = Dialog(
+                            title: "Registration password — shown once",
+                            message: "Configure your PBX to register as \(username) with the password \(shownPassword!) . It is derived for this trunk and not stored: write it into the PBX now. Enter to continue.",
+                            role: .warning)
+                    } catch {
+                        message = ("Could not derive the password: \(error.messages.joined(separator: "; "))", .error)
+                        return
+                    }
+                    save()
+                    return
+                }
+            } else {
+                draft.authMode = "ip"
+                draft.registerUsername = nil
+            }
+            shownPassword = nil
+            move(to: .numbers)
+        case .numbers:
+            if !numberField.value.isEmpty { addTypedNumber() }
+            if draft.attached.isEmpty {
+                attachNumbers()
+                return
+            }
+            move(to: .testCall)
+        case .testCall:
+            guard !callRunning else {
+                message = ("The test call is still running.", .warning)
+                return
+            }
+            move(to: .complete)
+        case .complete:
+            try? service.clearSetupDraft()
+            finished = true
+        }
+    }
+
+    // MARK: Step actions
+
+    private func startDiscovery() {
+        guard let network else {
+            discoveryError = "Discovery needs the network engine, which this session was started without."
+            return
+        }
+        guard let host = draft.destinationHost else { return }
+        var target = draft.destination.trimmingCharacters(in: .whitespaces)
+        if target.isEmpty { target = host }
+        discoveryLines = []
+        discoveryReport = nil
+        discoveryError = nil
+        discoveryRunning = true
+        let post = self.post
+        network.discover(target) { [weak self] progress in
+            post { [weak self] in self?.discoveryProgress(progress) }
+        }
+    }
+
+    func discoveryProgress(_ progress: DiscoveryProgress) {
+        switch progress {
+        case .dns(let line): discoveryLines.append((line, .dim))
+        case .attempt(let line, let answered): discoveryLines.append((line, answered ? .ok : .error))
+        case .finished(let report):
+            discoveryRunning = false
+            discoveryReport = report
+            if report.recommended == nil { discoveryError = report.error.map { "\($0.message) — \($0.remedy)" } ?? "Nothing answered." }
+        case .failed(let reason):
+            discoveryRunning = false
+            discoveryError = reason
+        }
+    }
+
+    private func firewallText() -> String? {
+        guard let info = try? service.firewall(region: nil) else { return nil }
+        var lines = ["# siptrunk firewall rules, region \(info.region)"]
+        lines += info.ipv4.map { "allow from/to \($0) SIP \(info.sipPorts.map { "\($0.transport.uppercased()) \($0.port)" }.joined(separator: ", "))" }
+        lines += info.ipv6.map { "allow from/to \($0) SIP \(info.sipPorts.map { "\($0.transport.uppercased()) \($0.port)" }.joined(separator: ", "))" }
+        lines.append("allow RTP/SRTP UDP \(info.rtp.portMin)-\(info.rtp.portMax) (RTCP \(info.rtp.rtcp))")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// OSC 52: the terminal (also over SSH and in tmux with set-clipboard on) puts the text on its clipboard.
+    public private(set) var clipboardRequests: [String] = []
+
+    private func copyFirewall() {
+        guard let text = firewallText() else { return }
+        clipboardRequests.append(text)
+        message = ("Copied to the terminal's clipboard (OSC 52; if your terminal ignores it, press w to write a file).", .ok)
+    }
+
+    private func writeFirewall() {
+        guard let text = firewallText() else { return }
+        do {
+            try text.write(toFile: firewallFile, atomically: true, encoding: .utf8)
+            message = ("Written to \(firewallFile).", .ok)
+        } catch {
+            message = ("Could not write \(firewallFile): \(error.localizedDescription)", .error)
+        }
+    }
+
+    private func attachNumbers() {
+        if !numberField.value.isEmpty { addTypedNumber() }
+        let checks = draft.numberChecks
+        guard !checks.isEmpty else {
+            message = ("Type at least one number in E.164 form, e.g. +14155550100.", .error)
+            return
+        }
+        let invalid = checks.filter { $0.result.value == nil }
+        guard invalid.isEmpty else {
+            message = ("\(invalid.count) number\(invalid.count == 1 ? " is" : "s are") not valid E.164 — fix or remove \(invalid.count == 1 ? "it" : "them") (Backspace on the empty field takes the last one back).", .error)
+            return
+        }
+        do {
+            let result = try service.attach(draft.attachRequest())
+            draft.attached = result.configured.map(\.phoneNumber)
+            draft.failed = result.failed
+            message = result.failed.isEmpty
+                ? ("Attached \(result.configured.count) number\(result.configured.count == 1 ? "" : "s") to trunk \(result.trunkId). Enter goes on to the test call.", .ok)
+                : ("\(result.configured.count) attached, \(result.failed.count) failed: see why below.", .warning)
+            save()
+        } catch {
+            message = (error.messages.joined(separator: "; "), .error)
+        }
+    }
+
+    private func startCall() {
+        guard let network else {
+            callError = "Test calls need the network engine, which this session was started without."
+            return
+        }
+        guard draft.isOutbound, let host = draft.destinationHost else {
+            callError = "Inbound trunks are tested by calling one of your numbers from the PBX: run siptrunk test-call --inbound --number N."
+            return
+        }
+        let number = testNumberField.value.trimmingCharacters(in: .whitespaces)
+        guard case .valid = SetupDraft.describe(destination: host), !number.isEmpty else {
+            message = ("Type the number to call, in E.164 form.", .error)
+            return
+        }
+        let destination = draft.port.map { host.contains(":") ? "[\(host)]:\($0)" : "\(host):\($0)" } ?? host
+        callLadder = Ladder(parties: ["siptrunk", host])
+        callStatus = "calling \(number)…"
+        callMedia = nil
+        callReport = nil
+        callError = nil
+        callRunning = true
+        let post = self.post
+        network.testCall(number: number, destination: destination, transport: draft.transport) { [weak self] progress in
+            post { [weak self] in self?.callProgress(progress) }
+        }
+    }
+
+    func callProgress(_ progress: TestCallProgress) {
+        switch progress {
+        case .message(let sent, let summary, let elapsed):
+            let role: Role
+            if summary.hasPrefix("SIP/2.0 1") { role = .arrowProvisional } else if summary.hasPrefix("SIP/2.0 2") { role = .arrowSuccess } else if summary.hasPrefix("SIP/2.0") { role = .arrowError } else { role = .arrowRequest }
+            let label = summary.hasPrefix("SIP/2.0 ") ? String(summary.dropFirst(8)) : String(summary.split(separator: " ").first ?? "")
+            callLadder.messages.append(Ladder.Message(from: sent ? 0 : 1, to: sent ? 1 : 0, label: label, time: String(format: "%.1f ms", elapsed), role: role))
+        case .status(let text): callStatus = text
+        case .media(let sent, let received): callMedia = (sent, received)
+        case .finished(let report):
+            callRunning = false
+            callReport = report
+            draft.testCallId = report.callId
+            draft.testCallResult = report.result
+            save()
+        case .failed(let reason):
+            callRunning = false
+            callError = reason
+        }
+    }
+
+    // MARK: Drawing
+
+    public func render(into frame: inout Frame, tick: Int) {
+        let width = frame.width, height = frame.height
+        frame.fill(Rect(x: 0, y: 0, width: width, height: 1), role: .title)
+        frame.put(" siptrunk · set up a SIP trunk", x: 0, y: 0, role: .title)
+        let stepText = "Step \(draft.step.rawValue) of 8 · \(draft.step.title) "
+        frame.put(stepText, x: width - DisplayWidth.of(stepText), y: 0, role: .title)
+        drawProgress(in: &frame, y: 1)
+        let body = Rect(x: 0, y: 2, width: width, height: height - 4)
+        frame.box(body, title: "\(draft.step.rawValue). \(draft.step.title)")
+        let inner = body.inset(dx: 2, dy: 1)
+        switch draft.step {
+        case .direction: drawDirection(&frame, inner)
+        case .destination: drawDestination(&frame, inner)
+        case .discovery: drawDiscovery(&frame, inner, tick: tick)
+        case .firewall: drawFirewall(&frame, inner)
+        case .authentication: drawAuthentication(&frame, inner)
+        case .numbers: drawNumbers(&frame, inner)
+        case .testCall: drawTestCall(&frame, inner, tick: tick)
+        case .complete: drawComplete(&frame, inner)
+        }
+        if let message {
+            frame.putPadded(" " + message.text, x: 0, y: height - 2, width: width, role: message.role)
+        }
+        bindings.drawBar(in: &frame, rect: Rect(x: 0, y: height - 1, width: width, height: 1))
+        if showHelp {
+            frame.cursor = nil
+            bindings.drawHelp(in: &frame, title: "Keys — \(draft.step.title)")
+        }
+        if let dialog {
+            frame.cursor = nil
+            dialog.draw(in: &frame)
+        }
+    }
+
+    private func drawProgress(in frame: inout Frame, y: Int) {
+        var x = 1
+        for step in SetupStep.allCases {
+            let skipped = !draft.isOutbound && (step == .destination || step == .discovery)
+            let role: Role = step == draft.step ? .selection : step.rawValue < draft.step.rawValue ? (skipped ? .dim : .ok) : .dim
+            let compact = frame.width < 100
+            let label = compact ? " \(step.rawValue) " : " \(step.rawValue) \(step.title) "
+            x += frame.put(label, x: x, y: y, role: role)
+            if step != .complete { x += frame.put(frame.glyphs.horizontal, x: x, y: y, role: .border) }
+        }
+        if frame.width < 100 { frame.put(" " + draft.step.title, x: x + 1, y: y, role: .strong) }
+    }
+
+    private func drawDirection(_ frame: inout Frame, _ rect: Rect) {
+        frame.paragraph("Which way will calls go through this trunk? Choose with ↑/↓ and press Enter.", in: Rect(x: rect.x, y: rect.y, width: rect.width, height: 2))
+        directionList.draw(in: &frame, rect: Rect(x: rect.x, y: rect.y + 3, width: rect.width, height: 4), focused: true)
+        frame.paragraph("For both directions, run the wizard once for each; the numbers can share one trunk.", in: Rect(x: rect.x, y: rect.y + 8, width: rect.width, height: 2), role: .dim)
+    }
+
+    private func drawDestination(_ frame: inout Frame, _ rect: Rect) {
+        let listWidth = min(28, rect.width / 3)
+        let (left, right) = rect.left(listWidth)
+        frame.put("Provider or PBX", x: left.x, y: left.y, role: .strong)
+        providerList.draw(in: &frame, rect: Rect(x: left.x, y: left.y + 1, width: left.width, height: left.height - 1), focused: !focusOnField, details: false)
+        let area = Rect(x: right.x + 2, y: right.y, width: right.width - 2, height: right.height)
+        let provider = Provider.catalog[providerList.highlighted]
+        frame.put("Where to find the address (\(provider.name))", x: area.x, y: area.y, role: .strong, limit: area.width)
+        let used = frame.paragraph(provider.guidance, in: Rect(x: area.x, y: area.y + 1, width: area.width, height: 4), role: .text)
+        let fieldY = area.y + 2 + max(used, 3)
+        frame.put("SIP server", x: area.x, y: fieldY, role: focusOnField ? .focus : .strong)
+        destinationField.draw(in: &frame, rect: Rect(x: area.x, y: fieldY + 1, width: area.width, height: 1), focused: focusOnField)
+        switch SetupDraft.describe(destination: destinationField.value) {
+        case .valid(let parsed):
+            let port = parsed.port.map(String.init) ?? "discovery decides"
+            let transport = parsed.transport?.rawValue.uppercased() ?? "discovery decides"
+            frame.put("\(frame.glyphs.bullet) host \(parsed.host)   port \(port)   transport \(transport)", x: area.x, y: fieldY + 2, role: .ok, limit: area.width)
+        case .invalid(let problem):
+            frame.paragraph(problem, in: Rect(x: area.x, y: fieldY + 2, width: area.width, height: 2), role: destinationField.value.isEmpty ? .dim : .error)
+        }
+    }
+
+    private func drawDiscovery(_ frame: inout Frame, _ rect: Rect, tick: Int) {
+        frame.put("Discovering \(draft.destination)", x: rect.x, y: rect.y, role: .strong, limit: rect.width - 12)
+        if discoveryRunning { frame.put("\(Spinner.glyph(tick, glyphs: frame.glyphs)) probing", x: rect.maxX - 10, y: rect.y, role: .pending) }
+        let resultHeight = discoveryReport == nil && discoveryError == nil ? 0 : 7
+        let logRect = Rect(x: rect.x, y: rect.y + 1, width: rect.width, height: rect.height - 1 - resultHeight)
+        for (index, line) in discoveryLines.suffix(logRect.height).enumerated() {
+            frame.put(line.text, x: logRect.x, y: logRect.y + index, role: line.role, limit: logRect.width)
+        }
+        guard resultHeight > 0 else { return }
+        let y = rect.maxY - resultHeight
+        frame.horizontalLine(x: rect.x, y: y, width: rect.width)
+        if let pick = discoveryReport?.recommended {
+            frame.put("Recommended: \(pick.transport.uppercased()) port \(pick.port) on \(pick.address) · \(pick.detectedSystem)", x: rect.x, y: y + 1, role: .ok, limit: rect.width)
+            frame.paragraph("Why: \(pick.reason)\(pick.warning.map { " Warning: \($0)" } ?? "")", in: Rect(x: rect.x, y: y + 2, width: rect.width, height: 2), role: pick.warning == nil ? .text : .warning)
+        } else if let discoveryError {
+            frame.paragraph(discoveryError, in: Rect(x: rect.x, y: y + 1, width: rect.width, height: 3), role: .error)
+        }
+        let listRect = Rect(x: rect.x, y: y + 4, width: 30, height: 3)
+        overrideList.draw(in: &frame, rect: listRect, focused: !focusOnField, details: false)
+        if overrideList.highlighted > 0 {
+            frame.put("port", x: rect.x + 32, y: y + 4, role: focusOnField ? .focus : .strong)
+            portField.draw(in: &frame, rect: Rect(x: rect.x + 37, y: y + 4, width: 8, height: 1), focused: focusOnField)
+            frame.put("(Tab to edit)", x: rect.x + 47, y: y + 4, role: .dim, limit: rect.maxX - rect.x - 47)
+        }
+    }
+
+    private func drawFirewall(_ frame: inout Frame, _ rect: Rect) {
+        guard let info = try? service.firewall(region: nil) else {
+            frame.put("The deployment profile could not be read.", x: rect.x, y: rect.y, role: .error)
+            return
+        }
+        frame.paragraph("Allow these addresses and ports on the firewall in front of your PBX, in both directions. Region \(info.region).", in: Rect(x: rect.x, y: rect.y, width: rect.width, height: 2))
+        var y = rect.y + 3
+        frame.put("Signalling", x: rect.x, y: y, role: .strong)
+        for host in info.signallingHosts { frame.put(host, x: rect.x + 14, y: y, limit: rect.width - 14); y += 1 }
+        y += 1
+        frame.put("IPv4", x: rect.x, y: y, role: .strong)
+        frame.put(info.ipv4.joined(separator: ", "), x: rect.x + 14, y: y, limit: rect.width - 14)
+        y += 1
+        frame.put("IPv6", x: rect.x, y: y, role: .strong)
+        frame.put(info.ipv6.isEmpty ? "—" : info.ipv6.joined(separator: ", "), x: rect.x + 14, y: y, limit: rect.width - 14)
+        y += 2
+        frame.put("SIP ports", x: rect.x, y: y, role: .strong)
+        frame.put(info.sipPorts.map { "\($0.transport.uppercased()) \($0.port)" }.joined(separator: ", "), x: rect.x + 14, y: y, limit: rect.width - 14)
+        y += 1
+        frame.put("Media", x: rect.x, y: y, role: .strong)
+        frame.put("\(info.rtp.protocolName) UDP \(info.rtp.portMin)–\(info.rtp.portMax), RTCP \(info.rtp.rtcp)", x: rect.x + 14, y: y, limit: rect.width - 14)
+        y += 2
+        frame.paragraph("c copies the list to your clipboard; w writes it to \(firewallFile).", in: Rect(x: rect.x, y: y, width: rect.width, height: 2), role: .dim)
+    }
+
+    private func drawAuthentication(_ frame: inout Frame, _ rect: Rect) {
+        frame.paragraph("How does this deployment know a call really comes from your PBX?", in: Rect(x: rect.x, y: rect.y, width: rect.width, height: 1))
+        authList.draw(in: &frame, rect: Rect(x: rect.x, y: rect.y + 2, width: rect.width, height: 4), focused: !focusOnField)
+        guard authList.highlighted == 1 else { return }
+        frame.put("Username", x: rect.x, y: rect.y + 7, role: focusOnField ? .focus : .strong)
+        usernameField.draw(in: &frame, rect: Rect(x: rect.x + 10, y: rect.y + 7, width: min(40, rect.width - 10), height: 1), focused: focusOnField)
+        frame.paragraph("Enter derives this trunk's password and shows it once. Tab edits the username.", in: Rect(x: rect.x, y: rect.y + 9, width: rect.width, height: 2), role: .dim)
+    }
+
+    private func drawNumbers(_ frame: inout Frame, _ rect: Rect) {
+        if draft.attached.isEmpty && draft.failed.isEmpty {
+            frame.paragraph("Type or paste up to \(SIPTrunkService.maximumNumbersPerCall) numbers in E.164 form. Each is checked as you go; F5 or Enter attaches them to trunk \(draft.trunkId).", in: Rect(x: rect.x, y: rect.y, width: rect.width, height: 2))
+            numberField.draw(in: &frame, rect: Rect(x: rect.x, y: rect.y + 3, width: min(40, rect.width), height: 1), focused: true)
+            if !numberField.value.isEmpty, case .invalid(let problem) = SetupDraft(trunkId: "").withNumbers(numberField.value).numberChecks.first?.result {
+                frame.put(problem, x: rect.x + min(42, rect.width), y: rect.y + 3, role: .error, limit: max(0, rect.width - 42))
+            }
+        }
+        let checks = draft.numberChecks
+        let top = draft.attached.isEmpty && draft.failed.isEmpty ? rect.y + 5 : rect.y
+        let rows = rect.maxY - top
+        let columns = max(1, rect.width / 38)
+        let failures = Dictionary(draft.failed.map { ($0.phoneNumber, $0.reason) }) { a, _ in a }
+        for (index, check) in checks.enumerated() {
+            let column = index / max(1, rows), row = index % max(1, rows)
+            guard column < columns else { break }
+            let x = rect.x + column * 38
+            let text: String
+            let role: Role
+            switch check.result {
+            case .valid(let number) where draft.attached.contains(number):
+                (text, role) = ("✓ \(number) attached", .ok)
+            case .valid(let number) where failures[number] != nil:
+                (text, role) = ("✗ \(number): \(failures[number]!)", .error)
+            case .valid(let number):
+                (text, role) = ("\(frame.glyphs.bullet) \(number)", .text)
+            case .invalid(let problem):
+                (text, role) = ("✗ \(check.text): \(problem)", .error)
+            }
+            frame.put(text, x: x, y: top + row, role: role, limit: 37)
+        }
+    }
+
+    private func drawTestCall(_ frame: inout Frame, _ rect: Rect, tick: Int) {
+        frame.put("Number to call", x: rect.x, y: rect.y, role: .strong)
+        testNumberField.draw(in: &frame, rect: Rect(x: rect.x + 16, y: rect.y, width: min(24, rect.width - 16), height: 1), focused: !callRunning)
+        let via = "via \(draft.destinationHost ?? "—")\(draft.port.map { ":\($0)" } ?? "") \(draft.transport?.uppercased() ?? "")"
+        frame.put(via, x: rect.x + 42, y: rect.y, role: .dim, limit: max(0, rect.width - 42))
+        var statusLine = callStatus ?? "F5 places a real call and shows the SIP ladder and the media counters live."
+        if callRunning { statusLine = "\(Spinner.glyph(tick, glyphs: frame.glyphs)) " + statusLine }
+        frame.put(statusLine, x: rect.x, y: rect.y + 1, role: callRunning ? .pending : .dim, limit: rect.width)
+        if let media = callMedia {
+            frame.put("RTP sent \(media.sent) · received \(media.received)", x: rect.x, y: rect.y + 2, role: .text, limit: rect.width)
+        }
+        let verdictHeight = callReport == nil && callError == nil ? 0 : 3
+        var ladder = callLadder
+        let ladderRect = Rect(x: rect.x, y: rect.y + 3, width: rect.width, height: rect.height - 3 - verdictHeight)
+        ladder.offset = max(0, ladder.messages.count - (ladderRect.height - 1))
+        ladder.draw(in: &frame, rect: ladderRect)
+        let y = rect.maxY - verdictHeight
+        if let report = callReport {
+            let good = report.isGood
+            let verdict = good ? "Connected, audio both ways." : "The call \(report.status) (\(report.result))\(report.sipCode.map { ", SIP \($0)" } ?? "")."
+            frame.put(verdict, x: rect.x, y: y, role: good ? .ok : .error, limit: rect.width)
+            if let media = report.media {
+                frame.paragraph(media.summary + (media.likelyCause.map { " — \($0)" } ?? ""), in: Rect(x: rect.x, y: y + 1, width: rect.width, height: 2), role: good ? .text : .warning)
+            }
+        } else if let callError {
+            frame.paragraph(callError, in: Rect(x: rect.x, y: y, width: rect.width, height: 3), role: .error)
+        }
+    }
+
+    private func drawComplete(_ frame: inout Frame, _ rect: Rect) {
+        var y = rect.y
+        func row(_ label: String, _ value: String, _ role: Role = .text) {
+            guard y < rect.maxY else { return }
+            frame.put(label, x: rect.x, y: y, role: .strong)
+            frame.put(value, x: rect.x + 18, y: y, role: role, limit: rect.width - 18)
+            y += 1
+        }
+        row("Trunk", draft.trunkId)
+        row("Direction", draft.direction)
+        if draft.isOutbound { row("SIP server", "\(draft.destinationHost ?? "—")\(draft.port.map { ":\($0)" } ?? "") \(draft.transport?.uppercased() ?? "")") }
+        if let system = draft.detectedSystem { row("Detected", system) }
+        row("Authentication", draft.authMode == "register" ? "registration as \(draft.registerUsername ?? "")" : "IP-based")
+        row("Numbers", draft.attached.isEmpty ? "none attached" : draft.attached.joined(separator: ", "), draft.attached.isEmpty ? .warning : .text)
+        row("Test call", draft.testCallResult ?? "not placed", draft.testCallResult == "connected" ? .ok : .warning)
+        y += 1
+        if let number = draft.attached.first, let setup = try? service.outboundSetup(number: number) {
+            frame.put("On the PBX", x: rect.x, y: y, role: .title)
+            y += 1
+            row("SIP server", setup.sipServers.first ?? "—")
+            row("Transport, port", "\(setup.transport.uppercased()) \(setup.port)")
+            row("Allow addresses", setup.allowAddresses.joined(separator: ", "))
+            row("Codecs", setup.codecs.joined(separator: ", "))
+            row("DTMF", setup.dtmf)
+            row("RTP ports", setup.rtpPortRange)
+        }
+        y += 1
+        if y < rect.maxY { frame.put("Enter finishes. siptrunk trunks show \(draft.attached.first ?? "NUMBER") shows this again.", x: rect.x, y: y, role: .dim, limit: rect.width) }
+    }
+}
+
+extension Destination {
+    func destinationChanged(from draft: SetupDraft) -> Bool { host != draft.destinationHost }
+}
+
+extension SetupDraft {
+    func withNumbers(_ text: String) -> SetupDraft {
+        var copy = self
+        copy.numbersText = text
+        return copy
+    }
+}

@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import SIPNetwork
+import TUICurses
+import TUIKit
+import TrunkCore
+import TrunkTUI
+
+/// `siptrunk` (no arguments) or `siptrunk setup`: the eight-step set-up wizard in the terminal.
+struct SetupCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "setup",
+        abstract: "The set-up wizard: the guide's eight steps in the terminal (the default command).",
+        discussion: """
+            Keys: Enter next, Esc back, Tab moves between a list and a field, F1 or ? help, F10 or Ctrl-X quits \
+            (the wizard resumes where you left it). Works over SSH at 80×24 and without colour (NO_COLOR).
+            """)
+
+    @Option(help: "Theme: dark, light, high-contrast or monochrome (files in Themes/), or a path to a .theme file.")
+    var theme: String = "dark"
+    @Flag(help: "ASCII line drawing (automatic without a UTF-8 locale).") var ascii = false
+    @Option(help: "DNS server HOST:PORT for discovery and test calls.") var dnsServer: String?
+    @Option(help: ArgumentHelp("Trust only the CA certificates in this PEM file for TLS.", valueName: "path")) var caFile: String?
+    @Option(help: "Seconds each discovery probe waits.") var discoveryTimeout: Double = 4
+    @OptionGroup var store: StoreOptions
+
+    func run() throws {
+        let service = try store.service()
+        let loaded = try ThemeFiles.load(theme)
+        let trust = try TLSTrust.load(caFile: caFile)
+        let noColour = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
+        let terminal: Terminal
+        do {
+            terminal = try Terminal(options: Terminal.Options(theme: loaded, ascii: ascii, noColour: noColour))
+        } catch {
+            throw CommandFailure.refused(error.description)
+        }
+        let network = WizardNetwork(service: service, trust: trust, dnsServer: dnsServer, discoveryTimeout: discoveryTimeout)
+        let screen = WizardScreen(service: service, network: network) { work in terminal.post(work) }
+        let exit = terminal.run(ClipboardBridge(screen: screen))
+        switch exit {
+        case .quit where screen.finished: print("Trunk \(screen.draft.trunkId) is set up. siptrunk trunks list shows it.")
+        case .quit: print("Saved: run siptrunk again to continue at step \(screen.draft.step.rawValue) (\(screen.draft.step.title)).")
+        case .signal(let number) where number == SIGHUP: Foundation.exit(129)
+        case .signal(let number):
+            FileHandle.standardError.write(Data("siptrunk: stopped by signal \(number); the wizard resumes at step \(screen.draft.step.rawValue)\n".utf8))
+            Foundation.exit(128 + number)
+        case .inputClosed: Foundation.exit(1)
+        }
+    }
+}
+
+/// Passes the wizard's clipboard requests to the terminal as OSC 52 after each key.
+final class ClipboardBridge: TerminalApplication {
+    let screen: WizardScreen
+    var sent = 0
+    init(screen: WizardScreen) { self.screen = screen }
+    var minimumSize: (width: Int, height: Int) { screen.minimumSize }
+    var isAnimating: Bool { screen.isAnimating }
+    func render(into frame: inout Frame, tick: Int) { screen.render(into: &frame, tick: tick) }
+    func paste(_ text: String) { screen.paste(text) }
+    func handle(_ key: Key) -> ScreenCommand {
+        let command = screen.handle(key)
+        while sent < screen.clipboardRequests.count {
+            let text = Data(screen.clipboardRequests[sent].utf8).base64EncodedString()
+            FileHandle.standardOutput.write(Data("\u{1B}]52;c;\(text)\u{07}".utf8))
+            sent += 1
+        }
+        return command
+    }
+}
+
+/// Theme files: `Themes/NAME.theme` next to the executable's package (found by walking up from the executable
+/// and from the working directory), `$SIPTRUNK_THEMES`, or a path given directly.
+enum ThemeFiles {
+    static func load(_ name: String) throws -> Theme {
+        let path: String?
+        if name.contains("/") || name.hasSuffix(".theme") {
+            path = name
+        } else {
+            path = directories().map { "\($0)/\(name).theme" }.first { FileManager.default.fileExists(atPath: $0) }
+        }
+        guard let path else {
+            if name == "dark" { return builtIn }
+            throw CommandFailure.usage("no theme '\(name)': the themes are dark, light, high-contrast and monochrome (files in Themes/), or give a path to a .theme file")
+        }
+        do {
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            return try Theme(parsing: text, name: name)
+        } catch let error as ThemeError {
+            throw CommandFailure.usage("theme \(path): \(error)")
+        } catch {
+            throw CommandFailure.usage("cannot read theme \(path): \(error.localizedDescription)")
+        }
+    }
+
+    static func directories() -> [String] {
+        var result: [String] = []
+        if let env = ProcessInfo.processInfo.environment["SIPTRUNK_THEMES"] { result.append(env) }
+        for start in [URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent(), URL(fileURLWithPath: FileManager.default.currentDirectoryPath)] {
+            var directory = start
+            for _ in 0..<6 {
+                result.append(directory.appendingPathComponent("Themes").path)
+                result.append(directory.appendingPathComponent("share/siptrunk/Themes").path)
+                directory.deleteLastPathComponent()
+            }
+        }
+        return result
+    }
+
+    /// Used when the Themes directory is not installed: attributes only, readable anywhere.
+    static let builtIn = Theme(name: "built-in", styles: [
+        "text": TextStyle(), "title": TextStyle(bold: true), "selection": TextStyle(reverse: true), "focus": TextStyle(bold: true, underline: true),
+        "input": TextStyle(underline: true), "input.focused": TextStyle(underline: true, reverse: true), "text.strong": TextStyle(bold: true),
+        "text.dim": TextStyle(dim: true), "status.failed": TextStyle(bold: true), "status.warning": TextStyle(bold: true), "bar.key": TextStyle(reverse: true),
+    ])
+}

@@ -1,0 +1,95 @@
+import Foundation
+import SIPCore
+import SIPEngine
+import SIPNetwork
+import SIPRuntime
+import TrunkCore
+
+/// One outbound test call from start to stored result, shared by `siptrunk test-call` and the wizard's Step 7:
+/// the link opened first (so an unreachable PBX is explained before anything is recorded), the rate limit and the
+/// queued record, the call with its live trace and counters, then the stored report and trace.
+struct TestCallRunner {
+    let service: SIPTrunkService
+    let prober: NetworkProber
+
+    struct Request {
+        var number: E164Number
+        var target: CallTarget
+        var username: String?
+        var password: String?
+        var mediaAddress: String?
+        var ringTimeout: Duration = .seconds(30)
+        var duration: Duration = .seconds(5)
+        /// on, off, or auto (on over TLS).
+        var srtp = "auto"
+        var rtpPorts: ClosedRange<Int>?
+    }
+
+    /// Callbacks arrive on the prober's event loop.
+    struct Observer {
+        var message: (TraceEntry, Double) -> Void = { _, _ in }
+        var timeline: (TestCallTimelineEvent) -> Void = { _ in }
+        var media: (Int, Int) -> Void = { _, _ in }
+    }
+
+    /// Places the call; throws `CommandFailure` (or `TrunkError` from the use cases) when it cannot start.
+    func run(_ request: Request, observer: Observer) throws -> TestCallReport {
+        let target = request.target
+        let profile = try service.firewall(region: nil)
+        let ports = request.rtpPorts ?? (profile.rtp.portMin...profile.rtp.portMax)
+        let local: PeerAddress
+        do {
+            local = try prober.eventLoop.flatSubmit { prober.link.open(target.peer, serverName: target.domain).map { prober.link.localAddress(for: target.peer) } }.wait()
+        } catch let error as TransportError {
+            let failure = ProbeFailure.transport(error.failure, peer: target.peer)
+            throw CommandFailure.refused("cannot reach \(target.peer): \(failure.kind.rawValue): \(failure.message) — \(failure.remedy)")
+        }
+        var generator = SystemRandomNumberGenerator()
+        let callID = String(generator.next(), radix: 36) + String(generator.next(), radix: 36) + "@" + local.hostReference
+        var configuration = TestCallConfiguration(
+            target: target.peer, domain: target.domain, number: request.number.value, username: request.username,
+            password: request.password, mediaAddress: request.mediaAddress, ringTimeout: request.ringTimeout, duration: request.duration,
+            offerSRTP: request.srtp == "on" || (request.srtp == "auto" && target.peer.transport == .tls))
+        // The number's codec order (siptrunk config), when it has one; G.711 is added if missing for the tone.
+        if let order = (try? service.advancedConfig(number: request.number.value, direction: "outbound"))?.codecConfig.codecs, !order.isEmpty {
+            var codecs = order.compactMap(TestCallCommand.codec(named:))
+            if !codecs.contains(where: { $0.name == "PCMU" || $0.name == "PCMA" }) { codecs.append(.pcmu) }
+            configuration.codecs = codecs
+        }
+        configuration.callID = callID
+
+        // The rate limit and the queued record come first: a refused call sends nothing.
+        try service.beginTestCall(callId: callID, number: request.number.value)
+
+        let start = Date()
+        try prober.eventLoop.submit {
+            prober.layer.trace.onRecord = { entry in
+                guard entry.callID == callID else { return }
+                observer.message(entry, Date().timeIntervalSince(start) * 1000)
+            }
+        }.wait()
+        let counters = prober.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
+            guard let call = prober.currentCall, call.status == .inProgress else { return }
+            observer.media(call.packetsSent, call.packetsReceived)
+        }
+        defer { counters.cancel() }
+        var delivered = 0
+        let call: SIPEngine.TestCall
+        do {
+            call = try prober.testCall(configuration, mediaHost: request.mediaAddress ?? local.host, rtpPorts: ports) { call in
+                while delivered < call.timeline.count {
+                    observer.timeline(call.timeline[delivered])
+                    delivered += 1
+                }
+            }.wait()
+        } catch let error as TransportError {
+            // The RTP port pair could not be bound: nothing was sent.
+            throw CommandFailure.refused("cannot start the call's media: \(error.failure) — widen --rtp-ports or free ports in \(ports.lowerBound)–\(ports.upperBound)")
+        }
+        try prober.eventLoop.submit { prober.layer.trace.onRecord = nil }.wait()
+        let trace = prober.trace.filter { $0.callID == call.callID }
+        let report = TestCallReport(call: call)
+        try service.finishTestCall(report, trace: trace.map(TracedMessage.init))
+        return report
+    }
+}

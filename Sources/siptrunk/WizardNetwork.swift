@@ -1,0 +1,84 @@
+import Foundation
+import SIPCore
+import SIPEngine
+import SIPNetwork
+import SIPRuntime
+import TrunkCore
+
+/// The wizard's live steps over real sockets: discovery (Step 3) and the test call (Step 7), each on its own
+/// prober and thread, so the screen's thread never blocks; progress goes back through the callbacks.
+final class WizardNetwork: SetupNetwork, @unchecked Sendable {
+    let service: SIPTrunkService
+    let trust: TLSTrust
+    let dnsServer: String?
+    let discoveryTimeout: Double
+
+    init(service: SIPTrunkService, trust: TLSTrust, dnsServer: String?, discoveryTimeout: Double = 4) {
+        self.service = service
+        self.trust = trust
+        self.dnsServer = dnsServer
+        self.discoveryTimeout = discoveryTimeout
+    }
+
+    func discover(_ destination: String, progress: @escaping @Sendable (DiscoveryProgress) -> Void) {
+        let service = service, trust = trust, dnsServer = dnsServer, timeout = discoveryTimeout
+        Thread.detachNewThread {
+            do {
+                try service.checkDiscoveryAllowed()
+                let parsed = try Destination(parsing: destination)
+                let resolver = try DNSResolver(server: dnsServer)
+                let startedAt = Date()
+                let plan = DiscoveryPlan.resolve(parsed, resolver: resolver)
+                for record in plan.naptrRecords { progress(.dns("NAPTR \(plan.host) \(record)")) }
+                for record in plan.srvRecords { progress(.dns("SRV   \(record)")) }
+                if !plan.resolvedAddresses.isEmpty { progress(.dns("A/AAAA \(plan.host) → \(plan.resolvedAddresses.joined(separator: ", "))")) }
+                if let failure = plan.dnsFailure { progress(.dns("\(plan.host): \(failure.kind.rawValue): \(failure.message)")) }
+                let t1 = Duration.microseconds(Int64((timeout * 1_000_000 / 64).rounded()))
+                let prober = NetworkProber(timers: TransactionTimers(t1: t1, t2: max(t1, .seconds(4)), t4: .seconds(5)), trust: trust)
+                defer { prober.shutdown() }
+                let result = try prober.discover(plan) { attempt in
+                    let answered: Bool
+                    if case .response = attempt.outcome { answered = true } else { answered = false }
+                    progress(.attempt(AttemptText.line(attempt), answered: answered))
+                }.wait()
+                let id = "disc_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
+                let report = DiscoveryReport(id: String(id), result: result, startedAt: startedAt, completedAt: Date())
+                try service.saveDiscovery(report)
+                progress(.finished(report))
+            } catch let error as TrunkError {
+                progress(.failed(error.messages.joined(separator: "; ")))
+            } catch let error as Destination.Problem {
+                progress(.failed("cannot use '\(destination)': \(error.message)"))
+            } catch {
+                progress(.failed("\(error)"))
+            }
+        }
+    }
+
+    func testCall(number: String, destination: String, transport: String?, progress: @escaping @Sendable (TestCallProgress) -> Void) {
+        let service = service, trust = trust, dnsServer = dnsServer
+        Thread.detachNewThread {
+            do {
+                let e164 = try E164Number(parsing: number)
+                let target = try CallTarget.resolve(destination, transport: transport, dnsServer: dnsServer)
+                let prober = NetworkProber(trust: trust)
+                defer { prober.shutdown() }
+                var observer = TestCallRunner.Observer()
+                observer.message = { entry, elapsed in
+                    let firstLine = String(decoding: entry.raw.prefix { $0 != 13 && $0 != 10 }, as: UTF8.self)
+                    progress(.message(sent: entry.direction == .sent, summary: firstLine, elapsedMs: elapsed))
+                }
+                observer.timeline = { event in progress(.status("\(event.event): \(event.detail)")) }
+                observer.media = { sent, received in progress(.media(sent: sent, received: received)) }
+                let report = try TestCallRunner(service: service, prober: prober).run(.init(number: e164, target: target), observer: observer)
+                progress(.finished(report))
+            } catch let error as TrunkError {
+                progress(.failed(error.messages.joined(separator: "; ")))
+            } catch let error as CommandFailure {
+                progress(.failed(error.message))
+            } catch {
+                progress(.failed("\(error)"))
+            }
+        }
+    }
+}
