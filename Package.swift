@@ -124,6 +124,10 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
+            name: "TrunkTUITests",
+            dependencies: ["TrunkTUI", "TUIKit", "TrunkCore", "TrunkStore"]
+        ),
+        .testTarget(
             name: "TrunkCoreTests",
             dependencies: ["TrunkCore", "TrunkStore", "SIPCore", "StoreTorture"]
         ),

@@ -27,6 +27,12 @@ enum TerminalSignals {
             for fd in fds { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
         }
         haveTermios = tcgetattr(STDIN_FILENO, &savedTermios) == 0
+        // A parent may have started us with these blocked (the mask is inherited): unblock them, or a dropped
+        // SSH session (SIGHUP) would leave the process running.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for signal in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&unblock, signal) }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         for signal in [SIGINT, SIGTERM, SIGHUP] {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { number in

@@ -61,14 +61,14 @@ public final class WizardScreen: TerminalApplication, @unchecked Sendable {
 
     public init(
         service: SIPTrunkService, network: SetupNetwork?, firewallFile: String = "siptrunk-firewall.txt",
-        post: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void
+        newDraft: SetupDraft = SetupDraft(), post: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void
     ) {
         self.service = service
         self.network = network
         self.post = post
         self.firewallFile = firewallFile
         let saved = (try? service.setupDraft()) ?? nil
-        draft = saved ?? SetupDraft()
+        draft = saved ?? newDraft
         restoreWidgets()
         if saved != nil, draft.step != .direction {
             message = ("Resumed the set-up you left at step \(draft.step.rawValue) (\(draft.step.title)).", .pending)
@@ -158,6 +158,8 @@ public final class WizardScreen: TerminalApplication, @unchecked Sendable {
         case .destination:
             let used = destinationField.handle(key)
             draft.destination = destinationField.value
+            // The field says what is wrong as it is typed: an old refusal would only contradict it.
+            if used { message = nil }
             return used
         case .authentication: return usernameField.handle(key)
         case .numbers:
@@ -513,15 +515,17 @@ public final class WizardScreen: TerminalApplication, @unchecked Sendable {
 
     private func drawProgress(in frame: inout Frame, y: Int) {
         var x = 1
+        // Every step's title when they fit, else the numbers and the current title.
+        let full = SetupStep.allCases.reduce(0) { $0 + DisplayWidth.of($1.title) + 4 } + 1
+        let compact = full > frame.width
         for step in SetupStep.allCases {
             let skipped = !draft.isOutbound && (step == .destination || step == .discovery)
             let role: Role = step == draft.step ? .selection : step.rawValue < draft.step.rawValue ? (skipped ? .dim : .ok) : .dim
-            let compact = frame.width < 100
             let label = compact ? " \(step.rawValue) " : " \(step.rawValue) \(step.title) "
             x += frame.put(label, x: x, y: y, role: role)
             if step != .complete { x += frame.put(frame.glyphs.horizontal, x: x, y: y, role: .border) }
         }
-        if frame.width < 100 { frame.put(" " + draft.step.title, x: x + 1, y: y, role: .strong) }
+        if compact { frame.put(" " + draft.step.title, x: x + 1, y: y, role: .strong) }
     }
 
     private func drawDirection(_ frame: inout Frame, _ rect: Rect) {
@@ -544,9 +548,12 @@ public final class WizardScreen: TerminalApplication, @unchecked Sendable {
         destinationField.draw(in: &frame, rect: Rect(x: area.x, y: fieldY + 1, width: area.width, height: 1), focused: focusOnField)
         switch SetupDraft.describe(destination: destinationField.value) {
         case .valid(let parsed):
-            let port = parsed.port.map(String.init) ?? "discovery decides"
-            let transport = parsed.transport?.rawValue.uppercased() ?? "discovery decides"
-            frame.put("\(frame.glyphs.bullet) host \(parsed.host)   port \(port)   transport \(transport)", x: area.x, y: fieldY + 2, role: .ok, limit: area.width)
+            let port = parsed.port.map(String.init) ?? "auto"
+            let transport = parsed.transport?.rawValue.uppercased() ?? "auto"
+            frame.put("\(frame.glyphs.bullet) host \(parsed.host)  port \(port)  transport \(transport)", x: area.x, y: fieldY + 2, role: .ok, limit: area.width)
+            if parsed.port == nil || parsed.transport == nil {
+                frame.put("  auto: discovery decides (next step)", x: area.x, y: fieldY + 3, role: .dim, limit: area.width)
+            }
         case .invalid(let problem):
             frame.paragraph(problem, in: Rect(x: area.x, y: fieldY + 2, width: area.width, height: 2), role: destinationField.value.isEmpty ? .dim : .error)
         }

@@ -1,0 +1,173 @@
+import Foundation
+import SIPCore
+import Testing
+import TrunkCore
+import TrunkStore
+
+/// A tmux session running the real binary, driven by keys and read back as text.
+final class TmuxSession {
+    let name: String
+    let socket: String
+
+    init(command: String, width: Int = 100, height: Int = 30) throws {
+        name = "siptrunk-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        socket = NSTemporaryDirectory() + name + ".sock"
+        // Output to a file, not a pipe: the tmux server daemonises holding its descriptors, so reading a pipe to
+        // the end would never finish.
+        let log = NSTemporaryDirectory() + name + ".log"
+        let pid = try TestProcess.start("/usr/bin/tmux", ["-S", socket, "new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", command], log: log)
+        let status = TestProcess.wait(pid)
+        let result = (status: status, output: (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+        guard result.status == 0 else { throw TmuxError(description: "tmux did not start: \(result.output)") }
+    }
+
+    struct TmuxError: Error, CustomStringConvertible { var description: String }
+
+    func keys(_ keys: String...) throws {
+        _ = try TestProcess.run("/usr/bin/tmux", ["-S", socket, "send-keys", "-t", name] + keys)
+    }
+
+    /// Types `text` literally.
+    func type(_ text: String) throws {
+        _ = try TestProcess.run("/usr/bin/tmux", ["-S", socket, "send-keys", "-t", name, "-l", text])
+    }
+
+    func screen() throws -> String {
+        try TestProcess.run("/usr/bin/tmux", ["-S", socket, "capture-pane", "-p", "-t", name]).output
+    }
+
+    /// Polls the screen until it contains `text` (never a blind sleep); the last screen when it does not.
+    @discardableResult
+    func waitFor(_ text: String, seconds: Double = 15) throws -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        var last = ""
+        while Date() < deadline {
+            last = try screen()
+            if last.contains(text) { return last }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        throw TmuxError(description: "'\(text)' did not appear within \(seconds) s; the screen:\n\(last)")
+    }
+
+    func kill() {
+        _ = try? TestProcess.run("/usr/bin/tmux", ["-S", socket, "kill-server"])
+        try? FileManager.default.removeItem(atPath: socket)
+    }
+}
+
+/// The set-up wizard end to end: the real binary in tmux, all eight steps against kamailio (discovery) relaying
+/// the test call to a sipp UAS that echoes media, then what was stored checked in the database.
+@Suite(.serialized)
+struct WizardEndToEndTests {
+    static func scratch() -> String {
+        let directory = NSTemporaryDirectory() + "siptrunk-wizard-\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    @Test func allEightStepsAgainstKamailioAreStored() throws {
+        let kamailio = try KamailioServer()
+        defer { kamailio.stop() }
+        let sipp = try SippUAS(scenario: "uas", echo: true, host: "127.0.0.29", port: 5060)
+        defer { sipp.stop() }
+        let directory = Self.scratch()
+        let database = directory + "/wizard.sqlite"
+        let binary = try TestProcess.siptrunkPath()
+        let session = try TmuxSession(command: "cd \(directory) && env LANG=C.UTF-8 TERM=xterm-256color \(binary) --db \(database) --ca-file \(kamailio.caFile) --discovery-timeout 1; echo WIZARD-EXIT=$?; sleep 15")
+        defer { session.kill() }
+
+        try session.waitFor("Step 1 of 8")
+        try session.keys("Enter")  // 1. outbound
+        try session.waitFor("Step 2 of 8")
+        try session.type("bad host!")
+        try session.waitFor("host")
+        try session.keys("Enter")
+        try session.waitFor("Destination:")  // refused, with the reason
+        try session.keys("C-u")
+        try session.type(KamailioServer.good)
+        try session.waitFor("discovery decides")
+        try session.keys("Enter")  // 2. → discovery starts
+        try session.waitFor("Step 3 of 8")
+        let discovered = try session.waitFor("Recommended:", seconds: 20)
+        #expect(discovered.contains("TCP port 5060") || discovered.contains("UDP port 5060"), "\(discovered)")
+        try session.keys("Enter")  // accept
+        try session.waitFor("Step 4 of 8")
+        try session.keys("w")
+        try session.waitFor("Written to")
+        try session.keys("Enter")
+        try session.waitFor("Step 5 of 8")
+        try session.keys("Enter")  // IP-based
+        try session.waitFor("Step 6 of 8")
+        try session.type("+1555")
+        try session.waitFor("has 4 digits")  // checked as typed
+        try session.type("1234567")
+        try session.keys("Enter")
+        try session.waitFor("Attached 1 number")
+        try session.keys("Enter")
+        try session.waitFor("Step 7 of 8")
+        try session.keys("F5")
+        let called = try session.waitFor("Connected, audio both ways", seconds: 30)
+        #expect(called.contains("INVITE") && called.contains("200 OK"), "\(called)")
+        try session.keys("Enter")
+        let summary = try session.waitFor("Step 8 of 8")
+        #expect(summary.contains("+15551234567") && summary.contains("connected"), "\(summary)")
+        try session.keys("Enter")
+        try session.waitFor("WIZARD-EXIT=0")
+
+        // Stored: the number on the trunk with the discovered endpoint, the test call, no draft left.
+        let service = SIPTrunkService(store: try TrunkDatabase(path: database))
+        let configuration = try service.configuration(number: "+15551234567")
+        #expect(configuration.outbound?.sipEndpoint?.contains(KamailioServer.good) == true, "\(configuration)")
+        #expect(try service.setupDraft() == nil)
+        let calls = try service.store.read { try $0.testCalls(orgId: service.orgId, since: .distantPast) }
+        #expect(calls.first?.result == "connected")
+        #expect(FileManager.default.fileExists(atPath: directory + "/siptrunk-firewall.txt"))
+    }
+
+    @Test func quittingHalfWayResumesThereAndRestoresTheTerminal() throws {
+        let directory = Self.scratch()
+        let database = directory + "/wizard.sqlite"
+        let binary = try TestProcess.siptrunkPath()
+        let command = "cd \(directory) && stty -g > before.txt; env LANG=C.UTF-8 TERM=xterm-256color \(binary) --db \(database); echo WIZARD-EXIT=$?; stty -g > after.txt; sleep 15"
+        let session = try TmuxSession(command: command)
+        defer { session.kill() }
+        try session.waitFor("Step 1 of 8")
+        try session.keys("Down", "Enter")  // inbound: straight to the firewall step
+        try session.waitFor("Step 4 of 8")
+        try session.keys("F10")
+        let after = try session.waitFor("WIZARD-EXIT=0")
+        #expect(after.contains("continue at step 4"))
+        try session.waitFor("WIZARD-EXIT")
+        Thread.sleep(forTimeInterval: 0.3)
+        let before = try String(contentsOfFile: directory + "/before.txt", encoding: .utf8)
+        #expect(try String(contentsOfFile: directory + "/after.txt", encoding: .utf8) == before)
+
+        let again = try TmuxSession(command: "cd \(directory) && env LANG=C.UTF-8 TERM=xterm-256color \(binary) --db \(database); sleep 15")
+        defer { again.kill() }
+        let resumed = try again.waitFor("Step 4 of 8")
+        #expect(resumed.contains("Resumed"))
+    }
+
+    @Test(arguments: [("INT", 130), ("TERM", 143), ("HUP", 129)])
+    func signalsRestoreTheTerminal(signal: String, status: Int) throws {
+        let directory = Self.scratch()
+        let binary = try TestProcess.siptrunkPath()
+        let command = "cd \(directory) && stty -g > before.txt; env LANG=C.UTF-8 TERM=xterm-256color \(binary) --db \(directory)/db.sqlite </dev/tty & echo $! > pid.txt; wait $!; echo WIZARD-EXIT=$?; stty -g > after.txt; sleep 15"
+        let session = try TmuxSession(command: command)
+        defer { session.kill() }
+        try session.waitFor("Step 1 of 8")
+        let pid = try #require(Int32(try String(contentsOfFile: directory + "/pid.txt", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        Glibc.kill(pid, signal == "INT" ? SIGINT : signal == "TERM" ? SIGTERM : SIGHUP)
+        let screen = try session.waitFor("WIZARD-EXIT=", seconds: 5)
+        #expect(screen.contains("WIZARD-EXIT=\(status)"), "\(screen)")
+        Thread.sleep(forTimeInterval: 0.3)
+        let before = try String(contentsOfFile: directory + "/before.txt", encoding: .utf8)
+        #expect(try String(contentsOfFile: directory + "/after.txt", encoding: .utf8) == before)
+    }
+
+    @Test func aDumbTerminalOrAPipeGetsAClearErrorNotAScreen() throws {
+        let dumb = try TestProcess.siptrunk(["--db", Self.scratch() + "/db.sqlite"], environment: ["TERM": "dumb"])
+        #expect(dumb.status == 1)
+        #expect(dumb.output.contains("terminal"), "\(dumb.output)")
+    }
+}

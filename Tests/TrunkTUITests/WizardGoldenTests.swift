@@ -1,0 +1,153 @@
+import Foundation
+import TUIKit
+import Testing
+import TrunkCore
+import TrunkStore
+@testable import TrunkTUI
+
+/// A network that answers at once with fixed progress, so the live steps draw the same every time.
+final class ScriptedNetwork: SetupNetwork, @unchecked Sendable {
+    func discover(_ destination: String, progress: @escaping @Sendable (DiscoveryProgress) -> Void) {
+        progress(.dns("SRV   _sip._tcp.pbx.example.com 10 5 5060 pbx.example.com"))
+        progress(.dns("A/AAAA pbx.example.com → 203.0.113.10"))
+        progress(.attempt("UDP 203.0.113.10:5060  200 OK  12.1 ms  Asterisk PBX 20.5", answered: true))
+        progress(.attempt("TCP 203.0.113.10:5060  200 OK  13.4 ms  Asterisk PBX 20.5", answered: true))
+        progress(.attempt("TLS 203.0.113.10:5061  refused: nothing listens on 5061", answered: false))
+        var report = DiscoveryReport.sample
+        report.recommended?.reason = "TCP answered 200 OK on the standard port; TLS did not answer."
+        progress(.finished(report))
+    }
+
+    func testCall(number: String, destination: String, transport: String?, progress: @escaping @Sendable (TestCallProgress) -> Void) {
+        progress(.message(sent: true, summary: "INVITE sip:\(number)@pbx.example.com SIP/2.0", elapsedMs: 0))
+        progress(.message(sent: false, summary: "SIP/2.0 100 Trying", elapsedMs: 0.4))
+        progress(.message(sent: false, summary: "SIP/2.0 180 Ringing", elapsedMs: 0.9))
+        progress(.message(sent: false, summary: "SIP/2.0 200 OK", elapsedMs: 1.2))
+        progress(.message(sent: true, summary: "ACK sip:\(number)@203.0.113.10 SIP/2.0", elapsedMs: 1.3))
+        progress(.media(sent: 250, received: 248))
+        progress(.message(sent: true, summary: "BYE sip:\(number)@203.0.113.10 SIP/2.0", elapsedMs: 5001))
+        progress(.message(sent: false, summary: "SIP/2.0 200 OK", elapsedMs: 5002))
+        let json = """
+            {"call_id":"golden-call","phone_number":"\(number)","status":"completed","result":"connected","sip_code":200,
+             "duration_seconds":5.0,"setup_ms":1.2,"timeline":[],
+             "media":{"verdict":"both_ways","summary":"audio both ways (250 RTP packets sent, 248 received, our tone echoed back)",
+             "codec":"PCMU","packets_sent":250,"packets_received":248,"echoed":true,"loss_percent":0,"jitter_ms":0.4,"srtp":false}}
+            """
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        progress(.finished(try! decoder.decode(TestCallReport.self, from: Data(json.utf8))))
+    }
+}
+
+extension DiscoveryReport {
+    static var sample: DiscoveryReport {
+        let json = """
+            {"discovery_id":"disc_test","status":"completed","host":"pbx.example.com","resolved_addresses":["203.0.113.10"],
+             "srv_records":[],"naptr_records":[],"attempts":[],
+             "recommended":{"address":"203.0.113.10","port":5060,"transport":"tcp","detected_system":"Asterisk","confidence":0.9,
+             "evidence":"Server: Asterisk PBX 20.5","reason":"","codecs":["PCMU","PCMA"],"methods":["INVITE","ACK","BYE"]},
+             "started_at":"2026-11-26T10:00:00Z","completed_at":"2026-11-26T10:00:01Z"}
+            """
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.dateDecodingStrategy = .iso8601
+        return try! decoder.decode(DiscoveryReport.self, from: Data(json.utf8))
+    }
+}
+
+/// Golden screens of every wizard step at 80×24, 120×40 and a too-small size: the frame's text and its roles.
+/// Re-record with SIPTRUNK_RECORD_GOLDEN=1 swift test --filter WizardGoldenTests.
+@Suite(.serialized)
+struct WizardGoldenTests {
+    static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
+    static let recording = ProcessInfo.processInfo.environment["SIPTRUNK_RECORD_GOLDEN"] == "1"
+
+    static func service() throws -> SIPTrunkService {
+        let path = NSTemporaryDirectory() + "siptrunk-golden-\(UUID().uuidString).sqlite"
+        let store = try TrunkDatabase(path: path)
+        try Installation.prepare(store, host: Installation.HostFacts(hostName: "siptrunk.test", ipv4: ["192.0.2.1"], ipv6: []), now: Date(timeIntervalSince1970: 1_800_000_000))
+        return SIPTrunkService(store: store)
+    }
+
+    func check(_ frame: Frame, name: String) throws {
+        let text = frame.text + "\n--- roles ---\n" + frame.roleRuns + "\n"
+        let file = Self.golden.appendingPathComponent(name + ".txt")
+        if Self.recording {
+            try FileManager.default.createDirectory(at: Self.golden, withIntermediateDirectories: true)
+            try text.write(to: file, atomically: true, encoding: .utf8)
+            return
+        }
+        let expected = try String(contentsOf: file, encoding: .utf8)
+        #expect(text == expected, "\(name) differs from its golden file; the screen now:\n\(frame.text)")
+    }
+
+    static let sizes = [(80, 24), (120, 40)]
+
+    func render(_ screen: WizardScreen, width: Int, height: Int) -> Frame {
+        var frame = Frame(width: width, height: height)
+        if width < screen.minimumSize.width || height < screen.minimumSize.height {
+            TooSmall.draw(into: &frame, minimum: screen.minimumSize)
+        } else {
+            screen.render(into: &frame, tick: 0)
+        }
+        return frame
+    }
+
+    @Test func everyStepAtEachSize() throws {
+        let service = try Self.service()
+        let screen = WizardScreen(service: service, network: ScriptedNetwork(), firewallFile: "siptrunk-firewall.txt", newDraft: SetupDraft(trunkId: "trunk_golden")) { $0() }
+        func snap() throws {
+            let step = screen.draft.step
+            for (width, height) in Self.sizes {
+                try check(render(screen, width: width, height: height), name: "step\(step.rawValue)-\(step.title.lowercased().replacingOccurrences(of: " ", with: "-"))-\(width)x\(height)")
+            }
+        }
+        func press(_ keys: Key...) { for key in keys { _ = screen.handle(key) } }
+        func type(_ text: String) { for character in text { _ = screen.handle(.character(character)) } }
+
+        try snap()                       // 1 Direction
+        press(.enter)
+        type("pbx.example.com")
+        try snap()                       // 2 Destination, parsed as typed
+        press(.enter)
+        try snap()                       // 3 Discovery with the recommendation
+        press(.enter)
+        try snap()                       // 4 Firewall
+        press(.enter, .down)
+        try snap()                       // 5 Authentication, registration highlighted
+        press(.up, .enter)
+        type("+14155550100")
+        press(.character(","))
+        type("+1415")
+        try snap()                       // 6 Numbers, one valid, one being typed (invalid)
+        press(.backspace, .backspace, .backspace, .backspace, .backspace)
+        press(.enter)                    // attach
+        press(.enter)
+        press(.function(5))
+        try snap()                       // 7 Test call, ladder filled
+        press(.enter)
+        try snap()                       // 8 Complete
+        // Too small: the same screen asks for a bigger window.
+        try check(render(screen, width: 50, height: 12), name: "too-small-50x12")
+    }
+
+    @Test func aBadDestinationSaysWhatIsWrongAndStays() throws {
+        let screen = WizardScreen(service: try Self.service(), network: ScriptedNetwork(), newDraft: SetupDraft(trunkId: "trunk_golden")) { $0() }
+        _ = screen.handle(.enter)
+        for character in "pbx example" { _ = screen.handle(.character(character)) }
+        _ = screen.handle(.enter)
+        #expect(screen.draft.step == .destination)
+        let frame = render(screen, width: 80, height: 24)
+        #expect(frame.text.contains("Destination:"))
+        #expect(frame.roleRuns.contains("status.failed"))
+    }
+
+    @Test func theHelpOverlayListsTheSameBindingsAsTheBar() throws {
+        let screen = WizardScreen(service: try Self.service(), network: nil, newDraft: SetupDraft(trunkId: "trunk_golden")) { $0() }
+        _ = screen.handle(.function(1))
+        let frame = render(screen, width: 80, height: 24)
+        for binding in screen.bindings.bindings {
+            #expect(frame.text.contains(binding.help), "help lacks '\(binding.help)'")
+        }
+    }
+}
