@@ -473,6 +473,7 @@ public final class WizardScreen: TerminalApplication, @unchecked Sendable {
             save()
         case .failed(let reason):
             callRunning = false
+            callStatus = "the call could not be placed"
             callError = reason
         }
     }

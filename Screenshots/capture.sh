@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Captures every wizard step from the running program in tmux at 100x30: a text capture (.txt), an ANSI capture
+# with colours (.ans) and, when `aha` and a headless `chromium` are installed (apt-get install aha chromium),
+# a PNG of each. Usage: Screenshots/capture.sh   (builds nothing: run `swift build` first)
+# Step 3 probes 127.0.0.1, where nothing answers SIP, so the captures show discovery's failure and the override.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+binary=.build/debug/siptrunk
+out=Screenshots
+work=$(mktemp -d)
+socket="$work/tmux.sock"
+trap 'tmux -S "$socket" kill-server 2>/dev/null || true; rm -rf "$work"' EXIT
+tmux -S "$socket" new-session -d -s shots -x 100 -y 30 "cd $work && env LANG=C.UTF-8 TERM=xterm-256color $PWD/$binary --db $work/db.sqlite --discovery-timeout 0.5; sleep 5"
+
+wait_for() { # text
+  for _ in $(seq 1 100); do
+    tmux -S "$socket" capture-pane -p -t shots | grep -q -- "$1" && return 0
+    sleep 0.1
+  done
+  echo "capture.sh: '$1' never appeared" >&2; tmux -S "$socket" capture-pane -p -t shots >&2; exit 1
+}
+shot() { # name
+  tmux -S "$socket" capture-pane -p -t shots > "$out/$1.txt"
+  tmux -S "$socket" capture-pane -p -e -t shots > "$out/$1.ans"
+  if command -v aha >/dev/null && command -v chromium >/dev/null; then
+    aha --black --title "$1" < "$out/$1.ans" | sed 's|<pre>|<pre style="font-family:DejaVu Sans Mono,monospace;font-size:14px;line-height:1.15">|' > "$work/$1.html"
+    chromium --headless --disable-gpu --no-sandbox --window-size=920,560 --screenshot="$out/$1.png" "file://$work/$1.html" >/dev/null 2>&1
+  fi
+}
+keys() { tmux -S "$socket" send-keys -t shots "$@"; }
+
+wait_for "Step 1 of 8"; shot step1-direction
+keys Enter; wait_for "Step 2 of 8"; keys -l "127.0.0.1"; wait_for "host 127.0.0.1"; shot step2-destination
+keys Enter; wait_for "got a SIP answer\|Recommended"; shot step3-discovery
+keys Down Down; keys Enter; wait_for "Step 4 of 8"; shot step4-firewall
+keys Enter; wait_for "Step 5 of 8"; keys Down; shot step5-authentication
+keys Up Enter; wait_for "Step 6 of 8"; keys -l "+14155550100"; keys ","; keys -l "+1415"; wait_for "has 4 digits"; shot step6-numbers
+keys BSpace BSpace BSpace BSpace BSpace; keys Enter; wait_for "Attached"; keys Enter; wait_for "Step 7 of 8"; keys F5
+wait_for "cannot reach\|failed\|refused"; shot step7-test-call
+keys Enter; wait_for "Step 8 of 8"; shot step8-complete
+echo "captured $(ls $out/*.txt | wc -l) screens in $out/"
