@@ -124,6 +124,10 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
+            name: "TUIKitTests",
+            dependencies: ["TUIKit"]
+        ),
+        .testTarget(
             name: "TrunkTUITests",
             dependencies: ["TrunkTUI", "TUIKit", "TrunkCore", "TrunkStore"]
         ),
@@ -170,6 +174,13 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Benchmarks/ProbeBenchmarks"
+        ),
+
+        /// The terminal backend through a pseudo-terminal: `swift run -c release TUIBenchmarks`.
+        .executableTarget(
+            name: "TUIBenchmarks",
+            dependencies: ["TUICurses", "TUIKit"],
+            path: "Benchmarks/TUIBenchmarks"
         ),
 
         /// Call-log pagination on a million rows: `swift run -c release StoreBenchmarks`.

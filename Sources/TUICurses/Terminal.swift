@@ -48,11 +48,17 @@ public final class Terminal: @unchecked Sendable {
     /// Bytes ncurses wrote to the terminal (counted for the benchmarks).
     public private(set) var bytesWritten = 0
 
-    /// Opens the terminal on stdin/stdout. Fails with a clear message when stdout is not a terminal, TERM is
-    /// unset, `dumb` or unknown.
-    public init(options: Options) throws(TerminalError) {
+    /// The terminal's descriptors (stdin and stdout, or a pseudo-terminal in the benchmarks).
+    let input: Int32
+    let output: Int32
+
+    /// Opens the terminal on `input`/`output` (stdin/stdout by default). Fails with a clear message when they
+    /// are not a terminal, or TERM is unset, `dumb` or unknown.
+    public init(options: Options, input: Int32 = STDIN_FILENO, output: Int32 = STDOUT_FILENO) throws(TerminalError) {
+        self.input = input
+        self.output = output
         setlocale(LC_ALL, "")
-        guard isatty(STDOUT_FILENO) == 1, isatty(STDIN_FILENO) == 1 else {
+        guard isatty(output) == 1, isatty(input) == 1 else {
             throw TerminalError(description: "the interactive screens need a terminal: stdin and stdout are not one (use the subcommands, e.g. siptrunk discover --json, in scripts)")
         }
         let term = ProcessInfo.processInfo.environment["TERM"] ?? ""
@@ -61,11 +67,11 @@ public final class Terminal: @unchecked Sendable {
         }
         let utf8 = String(cString: nl_langinfo(nl_item(CODESET))).uppercased().replacingOccurrences(of: "-", with: "") == "UTF8"
         glyphs = options.ascii || !utf8 ? .ascii : .unicode
-        TerminalSignals.install()
-        guard let output = fdopen(dup(STDOUT_FILENO), "w"), let input = fdopen(dup(STDIN_FILENO), "r") else {
+        TerminalSignals.install(terminal: input)
+        guard let outputStream = fdopen(dup(output), "w"), let inputStream = fdopen(dup(input), "r") else {
             throw TerminalError(description: "cannot open the terminal's streams")
         }
-        guard let screen = siptrunk_newterm(term, output, input) else {
+        guard let screen = siptrunk_newterm(term, outputStream, inputStream) else {
             throw TerminalError(description: "the terminal type '\(term)' is unknown to ncurses (no terminfo entry): set TERM to one it knows, e.g. xterm-256color, or install ncurses-term")
         }
         self.screen = screen
@@ -87,14 +93,20 @@ public final class Terminal: @unchecked Sendable {
         theme = options.theme.adapted(toColours: colours >= 256 ? 256 : colours >= 16 ? 16 : colours >= 8 ? 8 : 0)
         if options.mouse { mousemask(siptrunk_button1_clicked(), nil) }
         // Bracketed paste: the terminal marks pasted text, so a pasted list of numbers is not typed key by key.
-        FileHandle.standardOutput.write(Data("\u{1B}[?2004h".utf8))
+        writeRaw("\u{1B}[?2004h")
+    }
+
+    /// Writes control sequences ncurses does not know (bracketed paste, OSC 52) straight to the terminal.
+    public func writeRaw(_ text: String) {
+        var bytes = Array(text.utf8)
+        _ = Glibc.write(output, &bytes, bytes.count)
     }
 
     /// Puts the terminal back as it was (idempotent).
     public func close() {
         guard TerminalSignals.screenOpen else { return }
         TerminalSignals.screenOpen = false
-        FileHandle.standardOutput.write(Data("\u{1B}[?2004l".utf8))
+        writeRaw("\u{1B}[?2004l")
         curs_set(1)
         endwin()
         delscreen(screen)
@@ -116,7 +128,7 @@ public final class Terminal: @unchecked Sendable {
         while true {
             // Sleep until input, posted work or a signal; tick ten times a second only while animating.
             let wait: Int32 = app.isAnimating ? 100 : -1
-            var fds = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0), pollfd(fd: TerminalSignals.readEnd, events: Int16(POLLIN), revents: 0)]
+            var fds = [pollfd(fd: input, events: Int16(POLLIN), revents: 0), pollfd(fd: TerminalSignals.readEnd, events: Int16(POLLIN), revents: 0)]
             let ready = poll(&fds, 2, wait)
             if ready < 0 && errno != EINTR { return .inputClosed }
             if fds[1].revents & Int16(POLLIN) != 0 {
@@ -162,11 +174,9 @@ public final class Terminal: @unchecked Sendable {
             }
             // A readable stdin that yields nothing is a closed terminal (read returns EOF): end, never spin.
             if !sawInput, fds[0].revents & Int16(POLLIN) != 0, work.isEmpty {
-                var byte: UInt8 = 0
-                if recv(STDIN_FILENO, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) == 0 || read(STDIN_FILENO, &byte, 0) < 0 {
-                    return .inputClosed
-                }
-                if isatty(STDIN_FILENO) == 0 { return .inputClosed }
+                // Readable with nothing to read is end of file (the terminal went away without a SIGHUP).
+                var waiting: Int32 = 0
+                if ioctl(input, UInt(FIONREAD), &waiting) != 0 || waiting == 0 || isatty(input) == 0 { return .inputClosed }
             }
             draw(app)
         }

@@ -17,16 +17,19 @@ enum TerminalSignals {
 
     static let fatal: [Int32] = [SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGFPE, SIGABRT]
 
-    static func install() {
+    nonisolated(unsafe) static var terminal: Int32 = STDIN_FILENO
+
+    static func install(terminal: Int32) {
         guard !installed else { return }
         installed = true
+        self.terminal = terminal
         var fds: [Int32] = [0, 0]
         if pipe(&fds) == 0 {
             readEnd = fds[0]
             writeEnd = fds[1]
             for fd in fds { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
         }
-        haveTermios = tcgetattr(STDIN_FILENO, &savedTermios) == 0
+        haveTermios = tcgetattr(terminal, &savedTermios) == 0
         // A parent may have started us with these blocked (the mask is inherited): unblock them, or a dropped
         // SSH session (SIGHUP) would leave the process running.
         var unblock = sigset_t()
@@ -56,7 +59,7 @@ enum TerminalSignals {
 
     /// Async-signal-safe: tcsetattr and write only, then the previous handler (Swift's backtracer) or the default.
     static func restoreForCrash(_ number: Int32) {
-        if haveTermios { tcsetattr(STDIN_FILENO, TCSANOW, &savedTermios) }
+        if haveTermios { tcsetattr(terminal, TCSANOW, &savedTermios) }
         let reset: StaticString = "\u{1B}[?2004l\u{1B}[0m\u{1B}[?25h\u{1B}[?1049l\r\n"
         _ = Glibc.write(STDOUT_FILENO, reset.utf8Start, reset.utf8CodeUnitCount)
         if var previous = previousFatal[number] {

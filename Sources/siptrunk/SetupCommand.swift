@@ -37,7 +37,7 @@ struct SetupCommand: ParsableCommand {
         }
         let network = WizardNetwork(service: service, trust: trust, dnsServer: dnsServer, discoveryTimeout: discoveryTimeout)
         let screen = WizardScreen(service: service, network: network) { work in terminal.post(work) }
-        let exit = terminal.run(ClipboardBridge(screen: screen))
+        let exit = terminal.run(ClipboardBridge(screen: screen, terminal: terminal))
         switch exit {
         case .quit where screen.finished: print("Trunk \(screen.draft.trunkId) is set up. siptrunk trunks list shows it.")
         case .quit: print("Saved: run siptrunk again to continue at step \(screen.draft.step.rawValue) (\(screen.draft.step.title)).")
@@ -53,8 +53,12 @@ struct SetupCommand: ParsableCommand {
 /// Passes the wizard's clipboard requests to the terminal as OSC 52 after each key.
 final class ClipboardBridge: TerminalApplication {
     let screen: WizardScreen
+    let terminal: Terminal
     var sent = 0
-    init(screen: WizardScreen) { self.screen = screen }
+    init(screen: WizardScreen, terminal: Terminal) {
+        self.screen = screen
+        self.terminal = terminal
+    }
     var minimumSize: (width: Int, height: Int) { screen.minimumSize }
     var isAnimating: Bool { screen.isAnimating }
     func render(into frame: inout Frame, tick: Int) { screen.render(into: &frame, tick: tick) }
@@ -63,7 +67,7 @@ final class ClipboardBridge: TerminalApplication {
         let command = screen.handle(key)
         while sent < screen.clipboardRequests.count {
             let text = Data(screen.clipboardRequests[sent].utf8).base64EncodedString()
-            FileHandle.standardOutput.write(Data("\u{1B}]52;c;\(text)\u{07}".utf8))
+            terminal.writeRaw("\u{1B}]52;c;\(text)\u{07}")
             sent += 1
         }
         return command

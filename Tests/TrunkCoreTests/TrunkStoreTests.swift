@@ -10,6 +10,8 @@ struct TrunkStoreTests {
             "v1: organisations, trunks, numbers, configurations, platform profile",
             "v1: discovery, test calls, traces, call logs, health",
             "v1: number porting",
+            "v2: registration state",
+            "v3: set-up wizard draft",
         ])
         #expect(try database.store.journalMode() == "wal")
         let attributes = try FileManager.default.attributesOfItem(atPath: database.path)
