@@ -31,10 +31,10 @@ enum TerminalSignals {
         }
         haveTermios = tcgetattr(terminal, &savedTermios) == 0
         // A parent may have started us with these blocked (the mask is inherited): unblock them, or a dropped
-        // SSH session (SIGHUP) would leave the process running.
+        // SSH session (SIGHUP) would leave the process running and a resize (SIGWINCH) would go unnoticed.
         var unblock = sigset_t()
         sigemptyset(&unblock)
-        for signal in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&unblock, signal) }
+        for signal in [SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGTSTP, SIGCONT] { sigaddset(&unblock, signal) }
         pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         for signal in [SIGINT, SIGTERM, SIGHUP] {
             var action = sigaction()

@@ -165,6 +165,31 @@ struct WizardEndToEndTests {
         #expect(try String(contentsOfFile: directory + "/after.txt", encoding: .utf8) == before)
     }
 
+    @Test func resizingBelowTheMinimumAsksForMoreAndComesBack() throws {
+        let directory = Self.scratch()
+        let binary = try TestProcess.siptrunkPath()
+        let session = try TmuxSession(command: "cd \(directory) && env LANG=C.UTF-8 TERM=xterm-256color \(binary) --db \(directory)/db.sqlite; sleep 15")
+        defer { session.kill() }
+        try session.waitFor("Step 1 of 8")
+        _ = try TestProcess.run("/usr/bin/tmux", ["-S", session.socket, "resize-window", "-t", session.name, "-x", "50", "-y", "12"])
+        try session.waitFor("Make it at least 72×22")
+        _ = try TestProcess.run("/usr/bin/tmux", ["-S", session.socket, "resize-window", "-t", session.name, "-x", "80", "-y", "24"])
+        let back = try session.waitFor("Step 1 of 8")
+        #expect(back.contains("Outbound"))
+    }
+
+    @Test func asciiAndNoColourStayReadable() throws {
+        let directory = Self.scratch()
+        let binary = try TestProcess.siptrunkPath()
+        let session = try TmuxSession(command: "cd \(directory) && env LANG=C.UTF-8 TERM=xterm-256color NO_COLOR=1 \(binary) --ascii --db \(directory)/db.sqlite; sleep 15")
+        defer { session.kill() }
+        let screen = try session.waitFor("Step 1 of 8")
+        #expect(screen.contains("+- 1. Direction") && screen.contains("(*) Outbound"), "\(screen)")
+        let coloured = try TestProcess.run("/usr/bin/tmux", ["-S", session.socket, "capture-pane", "-p", "-e", "-t", session.name]).output
+        // Attributes only: no colour escape (38;5 / 48;5 / 3x / 4x) in the capture.
+        #expect(!coloured.contains("38;5") && !coloured.contains("48;5"), "\(coloured)")
+    }
+
     @Test func aDumbTerminalOrAPipeGetsAClearErrorNotAScreen() throws {
         let dumb = try TestProcess.siptrunk(["--db", Self.scratch() + "/db.sqlite"], environment: ["TERM": "dumb"])
         #expect(dumb.status == 1)
