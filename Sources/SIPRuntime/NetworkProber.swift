@@ -183,6 +183,27 @@ public final class NetworkProber: @unchecked Sendable {
         }
     }
 
+    /// The health monitor while one runs (used on the event loop only).
+    public var monitor: HealthMonitor?
+
+    /// Starts (or updates) health monitoring of `endpoints`; `onSample` is called on the loop with each probe's
+    /// result and the endpoint's tracker after it.
+    public func monitor(
+        _ endpoints: [HealthMonitor.Endpoint], interval: Duration, policy: HealthPolicy, initial: [String: HealthTracker],
+        onSample: @escaping (HealthSampleResult, HealthTracker) -> Void
+    ) {
+        let box = UncheckedSendable(onSample)
+        let work = UncheckedSendable((endpoints, initial))
+        eventLoop.execute {
+            let monitor = self.monitor ?? HealthMonitor(probe: self.probe, interval: interval, policy: policy, using: SystemRandomNumberGenerator())
+            self.monitor = monitor
+            monitor.onSample = { [unowned monitor] result in
+                box.value(result, monitor.trackers[result.endpointID] ?? HealthTracker())
+            }
+            monitor.monitor(work.value.0, initial: work.value.1)
+        }
+    }
+
     /// Registers; with `once`, completes at the first registered or failed state, otherwise keeps refreshing
     /// until failure. `onChange` is called on the loop.
     public func register(_ configuration: RegisterClient.Configuration, once: Bool, onChange: @escaping (RegisterClient) -> Void) -> EventLoopFuture<RegisterClient> {

@@ -2,6 +2,10 @@ import CNCursesW
 import Foundation
 import TUIKit
 
+extension Duration {
+    var inMilliseconds: Double { Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15 }
+}
+
 /// Why the terminal could not be opened, with what to do about it.
 public struct TerminalError: Error, CustomStringConvertible, Sendable {
     public var description: String
@@ -45,6 +49,7 @@ public final class Terminal: @unchecked Sendable {
     private let lock = NSLock()
     private var posted: [() -> Void] = []
     private var tick = 0
+    private var lastTimer = ContinuousClock.now
     /// Bytes ncurses wrote to the terminal (counted for the benchmarks).
     public private(set) var bytesWritten = 0
 
@@ -127,7 +132,7 @@ public final class Terminal: @unchecked Sendable {
         var pasting: String?
         while true {
             // Sleep until input, posted work or a signal; tick ten times a second only while animating.
-            let wait: Int32 = app.isAnimating ? 100 : -1
+            let wait: Int32 = app.isAnimating ? 100 : Int32(clamping: app.timerInterval.map { max(0, $0 - Int((ContinuousClock.now - lastTimer).inMilliseconds)) } ?? -1)
             var fds = [pollfd(fd: input, events: Int16(POLLIN), revents: 0), pollfd(fd: TerminalSignals.readEnd, events: Int16(POLLIN), revents: 0)]
             let ready = poll(&fds, 2, wait)
             if ready < 0 && errno != EINTR { return .inputClosed }
@@ -143,6 +148,10 @@ public final class Terminal: @unchecked Sendable {
             }
             work.forEach { $0() }
             if ready == 0 { tick += 1 }
+            if let interval = app.timerInterval, (ContinuousClock.now - lastTimer).inMilliseconds >= Double(interval) {
+                lastTimer = ContinuousClock.now
+                app.timerFired()
+            }
             // Every key waiting, decoded.
             var sawInput = false
             while true {

@@ -12,6 +12,10 @@ public protocol TerminalApplication: AnyObject {
     /// True while something animates (a spinner, live counters): the backend then redraws ten times a second;
     /// otherwise it sleeps until a key, a resize or posted work arrives.
     var isAnimating: Bool { get }
+    /// Milliseconds between `timerFired` calls while nothing else happens (live data), or nil.
+    var timerInterval: Int? { get }
+    /// Called on the screen's thread every `timerInterval`; a redraw follows (only changed cells are written).
+    func timerFired()
     func render(into frame: inout Frame, tick: Int)
     func handle(_ key: Key) -> ScreenCommand
     /// Text pasted in one go (bracketed paste).
@@ -20,6 +24,8 @@ public protocol TerminalApplication: AnyObject {
 
 extension TerminalApplication {
     public var isAnimating: Bool { false }
+    public var timerInterval: Int? { nil }
+    public func timerFired() {}
     public func paste(_ text: String) {
         for character in text { _ = handle(character == "\n" ? .enter : .character(character)) }
     }

@@ -125,7 +125,10 @@ extension SIPTrunkService {
                 let outbound = configs.first { $0.direction == .outbound }
                 // Inbound-only numbers have nothing to probe: the guide shows them as unchecked.
                 let health: String
-                if let outbound, let sample = try reader.latestHealthSample(configId: outbound.id) {
+                if let outbound, let state = try reader.healthState(configId: outbound.id) {
+                    // The monitor's state, with its fail-after and recover-after streaks.
+                    health = state.state
+                } else if let outbound, let sample = try reader.latestHealthSample(configId: outbound.id) {
                     health = sample.outcome == "ok" ? "healthy" : "unreachable"
                 } else {
                     health = "unchecked"

@@ -250,6 +250,34 @@ enum Schema {
                 t.column("updated_at", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v4: health state and hourly roll-up") { db in
+            try db.alter(table: "health_sample") { t in
+                t.add(column: "message", .text)
+                t.add(column: "remedy", .text)
+            }
+            // Each monitored endpoint's current state, shared by the monitor and every screen reading it.
+            try db.create(table: "health_state") { t in
+                t.primaryKey("config_id", .text).references("sip_configuration", onDelete: .cascade)
+                t.column("state", .text).notNull().check { ["healthy", "degraded", "unreachable", "unchecked"].contains($0) }
+                t.column("failures", .integer).notNull().defaults(to: 0)
+                t.column("successes", .integer).notNull().defaults(to: 0)
+                t.column("since", .datetime).notNull()
+                t.column("last_outcome", .text)
+                t.column("last_message", .text)
+                t.column("last_remedy", .text)
+                t.column("updated_at", .datetime).notNull()
+            }
+            // Samples older than the raw window, summed per hour so uptime over 7 days stays exact.
+            try db.create(table: "health_hourly") { t in
+                t.column("config_id", .text).notNull().references("sip_configuration", onDelete: .cascade)
+                t.column("hour", .datetime).notNull()
+                t.column("probes", .integer).notNull()
+                t.column("answered", .integer).notNull()
+                t.column("response_time_sum_ms", .double).notNull()
+                t.column("response_time_count", .integer).notNull()
+                t.primaryKey(["config_id", "hour"])
+            }
+        }
         return migrator
     }
 }

@@ -128,14 +128,19 @@ public struct HealthSample: Codable, Hashable, Sendable {
     public var outcome: String
     public var responseCode: Int?
     public var responseTimeMs: Double?
+    /// For failures: what happened and what to do (the probe's classification).
+    public var message: String?
+    public var remedy: String?
 
-    public init(id: Int64? = nil, configId: String, checkedAt: Date, outcome: String, responseCode: Int?, responseTimeMs: Double?) {
+    public init(id: Int64? = nil, configId: String, checkedAt: Date, outcome: String, responseCode: Int?, responseTimeMs: Double?, message: String? = nil, remedy: String? = nil) {
         self.id = id
         self.configId = configId
         self.checkedAt = checkedAt
         self.outcome = outcome
         self.responseCode = responseCode
         self.responseTimeMs = responseTimeMs
+        self.message = message
+        self.remedy = remedy
     }
 }
 
@@ -144,13 +149,103 @@ extension HealthSample: SnakeCaseRecord {
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
+/// A monitored endpoint's current state (written by the monitor, read by every screen).
+public struct HealthStateRecord: Codable, Hashable, Sendable {
+    public var configId: String
+    public var state: String
+    public var failures: Int
+    public var successes: Int
+    /// When the current state began.
+    public var since: Date
+    public var lastOutcome: String?
+    public var lastMessage: String?
+    public var lastRemedy: String?
+    public var updatedAt: Date
+
+    public init(configId: String, state: String, failures: Int, successes: Int, since: Date, lastOutcome: String?, lastMessage: String?, lastRemedy: String?, updatedAt: Date) {
+        self.configId = configId
+        self.state = state
+        self.failures = failures
+        self.successes = successes
+        self.since = since
+        self.lastOutcome = lastOutcome
+        self.lastMessage = lastMessage
+        self.lastRemedy = lastRemedy
+        self.updatedAt = updatedAt
+    }
+}
+
+extension HealthStateRecord: SnakeCaseRecord {
+    public static let databaseTableName = "health_state"
+}
+
+/// Probes and answers over a window, from raw samples and hourly roll-ups together.
+public struct HealthTotals: Hashable, Sendable {
+    public var probes: Int
+    public var answered: Int
+    public var averageResponseMs: Double?
+}
+
 extension StoreReader {
+    public func healthState(configId: String) throws -> HealthStateRecord? {
+        try HealthStateRecord.fetchOne(db, key: configId)
+    }
+
+    public func healthStates() throws -> [HealthStateRecord] {
+        try HealthStateRecord.fetchAll(db)
+    }
+
+    /// The newest `limit` samples, newest first.
+    public func recentHealthSamples(configId: String, limit: Int) throws -> [HealthSample] {
+        try HealthSample.filter(Column("config_id") == configId).order(Column("checked_at").desc).limit(limit).fetchAll(db)
+    }
+
+    public func recentHealthFailures(configId: String, limit: Int) throws -> [HealthSample] {
+        try HealthSample.filter(Column("config_id") == configId && Column("outcome") != "ok").order(Column("checked_at").desc).limit(limit).fetchAll(db)
+    }
+
+    public func healthTotals(configId: String, since: Date) throws -> HealthTotals {
+        let raw = try Row.fetchOne(
+            db,
+            sql: "SELECT COUNT(*) AS probes, COALESCE(SUM(outcome = 'ok'), 0) AS answered, COALESCE(SUM(response_time_ms), 0) AS rtt, COUNT(response_time_ms) AS rtts FROM health_sample WHERE config_id = ? AND checked_at >= ?",
+            arguments: [configId, since])
+        let hourly = try Row.fetchOne(
+            db,
+            sql: "SELECT COALESCE(SUM(probes), 0) AS probes, COALESCE(SUM(answered), 0) AS answered, COALESCE(SUM(response_time_sum_ms), 0) AS rtt, COALESCE(SUM(response_time_count), 0) AS rtts FROM health_hourly WHERE config_id = ? AND hour >= ?",
+            arguments: [configId, since])
+        let probes = (raw?["probes"] as Int? ?? 0) + (hourly?["probes"] as Int? ?? 0)
+        let answered = (raw?["answered"] as Int? ?? 0) + (hourly?["answered"] as Int? ?? 0)
+        let rtt = (raw?["rtt"] as Double? ?? 0) + (hourly?["rtt"] as Double? ?? 0)
+        let rtts = (raw?["rtts"] as Int? ?? 0) + (hourly?["rtts"] as Int? ?? 0)
+        return HealthTotals(probes: probes, answered: answered, averageResponseMs: rtts == 0 ? nil : rtt / Double(rtts))
+    }
+
     public func latestHealthSample(configId: String) throws -> HealthSample? {
         try HealthSample.filter(Column("config_id") == configId).order(Column("checked_at").desc).fetchOne(db)
     }
 }
 
 extension StoreWriter {
+    public func save(_ state: HealthStateRecord) throws { try state.save(db) }
+
+    /// Sums samples older than `cutoff` into hourly rows and deletes them; returns how many were rolled up.
+    @discardableResult
+    public func rollUpHealth(before cutoff: Date) throws -> Int {
+        try db.execute(
+            sql: """
+                INSERT INTO health_hourly (config_id, hour, probes, answered, response_time_sum_ms, response_time_count)
+                SELECT config_id, substr(checked_at, 1, 13) || ':00:00.000', COUNT(*), SUM(outcome = 'ok'),
+                       COALESCE(SUM(response_time_ms), 0), COUNT(response_time_ms)
+                FROM health_sample WHERE checked_at < ? GROUP BY config_id, substr(checked_at, 1, 13)
+                ON CONFLICT(config_id, hour) DO UPDATE SET probes = probes + excluded.probes, answered = answered + excluded.answered,
+                    response_time_sum_ms = response_time_sum_ms + excluded.response_time_sum_ms,
+                    response_time_count = response_time_count + excluded.response_time_count
+                """,
+            arguments: [cutoff])
+        try db.execute(sql: "DELETE FROM health_sample WHERE checked_at < ?", arguments: [cutoff])
+        return db.changesCount
+    }
+
     public func insert(_ sample: HealthSample) throws {
         var sample = sample
         try sample.insert(db)

@@ -40,6 +40,16 @@ enum JSONOutput {
         print(Envelope(data: payload, errors: nil))
     }
 
+    /// One compact JSON object on one line (JSON Lines), for streams such as the monitor's samples.
+    static func line<Payload: Encodable>(_ payload: Payload) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        guard let data = try? encoder.encode(payload) else { return }
+        FileHandle.standardOutput.write(data + Data("\n".utf8))
+    }
+
     static func failure(_ code: String, _ message: String) {
         print(Envelope<String>(data: nil, errors: [.init(error: code, message: message)]))
     }

@@ -26,15 +26,8 @@ struct SetupCommand: ParsableCommand {
 
     func run() throws {
         let service = try store.service()
-        let loaded = try ThemeFiles.load(theme)
         let trust = try TLSTrust.load(caFile: caFile)
-        let noColour = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
-        let terminal: Terminal
-        do {
-            terminal = try Terminal(options: Terminal.Options(theme: loaded, ascii: ascii, noColour: noColour))
-        } catch {
-            throw CommandFailure.refused(error.description)
-        }
+        let terminal = try TerminalSession.open(theme: theme, ascii: ascii)
         let network = WizardNetwork(service: service, trust: trust, dnsServer: dnsServer, discoveryTimeout: discoveryTimeout)
         let screen = WizardScreen(service: service, network: network) { work in terminal.post(work) }
         let exit = terminal.run(ClipboardBridge(screen: screen, terminal: terminal))

@@ -1,0 +1,146 @@
+import Foundation
+import SIPCore
+import SIPEngine
+import TrunkStore
+
+/// An outbound endpoint the monitor probes.
+public struct MonitorTarget: Hashable, Sendable {
+    public var configId: String
+    public var number: String
+    public var trunkId: String
+    /// `host` or `host:port` (IPv6 in brackets), as `CallTarget` resolves it.
+    public var endpoint: String
+    public var transport: String?
+}
+
+/// One configuration's health for the dashboard and `siptrunk monitor --json`.
+public struct HealthView: Codable, Hashable, Sendable {
+    public struct Failure: Codable, Hashable, Sendable {
+        public var at: Date
+        public var outcome: String
+        public var responseCode: Int?
+        public var message: String?
+        public var remedy: String?
+    }
+
+    public var configId: String
+    public var phoneNumber: String
+    public var trunkId: String
+    public var direction: String
+    public var sipEndpoint: String?
+    /// `healthy`, `degraded`, `unreachable` or `unchecked` (inbound-only, or never probed).
+    public var healthStatus: String
+    public var since: Date?
+    public var lastCheckedAt: Date?
+    /// Percent of probes answered over the last hour, day and week (nil: no probes in the window).
+    public var uptime1h: Double?
+    public var uptime24h: Double?
+    public var uptime7d: Double?
+    public var averageResponseMs: Double?
+    /// The newest response times, oldest first (nil where a probe failed), for the sparkline.
+    public var recentResponseMs: [Double?]
+    public var lastFailures: [Failure]
+}
+
+extension SIPTrunkService {
+    /// How long raw samples are kept before they are summed per hour.
+    public static let rawHealthWindow: TimeInterval = 48 * 3600
+
+    /// Every outbound configuration's primary endpoint (inbound-only trunks are not probed: `unchecked`).
+    public func monitorTargets() throws(TrunkError) -> [MonitorTarget] {
+        try read { reader in
+            _ = try requireEntitlement(reader)
+            var targets: [MonitorTarget] = []
+            for trunk in try reader.trunks(orgId: orgId) {
+                for config in try reader.configurations(trunkId: trunk.id) where config.direction == .outbound {
+                    guard let endpoint = try reader.endpoints(configId: config.id).first else { continue }
+                    let host = endpoint.host.contains(":") && !endpoint.host.hasPrefix("[") ? "[\(endpoint.host)]" : endpoint.host
+                    targets.append(MonitorTarget(
+                        configId: config.id, number: config.number, trunkId: trunk.id,
+                        endpoint: endpoint.port.map { "\(host):\($0)" } ?? host, transport: endpoint.transport ?? config.transport))
+                }
+            }
+            return targets
+        }
+    }
+
+    /// The stored trackers, so a restarted monitor continues each streak.
+    public func healthTrackers() throws(TrunkError) -> [String: HealthTracker] {
+        try read { reader in
+            Dictionary(uniqueKeysWithValues: try reader.healthStates().map { record in
+                (record.configId, HealthTracker(state: HealthState(rawValue: record.state) ?? .unchecked, failures: record.failures, successes: record.successes))
+            })
+        }
+    }
+
+    /// Stores one probe's sample and the endpoint's state after it.
+    public func recordHealth(_ result: HealthSampleResult, tracker: HealthTracker) throws(TrunkError) {
+        let at = Date(timeIntervalSince1970: result.wallTime)
+        try write { writer in
+            try writer.insert(HealthSample(
+                configId: result.endpointID, checkedAt: at, outcome: result.outcome, responseCode: result.responseCode,
+                responseTimeMs: result.responseTimeMs, message: result.message, remedy: result.remedy))
+            let previous = try writer.reader.healthState(configId: result.endpointID)
+            let since = previous.flatMap { $0.state == tracker.state.rawValue ? $0.since : nil } ?? at
+            try writer.save(HealthStateRecord(
+                configId: result.endpointID, state: tracker.state.rawValue, failures: tracker.failures, successes: tracker.successes,
+                since: since, lastOutcome: result.outcome, lastMessage: result.message, lastRemedy: result.remedy, updatedAt: at))
+        }
+    }
+
+    /// Sums samples older than the raw window per hour (uptime stays exact; the file stops growing).
+    @discardableResult
+    public func rollUpHealth() throws(TrunkError) -> Int {
+        let cutoff = now().addingTimeInterval(-Self.rawHealthWindow)
+        return try write { writer in try writer.rollUpHealth(before: cutoff) }
+    }
+
+    /// Health of every configuration, outbound and inbound.
+    public func healthOverview(recent: Int = 30) throws(TrunkError) -> [HealthView] {
+        let now = now()
+        return try read { reader in
+            _ = try requireEntitlement(reader)
+            var views: [HealthView] = []
+            for trunk in try reader.trunks(orgId: orgId) {
+                for config in try reader.configurations(trunkId: trunk.id) {
+                    views.append(try Self.healthView(config, reader: reader, now: now, recent: recent))
+                }
+            }
+            return views
+        }
+    }
+
+    public func health(configId: String, recent: Int = 60) throws(TrunkError) -> HealthView {
+        let now = now()
+        return try read { reader in
+            _ = try requireEntitlement(reader)
+            guard let config = try reader.configuration(id: configId) else { throw TrunkError.notFound("no configuration '\(configId)'") }
+            return try Self.healthView(config, reader: reader, now: now, recent: recent)
+        }
+    }
+
+    static func healthView(_ config: SIPConfiguration, reader: StoreReader, now: Date, recent: Int) throws -> HealthView {
+        let endpoint = try reader.endpoints(configId: config.id).first
+        let state = try reader.healthState(configId: config.id)
+        func uptime(_ seconds: TimeInterval) throws -> (Double?, Double?) {
+            let totals = try reader.healthTotals(configId: config.id, since: now.addingTimeInterval(-seconds))
+            let percent = totals.probes == 0 ? nil : (Double(totals.answered) / Double(totals.probes) * 1000).rounded() / 10
+            return (percent, totals.averageResponseMs.map { ($0 * 10).rounded() / 10 })
+        }
+        let (hour, _) = try uptime(3600)
+        let (day, average) = try uptime(86_400)
+        let (week, _) = try uptime(7 * 86_400)
+        let samples = try reader.recentHealthSamples(configId: config.id, limit: recent)
+        let failures = try reader.recentHealthFailures(configId: config.id, limit: 5).map {
+            HealthView.Failure(at: $0.checkedAt, outcome: $0.outcome, responseCode: $0.responseCode, message: $0.message, remedy: $0.remedy)
+        }
+        // The monitor's state; without one (samples from elsewhere, e.g. the demo set), the latest sample's verdict.
+        let fallback = samples.first.map { $0.outcome == "ok" ? "healthy" : "unreachable" } ?? "unchecked"
+        let status = config.direction == .inbound ? "unchecked" : (state?.state ?? fallback)
+        return HealthView(
+            configId: config.id, phoneNumber: config.number, trunkId: config.trunkId, direction: config.direction.rawValue,
+            sipEndpoint: endpoint.map { $0.host + ($0.port.map { ":\($0)" } ?? "") }, healthStatus: status, since: state?.since,
+            lastCheckedAt: samples.first?.checkedAt, uptime1h: hour, uptime24h: day, uptime7d: week, averageResponseMs: average,
+            recentResponseMs: samples.reversed().map { $0.outcome == "ok" ? $0.responseTimeMs : nil }, lastFailures: failures)
+    }
+}

@@ -1,0 +1,525 @@
+import Foundation
+import SIPCore
+import TUIKit
+import TrunkCore
+import TrunkStore
+
+/// The SIP dashboard: trunk overview with health, and for one number its health, SIP traces as ladder diagrams,
+/// call logs, firewall and configuration. It re-reads the database every few seconds, so what a monitor in
+/// another process writes shows up without a key press (and only changed cells go over the wire).
+public final class DashboardScreen: TerminalApplication, @unchecked Sendable {
+    public enum Action: Hashable, Sendable {
+        case help, quit, open, back, nextTab, previousTab, tab(Int), sort, filter, nextPage, previousPage, refresh
+    }
+
+    public enum Tab: Int, CaseIterable, Sendable {
+        case health, traces, callLogs, firewall, configuration
+        var title: String {
+            switch self {
+            case .health: "Health"
+            case .traces: "SIP trace"
+            case .callLogs: "Call logs"
+            case .firewall: "Firewall & ports"
+            case .configuration: "Configuration"
+            }
+        }
+    }
+
+    let service: SIPTrunkService
+    let now: () -> Date
+    /// Seconds between re-reads of the database.
+    let refreshSeconds: Int
+
+    // Overview.
+    public private(set) var views: [HealthView] = []
+    var trunkCount = 0
+    var table = Table(columns: [
+        .init("Number", width: 14), .init("Dir", width: 4), .init("SIP endpoint"), .init("Health", width: 11),
+        .init("24h", width: 6), .init("ms", width: 6), .init("Recent", width: 20),
+    ])
+    var sortColumn = 0
+    var filterField = TextField(placeholder: "filter by number, endpoint or state")
+    var filtering = false
+    var shown: [HealthView] = []
+
+    // Detail.
+    public private(set) var detail: HealthView?
+    var tab: Tab = .health
+    var tests: [TrunkStore.TestCall] = []
+    var testTable = Table(columns: [.init("Started", width: 19), .init("Result", width: 10), .init("Call-ID")])
+    var trace: [TraceMessage] = []
+    var traceSelection = 0
+    var showMessage = false
+    var page: CallLogPage?
+    var cursors: [CallLogCursor?] = [nil]
+    var logTable = Table(columns: [
+        .init("Started", width: 19), .init("Dir", width: 4), .init("Status", width: 10), .init("SIP", width: 4), .init("Dur", width: 6), .init("Source"),
+    ])
+    var logsLoadedAt = Date.distantPast
+    var showHelp = false
+    var lastLoad = Date.distantPast
+    var message: (text: String, role: Role)?
+
+    public var minimumSize: (width: Int, height: Int) { (72, 20) }
+    public var timerInterval: Int? { 1000 }
+
+    public init(service: SIPTrunkService, refreshSeconds: Int = 5, now: @escaping () -> Date = Date.init) {
+        self.service = service
+        self.refreshSeconds = refreshSeconds
+        self.now = now
+        reload()
+    }
+
+    // MARK: Data
+
+    func reload() {
+        lastLoad = now()
+        do {
+            views = try service.healthOverview(recent: 20)
+            trunkCount = try service.trunks().count
+            message = nil
+        } catch {
+            message = ("Cannot read the database: \(error.messages.joined(separator: "; "))", .error)
+        }
+        applyFilter()
+        if let current = detail, let fresh = views.first(where: { $0.configId == current.configId }) {
+            detail = (try? service.health(configId: fresh.configId)) ?? fresh
+        }
+    }
+
+    func applyFilter() {
+        let text = filterField.value.lowercased()
+        var list = views.filter { view in
+            text.isEmpty || view.phoneNumber.contains(text) || (view.sipEndpoint ?? "").lowercased().contains(text) || view.healthStatus.contains(text)
+        }
+        switch sortColumn {
+        case 1: list.sort { ($0.direction, $0.phoneNumber) < ($1.direction, $1.phoneNumber) }
+        case 2: list.sort { ($0.sipEndpoint ?? "", $0.phoneNumber) < ($1.sipEndpoint ?? "", $1.phoneNumber) }
+        case 3: list.sort { (Self.severity($0.healthStatus), $0.phoneNumber) < (Self.severity($1.healthStatus), $1.phoneNumber) }
+        default: list.sort { ($0.phoneNumber, $0.direction) < ($1.phoneNumber, $1.direction) }
+        }
+        // Keep the selected row on the same configuration across refreshes.
+        let selectedID = table.selected < shown.count ? shown[table.selected].configId : nil
+        shown = list
+        table.rows = list.map { view in
+            [view.phoneNumber, view.direction == "inbound" ? "in" : "out", view.sipEndpoint ?? "—", view.healthStatus,
+             view.uptime24h.map { String(format: "%.1f%%", $0) } ?? "—", view.averageResponseMs.map { String(format: "%.0f", $0) } ?? "—",
+             Sparkline.text(view.recentResponseMs, width: 20, glyphs: .unicode)]
+        }
+        table.rowRoles = list.map { Self.role(for: $0.healthStatus) }
+        if let selectedID, let index = list.firstIndex(where: { $0.configId == selectedID }) { table.selected = index }
+        table.selected = min(table.selected, max(0, list.count - 1))
+    }
+
+    static func severity(_ state: String) -> Int {
+        ["unreachable": 0, "degraded": 1, "healthy": 2, "unchecked": 3][state] ?? 4
+    }
+
+    static func role(for state: String) -> Role {
+        switch state {
+        case "healthy": .ok
+        case "unreachable": .error
+        case "degraded": .warning
+        default: .dim
+        }
+    }
+
+    func loadDetail() {
+        guard let detail else { return }
+        switch tab {
+        case .traces:
+            tests = (try? service.testCalls(number: detail.phoneNumber)) ?? []
+            testTable.rows = tests.map { [Self.format($0.createdAt), $0.result, $0.callId] }
+            testTable.rowRoles = tests.map { $0.result == "connected" ? .ok : .error }
+            loadTrace()
+        case .callLogs:
+            loadLogs()
+        default: break
+        }
+    }
+
+    func loadTrace() {
+        guard testTable.selected < tests.count else { trace = []; return }
+        trace = (try? service.testCall(callId: tests[testTable.selected].callId))?.trace ?? []
+        traceSelection = min(traceSelection, max(0, trace.count - 1))
+    }
+
+    func loadLogs() {
+        guard let detail else { return }
+        let selected = logTable.selected
+        page = try? service.callLogPage(number: detail.phoneNumber, after: cursors.last ?? nil)
+        logTable.rows = (page?.logs ?? []).map { log in
+            [Self.format(log.startedAt), log.direction == "inbound" ? "in" : "out", log.status, log.sipCode.map(String.init) ?? "—",
+             log.durationSeconds.map { String(format: "%.0fs", $0) } ?? "—", log.sourceIp ?? "—"]
+        }
+        logTable.rowRoles = (page?.logs ?? []).map { $0.status == "completed" ? .text : .warning }
+        logTable.selected = min(selected, max(0, logTable.rows.count - 1))
+        logsLoadedAt = now()
+    }
+
+    static func format(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        return formatter.string(from: date)
+    }
+
+    public func timerFired() {
+        if now().timeIntervalSince(lastLoad) >= Double(refreshSeconds) { reload() }
+        // Call logs refresh every 30 s, keeping the page and the selection.
+        if detail != nil, tab == .callLogs, now().timeIntervalSince(logsLoadedAt) >= 30 { loadLogs() }
+    }
+
+    // MARK: Keys (sngrep's where it has them: arrows and hjkl, Enter, /, F2 save, F7 filter)
+
+    var bindings: KeyBindings<Action> {
+        var list: [KeyBinding<Action>] = [KeyBinding([.function(1), .character("?")], "Help", "Show or hide this help", .help)]
+        if detail == nil {
+            list += [
+                KeyBinding([.enter], "Open", "Open the selected number: health, traces, call logs, firewall, configuration", .open),
+                KeyBinding([.character("/"), .function(7)], "Filter", "Filter by number, endpoint or state", .filter),
+                KeyBinding([.character("s")], "Sort", "Sort by the next column", .sort),
+            ]
+        } else {
+            list += [
+                KeyBinding([.escape, .character("h")], "Back", "Back to the overview (or from a message to its ladder)", .back),
+                KeyBinding([.tab], "Next tab", "Next tab (1–5 jump to one)", .nextTab),
+                KeyBinding([.backTab], "Prev", "Previous tab", .previousTab, inBar: false),
+            ]
+            for tab in Tab.allCases {
+                list.append(KeyBinding([.character(Character(String(tab.rawValue + 1)))], tab.title, "Show \(tab.title)", .tab(tab.rawValue), inBar: false))
+            }
+            if tab == .traces { list.append(KeyBinding([.enter, .character("l")], "Message", "Open the selected message in full", .open)) }
+            if tab == .callLogs {
+                list.append(KeyBinding([.character("n"), .pageDown], "Next page", "The next 50 calls", .nextPage))
+                list.append(KeyBinding([.character("p"), .pageUp], "Prev page", "The previous 50 calls", .previousPage))
+            }
+        }
+        list.append(KeyBinding([.function(5), .control("r")], "Refresh", "Read the database again now", .refresh))
+        list.append(KeyBinding([.function(10), .character("q")], "Quit", "Quit", .quit))
+        return KeyBindings(list)
+    }
+
+    public func handle(_ key: Key) -> ScreenCommand {
+        if showHelp {
+            showHelp = false
+            return .continue
+        }
+        if filtering {
+            switch key {
+            case .enter, .escape: filtering = false
+            default:
+                _ = filterField.handle(key)
+                applyFilter()
+            }
+            return .continue
+        }
+        if let action = bindings.action(for: key) {
+            switch action {
+            case .help: showHelp = true
+            case .quit: return .quit
+            case .refresh:
+                reload()
+                loadDetail()
+            case .filter: filtering = true
+            case .sort:
+                sortColumn = (sortColumn + 1) % 4
+                applyFilter()
+            case .open:
+                if detail == nil {
+                    guard table.selected < shown.count else { return .continue }
+                    detail = (try? service.health(configId: shown[table.selected].configId)) ?? shown[table.selected]
+                    cursors = [nil]
+                    loadDetail()
+                } else if tab == .traces, !trace.isEmpty {
+                    showMessage = true
+                }
+            case .back:
+                if showMessage { showMessage = false } else { detail = nil }
+            case .nextTab: switchTab(to: Tab(rawValue: (tab.rawValue + 1) % Tab.allCases.count)!)
+            case .previousTab: switchTab(to: Tab(rawValue: (tab.rawValue + Tab.allCases.count - 1) % Tab.allCases.count)!)
+            case .tab(let index): switchTab(to: Tab(rawValue: index)!)
+            case .nextPage:
+                if let next = page?.next {
+                    cursors.append(next)
+                    logTable.selected = 0
+                    loadLogs()
+                }
+            case .previousPage:
+                if cursors.count > 1 {
+                    cursors.removeLast()
+                    logTable.selected = 0
+                    loadLogs()
+                }
+            }
+            return .continue
+        }
+        // Movement within the current list.
+        if detail == nil {
+            _ = table.handle(key, pageSize: 10)
+        } else if tab == .traces {
+            if showMessage || key == .character("J") || key == .character("K") {
+                if key == .down || key == .character("j") || key == .character("J") { traceSelection = min(trace.count - 1, traceSelection + 1) }
+                if key == .up || key == .character("k") || key == .character("K") { traceSelection = max(0, traceSelection - 1) }
+            } else if key == .down || key == .up || key == .character("j") || key == .character("k") {
+                _ = testTable.handle(key, pageSize: 5)
+                traceSelection = 0
+                loadTrace()
+            } else if key == .right {
+                traceSelection = min(trace.count - 1, traceSelection + 1)
+            } else if key == .left {
+                traceSelection = max(0, traceSelection - 1)
+            }
+        } else if tab == .callLogs {
+            _ = logTable.handle(key, pageSize: 10)
+        }
+        return .continue
+    }
+
+    func switchTab(to new: Tab) {
+        tab = new
+        showMessage = false
+        loadDetail()
+    }
+
+    // MARK: Drawing
+
+    public func render(into frame: inout Frame, tick: Int) {
+        let width = frame.width, height = frame.height
+        frame.fill(Rect(x: 0, y: 0, width: width, height: 1), role: .title)
+        frame.put(" siptrunk · SIP dashboard", x: 0, y: 0, role: .title)
+        let clock = Self.format(lastLoad) + " UTC "
+        frame.put(clock, x: width - DisplayWidth.of(clock), y: 0, role: .title)
+        let body = Rect(x: 0, y: 1, width: width, height: height - 3)
+        if let detail {
+            drawDetail(&frame, body, detail)
+        } else {
+            drawOverview(&frame, body)
+        }
+        if let message { frame.putPadded(" " + message.text, x: 0, y: height - 2, width: width, role: message.role) }
+        bindings.drawBar(in: &frame, rect: Rect(x: 0, y: height - 1, width: width, height: 1))
+        if showHelp { bindings.drawHelp(in: &frame, title: "Keys") }
+    }
+
+    func drawOverview(_ frame: inout Frame, _ rect: Rect) {
+        let summary = SIPTrunkService.summary(of: views, trunks: trunkCount)
+        let cards: [(String, String, Role)] = [
+            ("Trunks", "\(summary.trunks)", .strong), ("Inbound", "\(summary.inbound)", .strong), ("Outbound", "\(summary.outbound)", .strong),
+            ("Healthy", "\(summary.healthy)", .ok), ("Unreachable", "\(summary.unreachable)", summary.unreachable > 0 ? .error : .dim),
+            ("Degraded", "\(summary.degraded)", summary.degraded > 0 ? .warning : .dim),
+        ]
+        let cardWidth = rect.width / cards.count
+        for (index, card) in cards.enumerated() {
+            let box = Rect(x: rect.x + index * cardWidth, y: rect.y, width: cardWidth - 1, height: 3)
+            frame.box(box)
+            let value = card.1
+            let label = DisplayWidth.truncate(card.0, to: max(1, box.width - 5 - DisplayWidth.of(value)), ellipsis: frame.glyphs.ellipsis)
+            frame.put(label, x: box.x + 2, y: box.y + 1, role: .dim)
+            frame.put(value, x: box.maxX - 2 - DisplayWidth.of(value), y: box.y + 1, role: card.2)
+        }
+        var y = rect.y + 3
+        if filtering || !filterField.value.isEmpty {
+            frame.put("Filter:", x: rect.x + 1, y: y, role: .strong)
+            filterField.draw(in: &frame, rect: Rect(x: rect.x + 9, y: y, width: min(40, rect.width - 10), height: 1), focused: filtering)
+            frame.put("\(shown.count) of \(views.count)", x: rect.x + 51, y: y, role: .dim, limit: max(0, rect.width - 51))
+            y += 1
+        }
+        let sortNames = ["number", "direction", "endpoint", "health"]
+        frame.put("sorted by \(sortNames[sortColumn])", x: rect.maxX - 20, y: y, role: .dim)
+        y += 1
+        if views.isEmpty {
+            frame.paragraph("No trunks yet. Run siptrunk (the set-up wizard) or siptrunk demo for a sample set; start siptrunk monitor to probe them.", in: Rect(x: rect.x + 2, y: y + 1, width: rect.width - 4, height: 3), role: .dim)
+            return
+        }
+        table.draw(in: &frame, rect: Rect(x: rect.x + 1, y: y, width: rect.width - 2, height: rect.maxY - y), focused: true)
+    }
+
+    func drawDetail(_ frame: inout Frame, _ rect: Rect, _ view: HealthView) {
+        frame.put(" \(view.phoneNumber) · \(view.direction) · \(view.sipEndpoint ?? "no endpoint") · trunk \(view.trunkId)", x: rect.x, y: rect.y, role: .strong, limit: rect.width)
+        Tabs(Tab.allCases.map(\.title), selected: tab.rawValue).draw(in: &frame, rect: Rect(x: rect.x + 1, y: rect.y + 1, width: rect.width - 2, height: 1))
+        let inner = Rect(x: rect.x, y: rect.y + 2, width: rect.width, height: rect.height - 2)
+        frame.box(inner, title: tab.title)
+        let area = inner.inset(dx: 2, dy: 1)
+        switch tab {
+        case .health: drawHealth(&frame, area, view)
+        case .traces: drawTraces(&frame, area)
+        case .callLogs: drawCallLogs(&frame, area)
+        case .firewall: drawFirewall(&frame, area)
+        case .configuration: drawConfiguration(&frame, area, view)
+        }
+    }
+
+    func drawHealth(_ frame: inout Frame, _ rect: Rect, _ view: HealthView) {
+        var y = rect.y
+        func row(_ label: String, _ value: String, _ role: Role = .text) {
+            guard y < rect.maxY else { return }
+            frame.put(label, x: rect.x, y: y, role: .strong)
+            frame.put(value, x: rect.x + 16, y: y, role: role, limit: rect.width - 16)
+            y += 1
+        }
+        let since = view.since.map { " since \(Self.format($0)) UTC" } ?? ""
+        row("State", view.healthStatus + since, Self.role(for: view.healthStatus))
+        if view.direction == "inbound" { row("", "inbound-only numbers are not probed (the guide shows them unchecked)", .dim) }
+        func percent(_ value: Double?) -> String { value.map { String(format: "%.1f%%", $0) } ?? "—" }
+        row("Uptime", "1 h \(percent(view.uptime1h))   24 h \(percent(view.uptime24h))   7 days \(percent(view.uptime7d))")
+        row("Response", view.averageResponseMs.map { String(format: "%.1f ms average over 24 h", $0) } ?? "—")
+        row("Recent", Sparkline.text(view.recentResponseMs, width: min(60, rect.width - 16), glyphs: frame.glyphs), .ok)
+        row("Last probe", view.lastCheckedAt.map { Self.format($0) + " UTC" } ?? "never (is siptrunk monitor running?)")
+        y += 1
+        if let registration = try? service.registration(trunkId: view.trunkId) {
+            row("Registration", "\(registration.state) as \(registration.username) at \(registration.registrar)" + (registration.expiresIn.map { String(format: ", expires in %.0f s", $0) } ?? ""), registration.state == "registered" ? .ok : .warning)
+            if let error = registration.lastError { row("", error, .error) }
+            y += 1
+        }
+        guard !view.lastFailures.isEmpty, y < rect.maxY else { return }
+        frame.put("Last failures", x: rect.x, y: y, role: .title)
+        y += 1
+        for failure in view.lastFailures where y < rect.maxY {
+            frame.put("\(Self.format(failure.at))  \(failure.outcome)\(failure.responseCode.map { " \($0)" } ?? "")", x: rect.x, y: y, role: .error, limit: rect.width)
+            y += 1
+            if let message = failure.message, y < rect.maxY { frame.put("  \(message)", x: rect.x, y: y, limit: rect.width); y += 1 }
+            if let remedy = failure.remedy, y < rect.maxY { frame.put("  → \(remedy)", x: rect.x, y: y, role: .dim, limit: rect.width); y += 1 }
+        }
+    }
+
+    func drawTraces(_ frame: inout Frame, _ rect: Rect) {
+        guard !tests.isEmpty else {
+            frame.paragraph("No calls traced for this number yet: place a test call (siptrunk test-call --number N, or the wizard's Step 7).", in: rect, role: .dim)
+            return
+        }
+        let listHeight = min(tests.count + 1, max(3, rect.height / 4))
+        testTable.draw(in: &frame, rect: Rect(x: rect.x, y: rect.y, width: rect.width, height: listHeight), focused: !showMessage)
+        let below = Rect(x: rect.x, y: rect.y + listHeight + 1, width: rect.width, height: rect.height - listHeight - 1)
+        if showMessage, traceSelection < trace.count {
+            drawMessage(&frame, below, trace[traceSelection])
+            return
+        }
+        var ladder = TraceLadder.ladder(for: trace)
+        ladder.selected = traceSelection
+        ladder.offset = max(0, traceSelection - (below.height - 2))
+        ladder.draw(in: &frame, rect: below)
+    }
+
+    func drawMessage(_ frame: inout Frame, _ rect: Rect, _ message: TraceMessage) {
+        let text = String(decoding: message.raw, as: UTF8.self)
+        let header = "\(message.direction == "sent" ? "sent to" : "received from") \(message.remoteAddress) over \(message.transport.uppercased()) at \(Self.format(message.wallTime))"
+        frame.put(header, x: rect.x, y: rect.y, role: .dim, limit: rect.width)
+        var y = rect.y + 1
+        var inBody = false
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where y < rect.maxY {
+            let line = line.hasSuffix("\r") ? String(line.dropLast()) : String(line)
+            if line.isEmpty { inBody = true }
+            let role: Role
+            if index == 0 {
+                role = .title
+            } else if inBody {
+                role = .link
+            } else {
+                role = .text
+            }
+            if !inBody, index > 0, let colon = line.firstIndex(of: ":") {
+                let name = String(line[...colon])
+                let used = frame.put(name, x: rect.x, y: y, role: .strong, limit: rect.width)
+                frame.put(line[line.index(after: colon)...], x: rect.x + used, y: y, role: role, limit: rect.width - used)
+            } else {
+                frame.put(line, x: rect.x, y: y, role: role, limit: rect.width)
+            }
+            y += 1
+        }
+    }
+
+    func drawCallLogs(_ frame: inout Frame, _ rect: Rect) {
+        guard let page else { return }
+        let pageNumber = cursors.count
+        let pages = max(1, (page.total + SIPTrunkService.callLogPageSize - 1) / SIPTrunkService.callLogPageSize)
+        let countdown = max(0, 30 - Int(now().timeIntervalSince(logsLoadedAt)))
+        frame.put("page \(pageNumber) of \(pages) · \(page.total) calls · refresh in \(countdown) s", x: rect.x, y: rect.y, role: .dim, limit: rect.width)
+        if page.logs.isEmpty {
+            frame.put("No calls logged for this number.", x: rect.x, y: rect.y + 2, role: .dim)
+            return
+        }
+        logTable.draw(in: &frame, rect: Rect(x: rect.x, y: rect.y + 1, width: rect.width, height: rect.height - 1), focused: true)
+    }
+
+    func drawFirewall(_ frame: inout Frame, _ rect: Rect) {
+        guard let info = try? service.firewall(region: nil) else { return }
+        var y = rect.y
+        func row(_ label: String, _ value: String) {
+            guard y < rect.maxY else { return }
+            frame.put(label, x: rect.x, y: y, role: .strong)
+            frame.put(value, x: rect.x + 14, y: y, limit: rect.width - 14)
+            y += 1
+        }
+        row("Region", info.region)
+        row("Signalling", info.signallingHosts.joined(separator: ", "))
+        row("IPv4", info.ipv4.joined(separator: ", "))
+        row("IPv6", info.ipv6.isEmpty ? "—" : info.ipv6.joined(separator: ", "))
+        row("SIP ports", info.sipPorts.map { "\($0.transport.uppercased()) \($0.port)" }.joined(separator: ", "))
+        row("Media", "\(info.rtp.protocolName) UDP \(info.rtp.portMin)–\(info.rtp.portMax), RTCP \(info.rtp.rtcp)")
+    }
+
+    func drawConfiguration(_ frame: inout Frame, _ rect: Rect, _ view: HealthView) {
+        var y = rect.y
+        func row(_ label: String, _ value: String, _ role: Role = .text) {
+            guard y < rect.maxY else { return }
+            frame.put(label, x: rect.x, y: y, role: .strong)
+            frame.put(value, x: rect.x + 18, y: y, role: role, limit: rect.width - 18)
+            y += 1
+        }
+        row("Number", view.phoneNumber)
+        row("Direction", view.direction)
+        row("SIP endpoint", view.sipEndpoint ?? "—")
+        guard let config = try? service.advancedConfig(number: view.phoneNumber, direction: view.direction) else { return }
+        row("Codecs", config.codecConfig.codecs.joined(separator: ", "))
+        let failover = config.failoverConfig.endpoints.sorted { $0.priority < $1.priority }.map { $0.host + ($0.port.map { ":\($0)" } ?? "") }
+        row("Failover", !config.failoverConfig.enabled || failover.isEmpty ? "off" : failover.joined(separator: " → ") + " (failback \(config.failoverConfig.failback))")
+        row("Alerts", config.alertConfig.enabled ? "on" : "off", config.alertConfig.enabled ? .ok : .dim)
+        y += 1
+        frame.paragraph("Change these with siptrunk config set \(view.phoneNumber) --direction \(view.direction) (failover endpoints, codec order, alert thresholds).", in: Rect(x: rect.x, y: y, width: rect.width, height: 2), role: .dim)
+    }
+}
+
+/// A stored trace as a ladder: one column for siptrunk, one per remote address (hosts of one party together),
+/// re-transmissions (the same message sent again) marked.
+public enum TraceLadder {
+    public static func ladder(for trace: [TraceMessage]) -> Ladder {
+        var parties = ["siptrunk"]
+        var column: [String: Int] = [:]
+        var seen: Set<Data> = []
+        var messages: [Ladder.Message] = []
+        let start = trace.first?.monotonicNs ?? 0
+        for message in trace {
+            let host = Self.host(of: message.remoteAddress)
+            if column[host] == nil {
+                column[host] = parties.count
+                parties.append(host)
+            }
+            let firstLine = String(decoding: message.raw.prefix { $0 != 13 && $0 != 10 }, as: UTF8.self)
+            let label: String
+            let role: Role
+            if firstLine.hasPrefix("SIP/2.0 ") {
+                label = String(firstLine.dropFirst(8))
+                role = label.hasPrefix("1") ? .arrowProvisional : label.hasPrefix("2") ? .arrowSuccess : .arrowError
+            } else {
+                label = String(firstLine.split(separator: " ").first ?? "")
+                role = .arrowRequest
+            }
+            let remote = column[host]!
+            let sent = message.direction == "sent"
+            let retransmission = sent && !seen.insert(message.raw).inserted
+            let elapsed = Double(message.monotonicNs - start) / 1e6
+            messages.append(Ladder.Message(
+                from: sent ? 0 : remote, to: sent ? remote : 0, label: label, time: String(format: "+%.1f ms", elapsed), role: role,
+                retransmission: retransmission))
+        }
+        return Ladder(parties: parties, messages: messages)
+    }
+
+    /// The host of `host:port` or `[v6]:port`.
+    static func host(of address: String) -> String {
+        if address.hasPrefix("["), let end = address.firstIndex(of: "]") { return String(address[...end]) }
+        if address.filter({ $0 == ":" }).count == 1, let colon = address.lastIndex(of: ":") { return String(address[..<colon]) }
+        return address
+    }
+}

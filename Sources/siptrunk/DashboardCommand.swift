@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import TUICurses
+import TUIKit
+import TrunkCore
+import TrunkTUI
+
+/// `siptrunk dashboard`: the SIP dashboard (overview, health, traces, call logs, firewall, configuration).
+struct DashboardCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dashboard",
+        abstract: "The SIP dashboard: trunk health, SIP traces as ladder diagrams, call logs — live, also over SSH.",
+        discussion: """
+            Reads the database every few seconds, so a siptrunk monitor running elsewhere shows up live. Keys follow \
+            sngrep where it has them: arrows or j/k, Enter opens, / filters, Esc or h goes back; Tab and 1–5 switch \
+            tabs; F1 or ? lists every key; q or F10 quits.
+            """)
+
+    @Option(help: "Theme: dark, light, high-contrast or monochrome, or a path to a .theme file.") var theme: String = "dark"
+    @Flag(help: "ASCII line drawing (automatic without a UTF-8 locale).") var ascii = false
+    @Option(help: "Seconds between reads of the database.") var refresh: Int = 5
+    @OptionGroup var store: StoreOptions
+
+    func validate() throws {
+        guard (1...300).contains(refresh) else { throw ValidationError("--refresh must be from 1 to 300 seconds") }
+    }
+
+    func run() throws {
+        let service = try store.service()
+        let terminal = try TerminalSession.open(theme: theme, ascii: ascii)
+        let screen = DashboardScreen(service: service, refreshSeconds: refresh)
+        try TerminalSession.finish(terminal.run(screen))
+    }
+}
+
+/// Opening the terminal and ending the process the same way for every screen.
+enum TerminalSession {
+    static func open(theme name: String, ascii: Bool) throws -> Terminal {
+        let loaded = try ThemeFiles.load(name)
+        let noColour = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
+        do {
+            return try Terminal(options: Terminal.Options(theme: loaded, ascii: ascii, noColour: noColour))
+        } catch {
+            throw CommandFailure.refused(error.description)
+        }
+    }
+
+    /// Exit statuses: 0 quit, 128+N for a signal (129 for a dropped SSH session), 1 when the terminal went away.
+    static func finish(_ exit: TerminalExit) throws {
+        switch exit {
+        case .quit: return
+        case .signal(let number): Foundation.exit(128 + number)
+        case .inputClosed: Foundation.exit(1)
+        }
+    }
+}

@@ -1,0 +1,149 @@
+import ArgumentParser
+import Foundation
+import SIPCore
+import SIPEngine
+import SIPNetwork
+import SIPRuntime
+import TrunkCore
+
+/// `siptrunk monitor`: the health monitor (guide: SIP Dashboard → health), probing every outbound endpoint.
+struct MonitorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "monitor",
+        abstract: "Probe every outbound trunk endpoint with OPTIONS and keep its health state (runs until stopped).",
+        discussion: """
+            Each endpoint is probed once per --interval (60 s by default, at least 10 s), the probes spread over the \
+            interval. An endpoint turns degraded at its first failure, unreachable after --fail-after failures in a \
+            row (3), and healthy again after --recover-after answers in a row (2). Only --accept codes count as an \
+            answer (2xx by default); a timeout never does. Every sample is stored; samples older than 48 hours are \
+            summed per hour. Inbound-only trunks are not probed (unchecked). The dashboard reads what this stores, \
+            from any number of processes. The trunk list is re-read every 5 minutes.
+            """)
+
+    @Option(help: "Seconds between probes of one endpoint (at least 10).") var interval: Double = 60
+    @Option(help: "Failures in a row before an endpoint is unreachable.") var failAfter: Int = 3
+    @Option(help: "Answers in a row before an unreachable endpoint is healthy again.") var recoverAfter: Int = 2
+    @Option(help: "Reply codes that count as an answer: CODE or LOW-HIGH, repeatable (default 200-299).") var accept: [String] = []
+    @Option(help: "DNS server HOST:PORT.") var dnsServer: String?
+    @Option(help: ArgumentHelp("Trust only the CA certificates in this PEM file for TLS.", valueName: "path")) var caFile: String?
+    @Flag(help: "Print each sample as one JSON line.") var json = false
+    @OptionGroup var store: StoreOptions
+
+    func validate() throws {
+        guard interval >= 10, interval <= 86_400 else { throw ValidationError("--interval must be from 10 to 86400 seconds") }
+        guard (1...100).contains(failAfter), (1...100).contains(recoverAfter) else { throw ValidationError("--fail-after and --recover-after must be from 1 to 100") }
+        if Self.codes(accept) == nil { throw ValidationError("--accept takes a code or a range such as 200-299 or 404") }
+    }
+
+    static func codes(_ texts: [String]) -> [ClosedRange<Int>]? {
+        if texts.isEmpty { return [200...299] }
+        var ranges: [ClosedRange<Int>] = []
+        for text in texts {
+            let parts = text.split(separator: "-").compactMap { Int($0) }
+            guard (1...2).contains(parts.count), parts.allSatisfy({ (100...699).contains($0) }), parts.first! <= parts.last! else { return nil }
+            ranges.append(parts.first!...parts.last!)
+        }
+        return ranges
+    }
+
+    struct SampleJSON: Encodable {
+        var configId: String
+        var phoneNumber: String
+        var at: Date
+        var outcome: String
+        var responseCode: Int?
+        var responseTimeMs: Double?
+        var healthStatus: String
+        var changed: Bool
+        var message: String?
+    }
+
+    func run() throws {
+        let service = try store.service()
+        let trust = try TLSTrust.load(caFile: caFile)
+        let policy = HealthPolicy(failAfter: failAfter, recoverAfter: recoverAfter, acceptedCodes: Self.codes(accept) ?? [200...299])
+        let prober = NetworkProber(timers: TransactionTimers(t1: .milliseconds(500), t2: .seconds(4), t4: .seconds(5)), trust: trust)
+        defer { prober.shutdown() }
+        // Samples are written in order on one queue, off the event loop.
+        let writes = DispatchQueue(label: "siptrunk.monitor.store")
+        let json = self.json
+        let numbers = NumberNames()
+
+        let refresh = { () throws -> Int in
+            let targets = try runUseCase(json: false) { try service.monitorTargets() }
+            var endpoints: [HealthMonitor.Endpoint] = []
+            for target in targets {
+                do {
+                    let resolved = try CallTarget.resolve(target.endpoint, transport: target.transport, dnsServer: dnsServer)
+                    endpoints.append(HealthMonitor.Endpoint(id: target.configId, peer: resolved.peer, domain: resolved.domain))
+                    numbers.set(target.configId, target.number)
+                } catch let failure as CommandFailure {
+                    FileHandle.standardError.write(Data("siptrunk monitor: \(target.number) (\(target.endpoint)) is not monitored: \(failure.message)\n".utf8))
+                }
+            }
+            let initial = (try? service.healthTrackers()) ?? [:]
+            prober.monitor(endpoints, interval: .milliseconds(Int64(interval * 1000)), policy: policy, initial: initial) { result, tracker in
+                writes.async {
+                    do {
+                        try service.recordHealth(result, tracker: tracker)
+                    } catch {
+                        FileHandle.standardError.write(Data("siptrunk monitor: could not store a sample: \(error)\n".utf8))
+                    }
+                    let number = numbers.get(result.endpointID) ?? result.endpointID
+                    if json {
+                        JSONOutput.line(SampleJSON(
+                            configId: result.endpointID, phoneNumber: number, at: Date(timeIntervalSince1970: result.wallTime), outcome: result.outcome,
+                            responseCode: result.responseCode, responseTimeMs: result.responseTimeMs, healthStatus: result.state.rawValue,
+                            changed: result.changed, message: result.message))
+                    } else if result.changed {
+                        let detail = result.outcome == "ok" ? "\(result.responseCode ?? 0) in \(result.responseTimeMs ?? 0) ms" : "\(result.outcome): \(result.message ?? "")"
+                        print("\(Self.timestamp()) \(number) \(result.state.rawValue) (\(detail))")
+                    }
+                }
+            }
+            return endpoints.count
+        }
+        let count = try refresh()
+        if !json {
+            print("monitoring \(count) endpoint\(count == 1 ? "" : "s") every \(interval) s (unreachable after \(failAfter) failures, healthy after \(recoverAfter) answers); Ctrl-C stops")
+        }
+        // Re-read the trunks every 5 minutes; roll samples up every hour; stop on INT or TERM.
+        let done = DispatchSemaphore(value: 0)
+        var sources: [DispatchSourceSignal] = []
+        for number in [SIGINT, SIGTERM, SIGHUP] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number)
+            source.setEventHandler { done.signal() }
+            source.resume()
+            sources.append(source)
+        }
+        let timer = DispatchSource.makeTimerSource()
+        var ticks = 0
+        timer.schedule(deadline: .now() + 300, repeating: 300)
+        timer.setEventHandler {
+            ticks += 1
+            _ = try? refresh()
+            if ticks % 12 == 0 { writes.async { _ = try? service.rollUpHealth() } }
+        }
+        timer.resume()
+        writes.async { _ = try? service.rollUpHealth() }
+        done.wait()
+        timer.cancel()
+        try? prober.eventLoop.submit { prober.monitor?.stop() }.wait()
+        writes.sync {}
+        _ = sources
+    }
+
+    static func timestamp() -> String {
+        let formatter = ISO8601DateFormatter()
+        return formatter.string(from: Date())
+    }
+}
+
+/// The phone number of each monitored configuration, written on refresh and read by the store queue.
+final class NumberNames: @unchecked Sendable {
+    private let lock = NSLock()
+    private var names: [String: String] = [:]
+    func set(_ id: String, _ number: String) { lock.withLock { names[id] = number } }
+    func get(_ id: String) -> String? { lock.withLock { names[id] } }
+}
