@@ -407,8 +407,9 @@ public final class DashboardScreen: TerminalApplication, @unchecked Sendable {
         frame.put(header, x: rect.x, y: rect.y, role: .dim, limit: rect.width)
         var y = rect.y + 1
         var inBody = false
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where y < rect.maxY {
-            let line = line.hasSuffix("\r") ? String(line.dropLast()) : String(line)
+        // CRLF is one Character in Swift: split on any newline.
+        for (index, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() where y < rect.maxY {
+            let line = String(line)
             if line.isEmpty { inBody = true }
             let role: Role
             if index == 0 {

@@ -35,16 +35,23 @@ struct MonitorTests {
         defer { TestProcess.stop(monitor) }
 
         #expect(Self.waitForLine(containing: "\"health_status\":\"healthy\"", in: log, seconds: 15), "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        // The dashboard, in its own process, follows what the monitor stores without a key press.
+        let dashboard = try TmuxSession(command: "env LANG=C.UTF-8 TERM=xterm-256color \(try TestProcess.siptrunkPath()) dashboard --refresh 1 --db \(database); sleep 15", width: 80, height: 24)
+        defer { dashboard.kill() }
+        let before = try dashboard.waitFor("healthy")
+        #expect(before.contains("+15558880001") && before.contains("unchecked"), "\(before)")
         kamailio?.stop()
         kamailio = nil
         #expect(Self.waitForLine(containing: "\"health_status\":\"unreachable\"", in: log, seconds: 25), "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        let down = try dashboard.waitFor("unreachable", seconds: 5)
+        #expect(down.contains("Unreachable 1") || down.contains("Unreach"), "\(down)")
 
         // The state is in the database for every other process (the dashboard, siptrunk numbers).
         let service = SIPTrunkService(store: try TrunkDatabase(path: database))
-        let down = try #require(try service.healthOverview().first { $0.phoneNumber == "+15558880001" })
-        #expect(down.healthStatus == "unreachable")
-        #expect(down.lastFailures.first?.outcome == "icmp_unreachable" || down.lastFailures.first?.outcome == "timeout", "\(down.lastFailures)")
-        #expect(down.lastFailures.first?.remedy != nil)
+        let stored = try #require(try service.healthOverview().first { $0.phoneNumber == "+15558880001" })
+        #expect(stored.healthStatus == "unreachable")
+        #expect(stored.lastFailures.first?.outcome == "icmp_unreachable" || stored.lastFailures.first?.outcome == "timeout", "\(stored.lastFailures)")
+        #expect(stored.lastFailures.first?.remedy != nil)
         #expect(try service.healthOverview().first { $0.phoneNumber == "+15558880002" }?.healthStatus == "unchecked")
 
         kamailio = try KamailioServer()
@@ -57,6 +64,9 @@ struct MonitorTests {
             Thread.sleep(forTimeInterval: 0.1)
         }
         #expect(recovered)
+        try dashboard.waitFor("healthy", seconds: 5)
+        let after = try dashboard.screen()
+        #expect(!after.contains("unreachable"), "\(after)")
         let up = try #require(try service.healthOverview().first { $0.phoneNumber == "+15558880001" })
         #expect(up.healthStatus == "healthy")
         let uptime = try #require(up.uptime1h)
