@@ -9,7 +9,7 @@ import TrunkStore
 /// another process writes shows up without a key press (and only changed cells go over the wire).
 public final class DashboardScreen: TerminalApplication, @unchecked Sendable {
     public enum Action: Hashable, Sendable {
-        case help, quit, open, back, nextTab, previousTab, tab(Int), sort, filter, nextPage, previousPage, refresh
+        case help, quit, open, back, nextTab, previousTab, tab(Int), sort, filter, nextPage, previousPage, refresh, save
     }
 
     public enum Tab: Int, CaseIterable, Sendable {
@@ -190,7 +190,10 @@ public final class DashboardScreen: TerminalApplication, @unchecked Sendable {
             for tab in Tab.allCases {
                 list.append(KeyBinding([.character(Character(String(tab.rawValue + 1)))], tab.title, "Show \(tab.title)", .tab(tab.rawValue), inBar: false))
             }
-            if tab == .traces { list.append(KeyBinding([.enter, .character("l")], "Message", "Open the selected message in full", .open)) }
+            if tab == .traces {
+                list.append(KeyBinding([.enter, .character("l")], "Message", "Open the selected message in full", .open))
+                list.append(KeyBinding([.function(2)], "Save", "Save the selected call as .txt, .md (Mermaid) and .pcap in the current directory", .save))
+            }
             if tab == .callLogs {
                 list.append(KeyBinding([.character("n"), .pageDown], "Next page", "The next 50 calls", .nextPage))
                 list.append(KeyBinding([.character("p"), .pageUp], "Prev page", "The previous 50 calls", .previousPage))
@@ -223,6 +226,7 @@ public final class DashboardScreen: TerminalApplication, @unchecked Sendable {
                 reload()
                 loadDetail()
             case .filter: filtering = true
+            case .save: saveTrace()
             case .sort:
                 sortColumn = (sortColumn + 1) % 4
                 applyFilter()
@@ -275,6 +279,21 @@ public final class DashboardScreen: TerminalApplication, @unchecked Sendable {
             _ = logTable.handle(key, pageSize: 10)
         }
         return .continue
+    }
+
+    /// F2: the selected call's trace as text, Markdown with Mermaid, and pcap, next to where siptrunk runs.
+    func saveTrace() {
+        guard testTable.selected < tests.count, !trace.isEmpty else { return }
+        let callId = tests[testTable.selected].callId
+        let base = "siptrunk-" + callId.prefix { $0 != "@" }.filter { $0.isLetter || $0.isNumber || $0 == "-" }
+        do {
+            try TraceExport.text(trace).write(toFile: base + ".txt", atomically: true, encoding: .utf8)
+            try TraceExport.markdown(trace, title: "SIP trace of \(callId)").write(toFile: base + ".md", atomically: true, encoding: .utf8)
+            try Data(TraceExport.pcap(trace)).write(to: URL(fileURLWithPath: base + ".pcap"))
+            message = ("Saved \(base).txt, .md and .pcap", .ok)
+        } catch {
+            message = ("Could not save the trace: \(error.localizedDescription)", .error)
+        }
     }
 
     func switchTab(to new: Tab) {

@@ -12,7 +12,7 @@ struct Siptrunk: ParsableCommand {
             Exit status: 0 success, 1 the input or the peer was refused (the message says why), 2 usage error.
             """,
         subcommands: [
-            SetupCommand.self, DashboardCommand.self, ParseCommand.self, ParseDestinationCommand.self, ProbeCommand.self, DiscoverCommand.self, TestCallCommand.self, RegisterCommand.self, MonitorCommand.self, TrunksCommand.self, NumbersCommand.self, FirewallCommand.self,
+            SetupCommand.self, DashboardCommand.self, ParseCommand.self, ParseDestinationCommand.self, ProbeCommand.self, DiscoverCommand.self, TestCallCommand.self, RegisterCommand.self, MonitorCommand.self, TraceCommand.self, TrunksCommand.self, NumbersCommand.self, FirewallCommand.self,
             ProfileCommand.self, ConfigCommand.self, OutboundSetupCommand.self, OrgCommand.self, DemoCommand.self,
         ],
         defaultSubcommand: SetupCommand.self
