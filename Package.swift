@@ -133,7 +133,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TrunkCoreTests",
-            dependencies: ["TrunkCore", "TrunkStore", "SIPCore", "StoreTorture"]
+            dependencies: ["TrunkCore", "TrunkStore", "SIPCore", "SIPEngine", "StoreTorture"]
         ),
         .testTarget(
             name: "siptrunkCLITests",

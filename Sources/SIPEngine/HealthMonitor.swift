@@ -74,6 +74,21 @@ public struct HealthSampleResult: Sendable, Hashable {
     public var state: HealthState
     /// Set when this probe changed the state.
     public var changed: Bool
+
+    public init(
+        endpointID: String, wallTime: Double, outcome: String, responseCode: Int? = nil, responseTimeMs: Double? = nil, message: String? = nil,
+        remedy: String? = nil, state: HealthState, changed: Bool
+    ) {
+        self.endpointID = endpointID
+        self.wallTime = wallTime
+        self.outcome = outcome
+        self.responseCode = responseCode
+        self.responseTimeMs = responseTimeMs
+        self.message = message
+        self.remedy = remedy
+        self.state = state
+        self.changed = changed
+    }
 }
 
 /// Probes every endpoint with OPTIONS once per interval, spreading the probes evenly over the interval so

@@ -88,6 +88,21 @@ extension SIPTrunkService {
         }
     }
 
+    /// Records that `owner` (e.g. `siptrunk monitor pid 1234 on host`) is monitoring now.
+    public func beatMonitorHeartbeat(owner: String) throws(TrunkError) {
+        let now = now()
+        try write { writer in try writer.beatMonitorHeartbeat(owner: owner, at: now) }
+    }
+
+    /// Who monitors, when they said so within `freshness` seconds; nil when nobody does.
+    public func activeMonitor(freshness: TimeInterval = 90) throws(TrunkError) -> String? {
+        let now = now()
+        return try read { reader in
+            guard let beat = try reader.monitorHeartbeat(), now.timeIntervalSince(beat.at) <= freshness else { return nil }
+            return beat.owner
+        }
+    }
+
     /// Sums samples older than the raw window per hour (uptime stays exact; the file stops growing).
     @discardableResult
     public func rollUpHealth() throws(TrunkError) -> Int {

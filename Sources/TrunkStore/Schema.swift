@@ -278,6 +278,14 @@ enum Schema {
                 t.primaryKey(["config_id", "hour"])
             }
         }
+        migrator.registerMigration("v5: monitor heartbeat") { db in
+            // Which process monitors health, so a dashboard starts its own monitor only when none runs.
+            try db.create(table: "monitor_heartbeat") { t in
+                t.primaryKey("id", .integer).check { $0 == 1 }
+                t.column("owner", .text).notNull()
+                t.column("at", .datetime).notNull()
+            }
+        }
         return migrator
     }
 }

@@ -187,6 +187,12 @@ public struct HealthTotals: Hashable, Sendable {
 }
 
 extension StoreReader {
+    /// The process that last said it monitors health, and when.
+    public func monitorHeartbeat() throws -> (owner: String, at: Date)? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT owner, at FROM monitor_heartbeat WHERE id = 1") else { return nil }
+        return (row["owner"], row["at"])
+    }
+
     public func healthState(configId: String) throws -> HealthStateRecord? {
         try HealthStateRecord.fetchOne(db, key: configId)
     }
@@ -226,6 +232,12 @@ extension StoreReader {
 }
 
 extension StoreWriter {
+    public func beatMonitorHeartbeat(owner: String, at time: Date) throws {
+        try db.execute(
+            sql: "INSERT INTO monitor_heartbeat (id, owner, at) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET owner = excluded.owner, at = excluded.at",
+            arguments: [owner, time])
+    }
+
     public func save(_ state: HealthStateRecord) throws { try state.save(db) }
 
     /// Sums samples older than `cutoff` into hourly rows and deletes them; returns how many were rolled up.

@@ -59,6 +59,8 @@ public final class DashboardScreen: TerminalApplication, @unchecked Sendable {
     var showHelp = false
     var lastLoad = Date.distantPast
     var message: (text: String, role: Role)?
+    /// Who runs the health monitor (another process, or this one), if anyone.
+    var monitorOwner: String?
 
     public var minimumSize: (width: Int, height: Int) { (72, 20) }
     public var timerInterval: Int? { 1000 }
@@ -77,6 +79,7 @@ public final class DashboardScreen: TerminalApplication, @unchecked Sendable {
         do {
             views = try service.healthOverview(recent: 20)
             trunkCount = try service.trunks().count
+            monitorOwner = try service.activeMonitor()
             message = nil
         } catch {
             message = ("Cannot read the database: \(error.messages.joined(separator: "; "))", .error)
@@ -310,6 +313,9 @@ public final class DashboardScreen: TerminalApplication, @unchecked Sendable {
         frame.put(" siptrunk · SIP dashboard", x: 0, y: 0, role: .title)
         let clock = Self.format(lastLoad) + " UTC "
         frame.put(clock, x: width - DisplayWidth.of(clock), y: 0, role: .title)
+        let monitor = monitorOwner.map { "monitor: \($0)" } ?? "no monitor running (siptrunk monitor)"
+        let room = width - DisplayWidth.of(clock) - 28
+        if room > 12 { frame.put(monitor, x: 27, y: 0, role: monitorOwner == nil ? .warning : .title, limit: room) }
         let body = Rect(x: 0, y: 1, width: width, height: height - 3)
         if let detail {
             drawDetail(&frame, body, detail)

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import SIPEngine
+import SIPNetwork
 import TUICurses
 import TUIKit
 import TrunkCore
@@ -19,14 +21,30 @@ struct DashboardCommand: ParsableCommand {
     @Option(help: "Theme: dark, light, high-contrast or monochrome, or a path to a .theme file.") var theme: String = "dark"
     @Flag(help: "ASCII line drawing (automatic without a UTF-8 locale).") var ascii = false
     @Option(help: "Seconds between reads of the database.") var refresh: Int = 5
+    @Option(help: "When no siptrunk monitor runs, the dashboard monitors itself, probing every this many seconds (at least 10).") var monitorInterval: Double = 60
+    @Flag(help: "Never start a monitor inside the dashboard.") var noMonitor = false
+    @Option(help: "DNS server HOST:PORT for the embedded monitor.") var dnsServer: String?
+    @Option(help: ArgumentHelp("Trust only the CA certificates in this PEM file for TLS probes.", valueName: "path")) var caFile: String?
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
         guard (1...300).contains(refresh) else { throw ValidationError("--refresh must be from 1 to 300 seconds") }
+        guard monitorInterval >= 10, monitorInterval <= 86_400 else { throw ValidationError("--monitor-interval must be from 10 to 86400 seconds") }
     }
 
     func run() throws {
         let service = try store.service()
+        let trust = try TLSTrust.load(caFile: caFile)
+        // Health comes from a running monitor; with none, this process monitors until it quits.
+        var embedded: MonitorRunner?
+        if !noMonitor, (try? service.activeMonitor()) == nil {
+            let runner = MonitorRunner(
+                service: service, trust: trust, dnsServer: dnsServer, interval: monitorInterval, policy: HealthPolicy(),
+                owner: "siptrunk dashboard (pid \(getpid()))", onSample: { _, _ in })
+            _ = try? runner.start()
+            embedded = runner
+        }
+        defer { embedded?.stop() }
         let terminal = try TerminalSession.open(theme: theme, ascii: ascii)
         let screen = DashboardScreen(service: service, refreshSeconds: refresh)
         try TerminalSession.finish(terminal.run(screen))

@@ -62,52 +62,26 @@ struct MonitorCommand: ParsableCommand {
         let service = try store.service()
         let trust = try TLSTrust.load(caFile: caFile)
         let policy = HealthPolicy(failAfter: failAfter, recoverAfter: recoverAfter, acceptedCodes: Self.codes(accept) ?? [200...299])
-        let prober = NetworkProber(timers: TransactionTimers(t1: .milliseconds(500), t2: .seconds(4), t4: .seconds(5)), trust: trust)
-        defer { prober.shutdown() }
-        // Samples are written in order on one queue, off the event loop.
-        let writes = DispatchQueue(label: "siptrunk.monitor.store")
         let json = self.json
-        let numbers = NumberNames()
-
-        let refresh = { () throws -> Int in
-            let targets = try runUseCase(json: false) { try service.monitorTargets() }
-            var endpoints: [HealthMonitor.Endpoint] = []
-            for target in targets {
-                do {
-                    let resolved = try CallTarget.resolve(target.endpoint, transport: target.transport, dnsServer: dnsServer)
-                    endpoints.append(HealthMonitor.Endpoint(id: target.configId, peer: resolved.peer, domain: resolved.domain))
-                    numbers.set(target.configId, target.number)
-                } catch let failure as CommandFailure {
-                    FileHandle.standardError.write(Data("siptrunk monitor: \(target.number) (\(target.endpoint)) is not monitored: \(failure.message)\n".utf8))
-                }
+        let runner = MonitorRunner(
+            service: service, trust: trust, dnsServer: dnsServer, interval: interval, policy: policy,
+            owner: "siptrunk monitor (pid \(getpid()))"
+        ) { result, number in
+            if json {
+                JSONOutput.line(SampleJSON(
+                    configId: result.endpointID, phoneNumber: number, at: Date(timeIntervalSince1970: result.wallTime), outcome: result.outcome,
+                    responseCode: result.responseCode, responseTimeMs: result.responseTimeMs, healthStatus: result.state.rawValue,
+                    changed: result.changed, message: result.message))
+            } else if result.changed {
+                let detail = result.outcome == "ok" ? "\(result.responseCode ?? 0) in \(result.responseTimeMs ?? 0) ms" : "\(result.outcome): \(result.message ?? "")"
+                print("\(Self.timestamp()) \(number) \(result.state.rawValue) (\(detail))")
             }
-            let initial = (try? service.healthTrackers()) ?? [:]
-            prober.monitor(endpoints, interval: .milliseconds(Int64(interval * 1000)), policy: policy, initial: initial) { result, tracker in
-                writes.async {
-                    do {
-                        try service.recordHealth(result, tracker: tracker)
-                    } catch {
-                        FileHandle.standardError.write(Data("siptrunk monitor: could not store a sample: \(error)\n".utf8))
-                    }
-                    let number = numbers.get(result.endpointID) ?? result.endpointID
-                    if json {
-                        JSONOutput.line(SampleJSON(
-                            configId: result.endpointID, phoneNumber: number, at: Date(timeIntervalSince1970: result.wallTime), outcome: result.outcome,
-                            responseCode: result.responseCode, responseTimeMs: result.responseTimeMs, healthStatus: result.state.rawValue,
-                            changed: result.changed, message: result.message))
-                    } else if result.changed {
-                        let detail = result.outcome == "ok" ? "\(result.responseCode ?? 0) in \(result.responseTimeMs ?? 0) ms" : "\(result.outcome): \(result.message ?? "")"
-                        print("\(Self.timestamp()) \(number) \(result.state.rawValue) (\(detail))")
-                    }
-                }
-            }
-            return endpoints.count
         }
-        let count = try refresh()
+        let count = try runner.start()
         if !json {
             print("monitoring \(count) endpoint\(count == 1 ? "" : "s") every \(interval) s (unreachable after \(failAfter) failures, healthy after \(recoverAfter) answers); Ctrl-C stops")
         }
-        // Re-read the trunks every 5 minutes; roll samples up every hour; stop on INT or TERM.
+        // Stop on INT, TERM or HUP.
         let done = DispatchSemaphore(value: 0)
         var sources: [DispatchSourceSignal] = []
         for number in [SIGINT, SIGTERM, SIGHUP] {
@@ -117,20 +91,8 @@ struct MonitorCommand: ParsableCommand {
             source.resume()
             sources.append(source)
         }
-        let timer = DispatchSource.makeTimerSource()
-        var ticks = 0
-        timer.schedule(deadline: .now() + 300, repeating: 300)
-        timer.setEventHandler {
-            ticks += 1
-            _ = try? refresh()
-            if ticks % 12 == 0 { writes.async { _ = try? service.rollUpHealth() } }
-        }
-        timer.resume()
-        writes.async { _ = try? service.rollUpHealth() }
         done.wait()
-        timer.cancel()
-        try? prober.eventLoop.submit { prober.monitor?.stop() }.wait()
-        writes.sync {}
+        runner.stop()
         _ = sources
     }
 
@@ -146,4 +108,90 @@ final class NumberNames: @unchecked Sendable {
     private var names: [String: String] = [:]
     func set(_ id: String, _ number: String) { lock.withLock { names[id] = number } }
     func get(_ id: String) -> String? { lock.withLock { names[id] } }
+}
+
+/// The health monitor's loop, shared by `siptrunk monitor` and a dashboard that finds no monitor running:
+/// probes on SIPRuntime's event loop, samples stored in order on their own queue, the trunk list re-read every
+/// 5 minutes, samples rolled up every hour, and a heartbeat so other processes know a monitor runs.
+final class MonitorRunner: @unchecked Sendable {
+    let service: SIPTrunkService
+    let dnsServer: String?
+    let interval: Double
+    let policy: HealthPolicy
+    let owner: String
+    let onSample: @Sendable (HealthSampleResult, String) -> Void
+    let prober: NetworkProber
+    let writes = DispatchQueue(label: "siptrunk.monitor.store")
+    let numbers = NumberNames()
+    private var timer: DispatchSourceTimer?
+
+    init(
+        service: SIPTrunkService, trust: TLSTrust, dnsServer: String?, interval: Double, policy: HealthPolicy, owner: String,
+        onSample: @escaping @Sendable (HealthSampleResult, String) -> Void
+    ) {
+        self.service = service
+        self.dnsServer = dnsServer
+        self.interval = interval
+        self.policy = policy
+        self.owner = owner
+        self.onSample = onSample
+        prober = NetworkProber(timers: TransactionTimers(t1: .milliseconds(500), t2: .seconds(4), t4: .seconds(5)), trust: trust)
+    }
+
+    /// Loads the endpoints and starts probing; how many are monitored.
+    @discardableResult
+    func start() throws -> Int {
+        let count = try refresh()
+        let timer = DispatchSource.makeTimerSource(queue: writes)
+        var ticks = 0
+        timer.schedule(deadline: .now() + 30, repeating: 30)
+        timer.setEventHandler { [weak self] in
+            guard let self else { return }
+            ticks += 1
+            try? self.service.beatMonitorHeartbeat(owner: self.owner)
+            if ticks % 10 == 0 { _ = try? self.refresh() }
+            if ticks % 120 == 0 { _ = try? self.service.rollUpHealth() }
+        }
+        timer.resume()
+        self.timer = timer
+        writes.async { [service, owner] in
+            try? service.beatMonitorHeartbeat(owner: owner)
+            _ = try? service.rollUpHealth()
+        }
+        return count
+    }
+
+    func refresh() throws -> Int {
+        let targets = try runUseCase(json: false) { try self.service.monitorTargets() }
+        var endpoints: [HealthMonitor.Endpoint] = []
+        for target in targets {
+            do {
+                let resolved = try CallTarget.resolve(target.endpoint, transport: target.transport, dnsServer: dnsServer)
+                endpoints.append(HealthMonitor.Endpoint(id: target.configId, peer: resolved.peer, domain: resolved.domain))
+                numbers.set(target.configId, target.number)
+            } catch let failure as CommandFailure {
+                FileHandle.standardError.write(Data("siptrunk monitor: \(target.number) (\(target.endpoint)) is not monitored: \(failure.message)\n".utf8))
+            }
+        }
+        let initial = (try? service.healthTrackers()) ?? [:]
+        let service = self.service, writes = self.writes, numbers = self.numbers, onSample = self.onSample
+        prober.monitor(endpoints, interval: .milliseconds(Int64(interval * 1000)), policy: policy, initial: initial) { result, tracker in
+            writes.async {
+                do {
+                    try service.recordHealth(result, tracker: tracker)
+                } catch {
+                    FileHandle.standardError.write(Data("siptrunk monitor: could not store a sample: \(error)\n".utf8))
+                }
+                onSample(result, numbers.get(result.endpointID) ?? result.endpointID)
+            }
+        }
+        return endpoints.count
+    }
+
+    func stop() {
+        timer?.cancel()
+        try? prober.eventLoop.submit { self.prober.monitor?.stop() }.wait()
+        writes.sync {}
+        prober.shutdown()
+    }
 }

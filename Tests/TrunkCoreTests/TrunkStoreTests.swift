@@ -12,6 +12,8 @@ struct TrunkStoreTests {
             "v1: number porting",
             "v2: registration state",
             "v3: set-up wizard draft",
+            "v4: health state and hourly roll-up",
+            "v5: monitor heartbeat",
         ])
         #expect(try database.store.journalMode() == "wal")
         let attributes = try FileManager.default.attributesOfItem(atPath: database.path)

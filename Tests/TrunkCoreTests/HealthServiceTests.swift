@@ -1,0 +1,61 @@
+import Foundation
+import SIPCore
+import SIPEngine
+import Testing
+import TrunkCore
+import TrunkStore
+
+/// Health samples through the use cases: state kept across samples, uptime windows, roll-up that keeps them
+/// exact, and the heartbeat that tells a dashboard whether a monitor runs.
+struct HealthServiceTests {
+    final class Clock: @unchecked Sendable {
+        var now = Date(timeIntervalSince1970: 1_800_000_000)
+    }
+
+    func setUp() throws -> (SIPTrunkService, Clock, String) {
+        let clock = Clock()
+        let store = try TrunkDatabase(path: NSTemporaryDirectory() + "siptrunk-health-\(UUID().uuidString).sqlite")
+        try Installation.prepare(store, host: Installation.HostFacts(hostName: "siptrunk.test", ipv4: ["192.0.2.1"], ipv6: []), now: clock.now)
+        let service = SIPTrunkService(store: store, now: { clock.now })
+        let result = try service.attach(AttachRequest(phoneNumber: "+14155550100", directions: [.init(type: "outbound", sipEndpoint: "pbx.example.com")]))
+        #expect(result.failed.isEmpty)
+        let configId = try #require(try service.monitorTargets().first?.configId)
+        return (service, clock, configId)
+    }
+
+    func sample(_ configId: String, at time: Date, ok: Bool, tracker: inout HealthTracker) -> HealthSampleResult {
+        let changed = tracker.record(answered: ok, policy: HealthPolicy()) != nil
+        return HealthSampleResult(
+            endpointID: configId, wallTime: time.timeIntervalSince1970, outcome: ok ? "ok" : "timeout", responseCode: ok ? 200 : nil,
+            responseTimeMs: ok ? 20 : nil, message: ok ? nil : "no answer", remedy: ok ? nil : "check the PBX", state: tracker.state, changed: changed)
+    }
+
+    @Test func uptimeAndStateFromSamplesSurviveTheRollUp() throws {
+        let (service, clock, configId) = try setUp()
+        var tracker = HealthTracker()
+        // Three days of a probe a minute, one failed in ten.
+        let start = clock.now.addingTimeInterval(-3 * 86_400)
+        for minute in 0..<(3 * 1440) {
+            let result = sample(configId, at: start.addingTimeInterval(Double(minute) * 60), ok: minute % 10 != 0, tracker: &tracker)
+            try service.recordHealth(result, tracker: tracker)
+        }
+        let before = try service.health(configId: configId)
+        #expect(before.uptime7d == 90.0 && before.uptime24h == 90.0)
+        #expect(before.healthStatus == "healthy" && before.averageResponseMs == 20)
+        #expect(before.lastFailures.first?.remedy == "check the PBX")
+        let rolled = try service.rollUpHealth()
+        #expect(rolled > 0)
+        let after = try service.health(configId: configId)
+        #expect(after.uptime7d == 90.0 && after.averageResponseMs == 20, "the roll-up keeps the week's figures")
+        #expect(try service.store.read { try $0.healthSampleCount(configId: configId) } < 3 * 1440)
+    }
+
+    @Test func theHeartbeatSaysWhetherAMonitorRuns() throws {
+        let (service, clock, _) = try setUp()
+        #expect(try service.activeMonitor() == nil)
+        try service.beatMonitorHeartbeat(owner: "siptrunk monitor (pid 42)")
+        #expect(try service.activeMonitor() == "siptrunk monitor (pid 42)")
+        clock.now = clock.now.addingTimeInterval(120)
+        #expect(try service.activeMonitor() == nil)
+    }
+}
