@@ -169,11 +169,19 @@ let package = Package(
         .executableTarget(
             name: "ProbeBenchmarks",
             dependencies: [
-                "SIPCore", "SIPEngine", "SIPNetwork", "SIPRuntime",
+                "SIPCore", "SIPEngine", "SIPNetwork", "SIPRuntime", "TrunkCore", "TrunkStore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Benchmarks/ProbeBenchmarks"
+        ),
+
+        /// The trace viewer's load of 100,000 messages next to sngrep's:
+        /// `swift build -c release --product DashboardBenchmarks && .build/release/DashboardBenchmarks`.
+        .executableTarget(
+            name: "DashboardBenchmarks",
+            dependencies: ["TrunkCore", "TrunkStore", "TrunkTUI", "TUIKit"],
+            path: "Benchmarks/DashboardBenchmarks"
         ),
 
         /// The terminal backend through a pseudo-terminal: `swift run -c release TUIBenchmarks`.

@@ -7,6 +7,7 @@
 // 2. Throughput: `siptrunk probe --concurrency` floods 100,000 probes; its own summary gives the rate and CPU time.
 //    sipp's UAC runs the same flood for comparison, when installed.
 // 3. Discovery: the full matrix against kamailio with one silent UDP port, timed against the probe timeout.
+// 5. The monitor: 10,000 endpoints every 60 s, the process's CPU over one interval.
 // 4. Call setup: INVITE to 200 from `siptrunk test-call` against a sipp UAS (a process per call), from the engine
 //    warm in this process (calls back to back), and from sipp's own UAC against the same UAS (INVITE sent to 200
 //    received, from its message trace).
@@ -266,6 +267,25 @@ if FileManager.default.isExecutableFile(atPath: "/usr/bin/sipp") {
     var ignored: Int32 = 0
     waitpid(uas, &ignored, 0)
     print(String(format: "call setup INVITE→200 against a sipp UAS, median: siptrunk test-call %.3f ms (%d calls, one process each), engine warm in one process %.3f ms (%d calls), sipp UAC %.3f ms (%d calls, exit %d)", median(ours), ours.count, median(warm), warm.count, median(theirs), theirs.count, sippRun.status))
+}
+
+// MARK: 5. The monitor with 10,000 endpoints
+
+do {
+    let database = scratch + "/monitor.sqlite"
+    try prepareMonitorDatabase(database, count: 10_000, host: address)
+    let monitor = start(siptrunkPath(), ["monitor", "--interval", "60", "--db", database])
+    // Past the start (loading, DNS for the endpoints), then one whole interval.
+    Thread.sleep(forTimeInterval: 10)
+    let before = cpuSeconds(of: monitor) ?? 0
+    Thread.sleep(forTimeInterval: 60)
+    let after = cpuSeconds(of: monitor) ?? 0
+    kill(monitor, SIGTERM)
+    var status: Int32 = 0
+    waitpid(monitor, &status, 0)
+    print(String(format: "monitor, 10,000 endpoints every 60 s: %.1f%% of one core over one interval (%.2f s CPU in 60 s)", (after - before) / 60 * 100, after - before))
+} catch {
+    print("monitor benchmark failed: \(error)")
 }
 
 /// Each figure reaches the terminal (or a file) as soon as it is measured.

@@ -110,7 +110,7 @@ public final class HealthMonitor {
     public let interval: Duration
     public var policy: HealthPolicy
     public private(set) var trackers: [String: HealthTracker] = [:]
-    private var endpoints: [Endpoint] = []
+    private var endpoints: [String: Endpoint] = [:]
     private var timers: [String: EngineTimer] = [:]
     private var generator: any RandomNumberGenerator
     /// Called on the engine's context with every probe's result.
@@ -133,7 +133,7 @@ public final class HealthMonitor {
             timers[id] = nil
             trackers[id] = nil
         }
-        self.endpoints = endpoints
+        self.endpoints = Dictionary(endpoints.map { ($0.id, $0) }) { _, last in last }
         let fresh = endpoints.filter { timers[$0.id] == nil }
         let spacing = fresh.isEmpty ? Duration.zero : interval / fresh.count
         for (index, endpoint) in fresh.enumerated() {
@@ -152,7 +152,7 @@ public final class HealthMonitor {
     }
 
     private func run(_ id: String) {
-        guard let endpoint = endpoints.first(where: { $0.id == id }) else { return }
+        guard let endpoint = endpoints[id] else { return }
         // The next probe is due one interval after this one started, whatever this one takes.
         schedule(id, after: interval)
         var random = AnyGenerator(generator)

@@ -218,6 +218,21 @@ extension StoreReader {
     }
 
     /// Every traced message of one SIP Call-ID, in the order it crossed the wire.
+    /// The newest `limit` traced messages of every call, oldest first, as their start lines only (what a call
+    /// list needs; the full messages of one call come from `trace(sipCallId:)`). Rows are read by column index
+    /// through a cursor, so a large trace neither decodes through Codable nor holds every message body.
+    public func recentTraceStartLines(limit: Int, _ body: (_ sipCallId: String, _ wallTime: Date, _ startLine: Substring) -> Void) throws {
+        let rows = try Row.fetchCursor(
+            db,
+            sql: "SELECT sip_call_id, wall_time, substr(raw, 1, 128) FROM (SELECT id, sip_call_id, wall_time, raw FROM trace_message ORDER BY id DESC LIMIT ?) ORDER BY id",
+            arguments: [limit])
+        while let row = try rows.next() {
+            let head: Data = row[2]
+            let line = String(decoding: head.prefix { $0 != 13 && $0 != 10 }, as: UTF8.self)
+            body(row[0], row[1], line[...])
+        }
+    }
+
     public func trace(sipCallId: String) throws -> [TraceMessage] {
         try TraceMessage.filter(Column("sip_call_id") == sipCallId).order(Column("monotonic_ns"), Column("id")).fetchAll(db)
     }
