@@ -38,4 +38,16 @@ keys Up Enter; wait_for "Step 6 of 8"; keys -l "+14155550100"; keys ","; keys -l
 keys BSpace BSpace BSpace BSpace BSpace; keys Enter; wait_for "Attached"; keys Enter; wait_for "Step 7 of 8"; keys F5
 wait_for "cannot reach\|failed\|refused"; shot step7-test-call
 keys Enter; wait_for "Step 8 of 8"; shot step8-complete
+
+# The dashboard on the demo data set (a second session, 100x30).
+tmux -S "$socket" kill-session -t shots 2>/dev/null || true
+$PWD/$binary demo --db "$work/demo.sqlite" >/dev/null
+tmux -S "$socket" new-session -d -s shots -x 100 -y 30 "cd $work && env LANG=C.UTF-8 TERM=xterm-256color $PWD/$binary dashboard --no-monitor --db $work/demo.sqlite; sleep 5"
+wait_for "SIP dashboard"; wait_for "Healthy"; shot dashboard-overview
+keys Down Enter; wait_for "Uptime"; shot dashboard-health
+keys 2; wait_for "INVITE"; shot dashboard-trace
+keys Enter Down; wait_for "Via:"; shot dashboard-message
+keys Escape 3; wait_for "page 1 of"; shot dashboard-call-logs
+keys 4; wait_for "SIP ports"; shot dashboard-firewall
+keys 5; wait_for "Codecs"; shot dashboard-configuration
 echo "captured $(ls $out/*.txt | wc -l) screens in $out/"

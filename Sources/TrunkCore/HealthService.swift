@@ -75,16 +75,24 @@ extension SIPTrunkService {
 
     /// Stores one probe's sample and the endpoint's state after it.
     public func recordHealth(_ result: HealthSampleResult, tracker: HealthTracker) throws(TrunkError) {
-        let at = Date(timeIntervalSince1970: result.wallTime)
+        try recordHealth([(result, tracker)])
+    }
+
+    /// Stores many samples in one transaction (the monitor flushes once a second: one commit, not one per probe).
+    public func recordHealth(_ batch: [(HealthSampleResult, HealthTracker)]) throws(TrunkError) {
+        guard !batch.isEmpty else { return }
         try write { writer in
-            try writer.insert(HealthSample(
-                configId: result.endpointID, checkedAt: at, outcome: result.outcome, responseCode: result.responseCode,
-                responseTimeMs: result.responseTimeMs, message: result.message, remedy: result.remedy))
-            let previous = try writer.reader.healthState(configId: result.endpointID)
-            let since = previous.flatMap { $0.state == tracker.state.rawValue ? $0.since : nil } ?? at
-            try writer.save(HealthStateRecord(
-                configId: result.endpointID, state: tracker.state.rawValue, failures: tracker.failures, successes: tracker.successes,
-                since: since, lastOutcome: result.outcome, lastMessage: result.message, lastRemedy: result.remedy, updatedAt: at))
+            for (result, tracker) in batch {
+                let at = Date(timeIntervalSince1970: result.wallTime)
+                try writer.insert(HealthSample(
+                    configId: result.endpointID, checkedAt: at, outcome: result.outcome, responseCode: result.responseCode,
+                    responseTimeMs: result.responseTimeMs, message: result.message, remedy: result.remedy))
+                let previous = try writer.reader.healthState(configId: result.endpointID)
+                let since = previous.flatMap { $0.state == tracker.state.rawValue ? $0.since : nil } ?? at
+                try writer.save(HealthStateRecord(
+                    configId: result.endpointID, state: tracker.state.rawValue, failures: tracker.failures, successes: tracker.successes,
+                    since: since, lastOutcome: result.outcome, lastMessage: result.message, lastRemedy: result.remedy, updatedAt: at))
+            }
         }
     }
 

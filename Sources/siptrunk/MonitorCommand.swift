@@ -144,13 +144,15 @@ final class MonitorRunner: @unchecked Sendable {
         let count = try refresh()
         let timer = DispatchSource.makeTimerSource(queue: writes)
         var ticks = 0
-        timer.schedule(deadline: .now() + 30, repeating: 30)
+        // Every second: store the samples; every 30 s the heartbeat, every 5 min the trunk list, hourly the roll-up.
+        timer.schedule(deadline: .now() + 1, repeating: 1)
         timer.setEventHandler { [weak self] in
             guard let self else { return }
             ticks += 1
-            try? self.service.beatMonitorHeartbeat(owner: self.owner)
-            if ticks % 10 == 0 { _ = try? self.refresh() }
-            if ticks % 120 == 0 { _ = try? self.service.rollUpHealth() }
+            self.flush()
+            if ticks % 30 == 0 { try? self.service.beatMonitorHeartbeat(owner: self.owner) }
+            if ticks % 300 == 0 { _ = try? self.refresh() }
+            if ticks % 3600 == 0 { _ = try? self.service.rollUpHealth() }
         }
         timer.resume()
         self.timer = timer
@@ -175,23 +177,47 @@ final class MonitorRunner: @unchecked Sendable {
         }
         let initial = (try? service.healthTrackers()) ?? [:]
         let service = self.service, writes = self.writes, numbers = self.numbers, onSample = self.onSample
+        let pending = self.pending
         prober.monitor(endpoints, interval: .milliseconds(Int64(interval * 1000)), policy: policy, initial: initial) { result, tracker in
-            writes.async {
-                do {
-                    try service.recordHealth(result, tracker: tracker)
-                } catch {
-                    FileHandle.standardError.write(Data("siptrunk monitor: could not store a sample: \(error)\n".utf8))
-                }
-                onSample(result, numbers.get(result.endpointID) ?? result.endpointID)
-            }
+            // Collected here, stored once a second in one transaction (see `flush`).
+            pending.append((result, tracker))
+            writes.async { onSample(result, numbers.get(result.endpointID) ?? result.endpointID) }
         }
+        _ = service
         return endpoints.count
+    }
+
+    /// Samples waiting to be stored, shared by the event loop (adds) and the store queue (takes).
+    let pending = PendingSamples()
+
+    /// Stores what the probes found since the last flush, in one transaction.
+    func flush() {
+        let batch = pending.take()
+        guard !batch.isEmpty else { return }
+        do {
+            try service.recordHealth(batch)
+        } catch {
+            FileHandle.standardError.write(Data("siptrunk monitor: could not store \(batch.count) samples: \(error)\n".utf8))
+        }
     }
 
     func stop() {
         timer?.cancel()
         try? prober.eventLoop.submit { self.prober.monitor?.stop() }.wait()
-        writes.sync {}
+        writes.sync { flush() }
         prober.shutdown()
+    }
+}
+
+/// Samples handed from the event loop to the store queue.
+final class PendingSamples: @unchecked Sendable {
+    private let lock = NSLock()
+    private var samples: [(HealthSampleResult, HealthTracker)] = []
+    func append(_ sample: (HealthSampleResult, HealthTracker)) { lock.withLock { samples.append(sample) } }
+    func take() -> [(HealthSampleResult, HealthTracker)] {
+        lock.withLock {
+            defer { samples.removeAll(keepingCapacity: true) }
+            return samples
+        }
     }
 }

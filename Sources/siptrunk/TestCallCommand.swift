@@ -21,6 +21,10 @@ struct CallTarget {
         let chosen = transport.flatMap { SIPTransport(rawValue: $0.lowercased()) } ?? parsed.transport ?? .udp
         var port = parsed.port ?? chosen.defaultPort
         var host = parsed.host
+        // An address needs no DNS (and no resolver: the monitor resolves thousands of endpoints).
+        if IPAddress.isIPv4(host) || IPAddress.isIPv6(host) {
+            return CallTarget(peer: PeerAddress(host: host, port: port, transport: chosen), domain: parsed.host)
+        }
         do {
             let resolver = try DNSResolver(server: dnsServer)
             if parsed.port == nil, !IPAddress.isIPv4(host), !IPAddress.isIPv6(host) {

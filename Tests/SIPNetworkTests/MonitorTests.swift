@@ -48,7 +48,8 @@ struct MonitorTests {
 
         // The state is in the database for every other process (the dashboard, siptrunk numbers).
         let service = SIPTrunkService(store: try TrunkDatabase(path: database))
-        let stored = try #require(try service.healthOverview().first { $0.phoneNumber == "+15558880001" })
+        // The monitor stores its samples once a second, in one transaction.
+        let stored = try #require(try Self.eventually(service, "unreachable"))
         #expect(stored.healthStatus == "unreachable")
         #expect(stored.lastFailures.first?.outcome == "icmp_unreachable" || stored.lastFailures.first?.outcome == "timeout", "\(stored.lastFailures)")
         #expect(stored.lastFailures.first?.remedy != nil)
@@ -67,7 +68,7 @@ struct MonitorTests {
         try dashboard.waitFor("healthy", seconds: 5)
         let after = try dashboard.screen()
         #expect(!after.contains("unreachable"), "\(after)")
-        let up = try #require(try service.healthOverview().first { $0.phoneNumber == "+15558880001" })
+        let up = try #require(try Self.eventually(service, "healthy"))
         #expect(up.healthStatus == "healthy")
         let uptime = try #require(up.uptime1h)
         #expect(uptime > 0 && uptime < 100, "one failure among the samples: \(uptime)")
@@ -75,6 +76,17 @@ struct MonitorTests {
 
         let numbers = try TestProcess.siptrunk(["numbers", "--json", "--db", database])
         #expect(numbers.output.contains("\"health_status\" : \"healthy\""), "\(numbers.output)")
+    }
+
+    /// The number's health once the store shows `state` (within 3 s), else the last seen.
+    static func eventually(_ service: SIPTrunkService, _ state: String) throws -> HealthView? {
+        var view: HealthView?
+        for _ in 0..<30 {
+            view = try service.healthOverview().first { $0.phoneNumber == "+15558880001" }
+            if view?.healthStatus == state { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        return view
     }
 
     @Test func intervalsBelowTenSecondsAreRefused() throws {
