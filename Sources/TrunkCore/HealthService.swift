@@ -81,19 +81,17 @@ extension SIPTrunkService {
     /// Stores many samples in one transaction (the monitor flushes once a second: one commit, not one per probe).
     public func recordHealth(_ batch: [(HealthSampleResult, HealthTracker)]) throws(TrunkError) {
         guard !batch.isEmpty else { return }
-        try write { writer in
-            for (result, tracker) in batch {
-                let at = Date(timeIntervalSince1970: result.wallTime)
-                try writer.insert(HealthSample(
+        let rows = batch.map { result, tracker in
+            let at = Date(timeIntervalSince1970: result.wallTime)
+            return (
+                sample: HealthSample(
                     configId: result.endpointID, checkedAt: at, outcome: result.outcome, responseCode: result.responseCode,
-                    responseTimeMs: result.responseTimeMs, message: result.message, remedy: result.remedy))
-                let previous = try writer.reader.healthState(configId: result.endpointID)
-                let since = previous.flatMap { $0.state == tracker.state.rawValue ? $0.since : nil } ?? at
-                try writer.save(HealthStateRecord(
+                    responseTimeMs: result.responseTimeMs, message: result.message, remedy: result.remedy),
+                state: HealthStateRecord(
                     configId: result.endpointID, state: tracker.state.rawValue, failures: tracker.failures, successes: tracker.successes,
-                    since: since, lastOutcome: result.outcome, lastMessage: result.message, lastRemedy: result.remedy, updatedAt: at))
-            }
+                    since: at, lastOutcome: result.outcome, lastMessage: result.message, lastRemedy: result.remedy, updatedAt: at))
         }
+        try write { writer in try writer.recordHealth(rows) }
     }
 
     /// Records that `owner` (e.g. `siptrunk monitor pid 1234 on host`) is monitoring now.

@@ -240,6 +240,33 @@ extension StoreWriter {
 
     public func save(_ state: HealthStateRecord) throws { try state.save(db) }
 
+    /// Stores probe samples and each endpoint's state after it, with prepared statements reused across the batch
+    /// (the monitor writes thousands a minute). A state row keeps its `since` while the state is unchanged.
+    public func recordHealth(_ samples: [(sample: HealthSample, state: HealthStateRecord)]) throws {
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO health_sample (config_id, checked_at, outcome, response_code, response_time_ms, message, remedy)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+        let upsert = try db.cachedStatement(sql: """
+            INSERT INTO health_state (config_id, state, failures, successes, since, last_outcome, last_message, last_remedy, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(config_id) DO UPDATE SET
+                since = CASE WHEN health_state.state = excluded.state THEN health_state.since ELSE excluded.since END,
+                state = excluded.state, failures = excluded.failures, successes = excluded.successes,
+                last_outcome = excluded.last_outcome, last_message = excluded.last_message, last_remedy = excluded.last_remedy,
+                updated_at = excluded.updated_at
+            """)
+        for (sample, state) in samples {
+            try insert.execute(arguments: [
+                sample.configId, sample.checkedAt, sample.outcome, sample.responseCode, sample.responseTimeMs, sample.message, sample.remedy,
+            ])
+            try upsert.execute(arguments: [
+                state.configId, state.state, state.failures, state.successes, state.since, state.lastOutcome, state.lastMessage,
+                state.lastRemedy, state.updatedAt,
+            ])
+        }
+    }
+
     /// Sums samples older than `cutoff` into hourly rows and deletes them; returns how many were rolled up.
     @discardableResult
     public func rollUpHealth(before cutoff: Date) throws -> Int {

@@ -96,10 +96,10 @@ struct MonitorCommand: ParsableCommand {
         _ = sources
     }
 
-    static func timestamp() -> String {
-        let formatter = ISO8601DateFormatter()
-        return formatter.string(from: Date())
-    }
+    /// One formatter for every line (making one per line was a quarter of the monitor's CPU at 10,000 endpoints).
+    nonisolated(unsafe) static let formatter = ISO8601DateFormatter()
+
+    static func timestamp() -> String { formatter.string(from: Date()) }
 }
 
 /// The phone number of each monitored configuration, written on refresh and read by the store queue.
