@@ -47,7 +47,7 @@ wait_for "SIP dashboard"; wait_for "Healthy"; shot dashboard-overview
 keys Down Enter; wait_for "Uptime"; shot dashboard-health
 keys 2; wait_for "INVITE"; shot dashboard-trace
 keys Enter Down; wait_for "Via:"; shot dashboard-message
-keys Escape 3; wait_for "page 1 of"; shot dashboard-call-logs
+keys Escape; sleep 0.3; keys 3; wait_for "page 1 of"; shot dashboard-call-logs
 keys 4; wait_for "SIP ports"; shot dashboard-firewall
 keys 5; wait_for "Codecs"; shot dashboard-configuration
 echo "captured $(ls $out/*.txt | wc -l) screens in $out/"
