@@ -38,7 +38,7 @@ public enum TooSmall {
         let lines = [
             "The window is \(frame.width)×\(frame.height).",
             "Make it at least \(minimum.width)×\(minimum.height)",
-            "(or press q to quit).",
+            "(or press F10 to quit).",
         ]
         let top = max(0, (frame.height - lines.count) / 2)
         for (index, line) in lines.enumerated() {
