@@ -179,6 +179,7 @@ public final class Terminal: @unchecked Sendable {
                         continue
                     }
                     if app.handle(key) == .quit { return .quit }
+                    sendClipboard(app)
                 }
             }
             // A readable stdin that yields nothing is a closed terminal (read returns EOF): end, never spin.
@@ -188,6 +189,18 @@ public final class Terminal: @unchecked Sendable {
                 if ioctl(input, UInt(FIONREAD), &waiting) != 0 || waiting == 0 || isatty(input) == 0 { return .inputClosed }
             }
             draw(app)
+        }
+    }
+
+    private var clipboardSent = 0
+
+    /// OSC 52 for each copy the screen asked for since the last key.
+    private func sendClipboard(_ app: TerminalApplication) {
+        guard let source = app as? ClipboardSource else { return }
+        let requests = source.clipboardRequests
+        while clipboardSent < requests.count {
+            writeRaw("\u{1B}]52;c;\(Data(requests[clipboardSent].utf8).base64EncodedString())\u{07}")
+            clipboardSent += 1
         }
     }
 

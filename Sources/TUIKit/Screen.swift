@@ -31,6 +31,13 @@ extension TerminalApplication {
     }
 }
 
+/// A screen that copies text to the terminal's clipboard: the backend sends each new request as OSC 52 (which
+/// terminals honour locally and over SSH, and tmux with `set-clipboard on`).
+public protocol ClipboardSource: AnyObject {
+    /// Every text asked to be copied so far, oldest first.
+    var clipboardRequests: [String] { get }
+}
+
 /// The screen shown when the terminal is smaller than a screen needs.
 public enum TooSmall {
     public static func draw(into frame: inout Frame, minimum: (width: Int, height: Int)) {

@@ -44,3 +44,25 @@ extension SIPTrunkService {
         try read { reader in try reader.trace(sipCallId: callId) }
     }
 }
+
+/// The trace viewer's search (`/`): `4xx` a response class, an upper-case word a method (`INVITE`, `BYE`),
+/// anything else a case-insensitive part of the Call-ID, the remote address or the start line.
+public struct TraceFilter: Hashable, Sendable {
+    public var text: String
+    public init(_ text: String) { self.text = text.trimmingCharacters(in: .whitespaces) }
+
+    public var isEmpty: Bool { text.isEmpty }
+
+    public func matches(_ message: TraceMessage) -> Bool {
+        guard !text.isEmpty else { return true }
+        let line = String(decoding: message.raw.prefix { $0 != 13 && $0 != 10 }, as: UTF8.self)
+        let lower = text.lowercased()
+        if lower.count == 3, lower.hasSuffix("xx"), let digit = lower.first, ("1"..."6").contains(digit) {
+            return line.hasPrefix("SIP/2.0 \(digit)")
+        }
+        if text.count >= 3, text.allSatisfy({ $0.isUppercase && $0.isLetter }) {
+            return line.hasPrefix(text + " ")
+        }
+        return message.sipCallId.lowercased().contains(lower) || message.remoteAddress.lowercased().contains(lower) || line.lowercased().contains(lower)
+    }
+}

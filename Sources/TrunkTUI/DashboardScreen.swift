@@ -7,9 +7,9 @@ import TrunkStore
 /// The SIP dashboard: trunk overview with health, and for one number its health, SIP traces as ladder diagrams,
 /// call logs, firewall and configuration. It re-reads the database every few seconds, so what a monitor in
 /// another process writes shows up without a key press (and only changed cells go over the wire).
-public final class DashboardScreen: TerminalApplication, @unchecked Sendable {
+public final class DashboardScreen: TerminalApplication, ClipboardSource, @unchecked Sendable {
     public enum Action: Hashable, Sendable {
-        case help, quit, open, back, nextTab, previousTab, tab(Int), sort, filter, nextPage, previousPage, refresh, save
+        case help, quit, open, back, nextTab, previousTab, tab(Int), sort, filter, nextPage, previousPage, refresh, save, copy, search
     }
 
     public enum Tab: Int, CaseIterable, Sendable {
@@ -47,8 +47,14 @@ public final class DashboardScreen: TerminalApplication, @unchecked Sendable {
     var tab: Tab = .health
     var tests: [TrunkStore.TestCall] = []
     var testTable = Table(columns: [.init("Started", width: 19), .init("Result", width: 10), .init("Call-ID")])
+    /// The selected call's messages, and those the search keeps.
+    var fullTrace: [TraceMessage] = []
     var trace: [TraceMessage] = []
     var traceSelection = 0
+    var traceSearch = TextField(placeholder: "INVITE, 4xx, a Call-ID or an address")
+    var searching = false
+    /// Copies asked for (sent by the terminal as OSC 52).
+    public private(set) var clipboardRequests: [String] = []
     var showMessage = false
     var page: CallLogPage?
     var cursors: [CallLogCursor?] = [nil]
@@ -142,8 +148,18 @@ public final class DashboardScreen: TerminalApplication, @unchecked Sendable {
     }
 
     func loadTrace() {
-        guard testTable.selected < tests.count else { trace = []; return }
-        trace = (try? service.testCall(callId: tests[testTable.selected].callId))?.trace ?? []
+        guard testTable.selected < tests.count else {
+            fullTrace = []
+            trace = []
+            return
+        }
+        fullTrace = (try? service.testCall(callId: tests[testTable.selected].callId))?.trace ?? []
+        applySearch()
+    }
+
+    func applySearch() {
+        let filter = TraceFilter(traceSearch.value)
+        trace = fullTrace.filter(filter.matches)
         traceSelection = min(traceSelection, max(0, trace.count - 1))
     }
 
@@ -195,7 +211,12 @@ public final class DashboardScreen: TerminalApplication, @unchecked Sendable {
             }
             if tab == .traces {
                 list.append(KeyBinding([.enter, .character("l")], "Message", "Open the selected message in full", .open))
+                list.append(KeyBinding([.character("/"), .function(7)], "Search", "Keep messages matching INVITE, 4xx, a Call-ID or an address", .search))
+                list.append(KeyBinding([.character("c")], "Copy", "Copy the selected message to the terminal's clipboard (OSC 52)", .copy))
                 list.append(KeyBinding([.function(2)], "Save", "Save the selected call as .txt, .md (Mermaid) and .pcap in the current directory", .save))
+            }
+            if tab == .firewall {
+                list.append(KeyBinding([.character("c")], "Copy all", "Copy the addresses and ports to the terminal's clipboard (OSC 52)", .copy))
             }
             if tab == .callLogs {
                 list.append(KeyBinding([.character("n"), .pageDown], "Next page", "The next 50 calls", .nextPage))
@@ -210,6 +231,15 @@ public final class DashboardScreen: TerminalApplication, @unchecked Sendable {
     public func handle(_ key: Key) -> ScreenCommand {
         if showHelp {
             showHelp = false
+            return .continue
+        }
+        if searching {
+            switch key {
+            case .enter, .escape: searching = false
+            default:
+                _ = traceSearch.handle(key)
+                applySearch()
+            }
             return .continue
         }
         if filtering {
@@ -230,6 +260,8 @@ public final class DashboardScreen: TerminalApplication, @unchecked Sendable {
                 loadDetail()
             case .filter: filtering = true
             case .save: saveTrace()
+            case .search: searching = true
+            case .copy: copy()
             case .sort:
                 sortColumn = (sortColumn + 1) % 4
                 applyFilter()
@@ -284,15 +316,33 @@ public final class DashboardScreen: TerminalApplication, @unchecked Sendable {
         return .continue
     }
 
+    func copy() {
+        switch tab {
+        case .traces where traceSelection < trace.count:
+            clipboardRequests.append(String(decoding: trace[traceSelection].raw, as: UTF8.self))
+            message = ("Copied the message to the clipboard (OSC 52).", .ok)
+        case .firewall:
+            guard let info = try? service.firewall(region: nil) else { return }
+            var lines = ["Region \(info.region)", "Signalling " + info.signallingHosts.joined(separator: ", ")]
+            lines.append("IPv4 " + info.ipv4.joined(separator: ", "))
+            if !info.ipv6.isEmpty { lines.append("IPv6 " + info.ipv6.joined(separator: ", ")) }
+            lines.append("SIP " + info.sipPorts.map { "\($0.transport.uppercased()) \($0.port)" }.joined(separator: ", "))
+            lines.append("RTP UDP \(info.rtp.portMin)-\(info.rtp.portMax)")
+            clipboardRequests.append(lines.joined(separator: "\n") + "\n")
+            message = ("Copied the firewall list to the clipboard (OSC 52).", .ok)
+        default: break
+        }
+    }
+
     /// F2: the selected call's trace as text, Markdown with Mermaid, and pcap, next to where siptrunk runs.
     func saveTrace() {
-        guard testTable.selected < tests.count, !trace.isEmpty else { return }
+        guard testTable.selected < tests.count, !fullTrace.isEmpty else { return }
         let callId = tests[testTable.selected].callId
         let base = "siptrunk-" + callId.prefix { $0 != "@" }.filter { $0.isLetter || $0.isNumber || $0 == "-" }
         do {
-            try TraceExport.text(trace).write(toFile: base + ".txt", atomically: true, encoding: .utf8)
-            try TraceExport.markdown(trace, title: "SIP trace of \(callId)").write(toFile: base + ".md", atomically: true, encoding: .utf8)
-            try Data(TraceExport.pcap(trace)).write(to: URL(fileURLWithPath: base + ".pcap"))
+            try TraceExport.text(fullTrace).write(toFile: base + ".txt", atomically: true, encoding: .utf8)
+            try TraceExport.markdown(fullTrace, title: "SIP trace of \(callId)").write(toFile: base + ".md", atomically: true, encoding: .utf8)
+            try Data(TraceExport.pcap(fullTrace)).write(to: URL(fileURLWithPath: base + ".pcap"))
             message = ("Saved \(base).txt, .md and .pcap", .ok)
         } catch {
             message = ("Could not save the trace: \(error.localizedDescription)", .error)
@@ -415,6 +465,11 @@ public final class DashboardScreen: TerminalApplication, @unchecked Sendable {
         }
         let listHeight = min(tests.count + 1, max(3, rect.height / 4))
         testTable.draw(in: &frame, rect: Rect(x: rect.x, y: rect.y, width: rect.width, height: listHeight), focused: !showMessage)
+        if searching || !traceSearch.value.isEmpty {
+            frame.put("Search:", x: rect.x, y: rect.y + listHeight, role: .strong)
+            traceSearch.draw(in: &frame, rect: Rect(x: rect.x + 8, y: rect.y + listHeight, width: min(36, rect.width - 8), height: 1), focused: searching)
+            frame.put("\(trace.count) of \(fullTrace.count) messages", x: rect.x + 46, y: rect.y + listHeight, role: .dim, limit: max(0, rect.width - 46))
+        }
         let below = Rect(x: rect.x, y: rect.y + listHeight + 1, width: rect.width, height: rect.height - listHeight - 1)
         if showMessage, traceSelection < trace.count {
             drawMessage(&frame, below, trace[traceSelection])

@@ -6,7 +6,7 @@ import TrunkCore
 /// The guide's eight set-up steps as one full-screen wizard: back and next, each step validated, everything saved
 /// through TrunkCore's use cases, the draft saved after each step so a wizard quit half-way resumes there.
 /// Confined to the screen's thread: network callbacks come back through `post` (hence `@unchecked Sendable`).
-public final class WizardScreen: TerminalApplication, @unchecked Sendable {
+public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecked Sendable {
     public enum Action: Hashable, Sendable {
         case help, back, next, quit, focus, copy, writeFile, rerun, attach, call
     }

@@ -30,7 +30,7 @@ struct SetupCommand: ParsableCommand {
         let terminal = try TerminalSession.open(theme: theme, ascii: ascii)
         let network = WizardNetwork(service: service, trust: trust, dnsServer: dnsServer, discoveryTimeout: discoveryTimeout)
         let screen = WizardScreen(service: service, network: network) { work in terminal.post(work) }
-        let exit = terminal.run(ClipboardBridge(screen: screen, terminal: terminal))
+        let exit = terminal.run(screen)
         switch exit {
         case .quit where screen.finished: print("Trunk \(screen.draft.trunkId) is set up. siptrunk trunks list shows it.")
         case .quit: print("Saved: run siptrunk again to continue at step \(screen.draft.step.rawValue) (\(screen.draft.step.title)).")
@@ -40,30 +40,6 @@ struct SetupCommand: ParsableCommand {
             Foundation.exit(128 + number)
         case .inputClosed: Foundation.exit(1)
         }
-    }
-}
-
-/// Passes the wizard's clipboard requests to the terminal as OSC 52 after each key.
-final class ClipboardBridge: TerminalApplication {
-    let screen: WizardScreen
-    let terminal: Terminal
-    var sent = 0
-    init(screen: WizardScreen, terminal: Terminal) {
-        self.screen = screen
-        self.terminal = terminal
-    }
-    var minimumSize: (width: Int, height: Int) { screen.minimumSize }
-    var isAnimating: Bool { screen.isAnimating }
-    func render(into frame: inout Frame, tick: Int) { screen.render(into: &frame, tick: tick) }
-    func paste(_ text: String) { screen.paste(text) }
-    func handle(_ key: Key) -> ScreenCommand {
-        let command = screen.handle(key)
-        while sent < screen.clipboardRequests.count {
-            let text = Data(screen.clipboardRequests[sent].utf8).base64EncodedString()
-            terminal.writeRaw("\u{1B}]52;c;\(text)\u{07}")
-            sent += 1
-        }
-        return command
     }
 }
 

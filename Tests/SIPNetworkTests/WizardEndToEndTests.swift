@@ -134,6 +134,12 @@ struct WizardEndToEndTests {
         try session.waitFor("Step 1 of 8")
         try session.keys("Down", "Enter")  // inbound: straight to the firewall step
         try session.waitFor("Step 4 of 8")
+        // c copies the list by OSC 52, which tmux (set-clipboard on) keeps as a paste buffer.
+        _ = try TestProcess.run("/usr/bin/tmux", ["-S", session.socket, "set-option", "-g", "set-clipboard", "on"])
+        try session.keys("c")
+        try session.waitFor("Copied")
+        let buffer = try TestProcess.run("/usr/bin/tmux", ["-S", session.socket, "show-buffer"]).output
+        #expect(buffer.contains("allow RTP/SRTP UDP"), "\(buffer)")
         try session.keys("F10")
         let after = try session.waitFor("WIZARD-EXIT=0")
         #expect(after.contains("continue at step 4"))

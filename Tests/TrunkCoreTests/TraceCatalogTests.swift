@@ -44,4 +44,17 @@ struct TraceCatalogTests {
         let markdown = TraceExport.markdown(trace, title: "t")
         #expect(markdown.contains("P0->>P1: INVITE sip#58;+1@x SIP/2.0") && markdown.contains("P1->>P0: SIP/2.0 486 Busy Here"))
     }
+
+    @Test func searchByResponseClassMethodCallIdOrAddress() throws {
+        let trace = try service().trace(callId: "a@x")
+        #expect(trace.filter(TraceFilter("4xx").matches).count == 1)
+        #expect(trace.filter(TraceFilter("1xx").matches).count == 1)
+        #expect(trace.filter(TraceFilter("INVITE").matches).count == 1)
+        #expect(trace.filter(TraceFilter("ACK").matches).count == 1)
+        #expect(trace.filter(TraceFilter("a@x").matches).count == 4)
+        #expect(trace.filter(TraceFilter("198.51.100").matches).count == 4)
+        #expect(trace.filter(TraceFilter("busy").matches).count == 1)
+        #expect(trace.filter(TraceFilter("").matches).count == 4)
+        #expect(trace.filter(TraceFilter("nothing-like-this").matches).isEmpty)
+    }
 }

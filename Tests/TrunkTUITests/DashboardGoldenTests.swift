@@ -71,4 +71,24 @@ struct DashboardGoldenTests {
         _ = screen.handle(.character("p"))
         #expect(screen.logTable.rows.first == first)
     }
+
+    @Test func searchNarrowsTheLadderAndCopySendsTheMessage() throws {
+        let screen = try Self.screen()
+        _ = screen.handle(.down)
+        _ = screen.handle(.enter)
+        _ = screen.handle(.character("2"))
+        #expect(screen.trace.count == 7)
+        _ = screen.handle(.character("/"))
+        for character in "2xx" { _ = screen.handle(.character(character)) }
+        _ = screen.handle(.enter)
+        #expect(screen.trace.count == 2 && screen.fullTrace.count == 7)
+        _ = screen.handle(.character("c"))
+        #expect(screen.clipboardRequests.last?.hasPrefix("SIP/2.0 200 OK") == true)
+        var frame = Frame(width: 100, height: 30)
+        screen.render(into: &frame, tick: 0)
+        #expect(frame.text.contains("2 of 7 messages"))
+        _ = screen.handle(.character("4"))
+        _ = screen.handle(.character("c"))
+        #expect(screen.clipboardRequests.last?.contains("RTP UDP") == true)
+    }
 }
