@@ -26,6 +26,16 @@ extension DNSResolver: SIPResolver {}
 
 extension RTPSocket: MediaLink {}
 
+/// What the prober needs of an outbound or inbound test call to run it to its end.
+protocol EngineCall: AnyObject {
+    var onChange: (() -> Void)? { get set }
+    var status: TestCallStatus { get }
+    func start()
+}
+
+extension SIPEngine.TestCall: EngineCall {}
+extension InboundTestCall: EngineCall {}
+
 /// SIPEngine's clock on SIPNetwork's event-loop clock.
 public final class EngineEventLoopClock: EngineClock {
     public let base: EventLoopClock
@@ -140,20 +150,9 @@ public final class NetworkProber: @unchecked Sendable {
     ) -> EventLoopFuture<SIPEngine.TestCall> {
         let box = UncheckedSendable(onChange)
         return RTPSocket.bind(host: mediaHost, ports: rtpPorts, on: eventLoop).flatMap { socket in
-            let promise = self.eventLoop.makePromise(of: SIPEngine.TestCall.self)
             let call = SIPEngine.TestCall(configuration: configuration, layer: self.layer, mediaLink: socket, using: &self.random)
             self.currentCall = call
-            // The closure holds the call (nothing else does) until it ends, then lets go.
-            call.onChange = {
-                box.value(call)
-                if call.status.isFinal {
-                    call.onChange = nil
-                    socket.close()
-                    promise.succeed(call)
-                }
-            }
-            call.start()
-            return promise.futureResult
+            return self.run(call, socket: socket, onChange: box)
         }
     }
 
@@ -168,19 +167,24 @@ public final class NetworkProber: @unchecked Sendable {
         }.flatMap { _ in
             RTPSocket.bind(host: configuration.mediaAddress, ports: rtpPorts, on: self.eventLoop)
         }.flatMap { socket in
-            let promise = self.eventLoop.makePromise(of: InboundTestCall.self)
-            let call = InboundTestCall(configuration: configuration, layer: self.layer, mediaLink: socket, using: &self.random)
-            call.onChange = {
-                box.value(call)
-                if call.status.isFinal {
-                    call.onChange = nil
-                    socket.close()
-                    promise.succeed(call)
-                }
-            }
-            call.start()
-            return promise.futureResult
+            self.run(InboundTestCall(configuration: configuration, layer: self.layer, mediaLink: socket, using: &self.random), socket: socket, onChange: box)
         }
+    }
+
+    /// Starts `call` and completes when it ends; its `onChange` closure holds it (nothing else does) until then,
+    /// then lets go and closes its RTP socket.
+    private func run<Call: EngineCall>(_ call: Call, socket: RTPSocket, onChange: UncheckedSendable<(Call) -> Void>) -> EventLoopFuture<Call> {
+        let promise = eventLoop.makePromise(of: Call.self)
+        call.onChange = {
+            onChange.value(call)
+            if call.status.isFinal {
+                call.onChange = nil
+                socket.close()
+                promise.succeed(call)
+            }
+        }
+        call.start()
+        return promise.futureResult
     }
 
     /// The health monitor while one runs (used on the event loop only).

@@ -295,3 +295,28 @@ public enum Sparkline {
         }.joined()
     }
 }
+
+/// Rows of a label and a value, the value in a column after the labels, stopping at the bottom of `rect`.
+public struct LabelledRows {
+    public let rect: Rect
+    public let labelWidth: Int
+    /// The next row's y.
+    public private(set) var y: Int
+
+    public init(_ rect: Rect, labelWidth: Int) {
+        self.rect = rect
+        self.labelWidth = labelWidth
+        y = rect.y
+    }
+
+    public var isFull: Bool { y >= rect.maxY }
+
+    public mutating func add(_ label: String, _ value: String, role: Role = .text, in frame: inout Frame) {
+        guard !isFull else { return }
+        frame.put(label, x: rect.x, y: y, role: .strong, limit: labelWidth - 1)
+        frame.put(value, x: rect.x + labelWidth, y: y, role: role, limit: rect.width - labelWidth)
+        y += 1
+    }
+
+    public mutating func skip(_ rows: Int = 1) { y += rows }
+}

@@ -74,6 +74,29 @@ public struct FirewallInfo: Codable, Hashable, Sendable {
     public var rtp: RTP
 }
 
+extension FirewallInfo {
+    /// The profile as labelled rows, for the CLI and the screens.
+    public var rows: [(label: String, value: String)] {
+        [
+            ("Region", region),
+            ("Signalling", signallingHosts.joined(separator: ", ")),
+            ("IPv4", ipv4.isEmpty ? "none set (siptrunk profile set --ipv4 ...)" : ipv4.joined(separator: ", ")),
+            ("IPv6", ipv6.isEmpty ? "none" : ipv6.joined(separator: ", ")),
+            ("SIP ports", sipPorts.map { "\($0.transport.uppercased()) \($0.port)" }.joined(separator: ", ")),
+            ("Media", "RTP/SRTP \(rtp.protocolName.uppercased()) \(rtp.portMin)–\(rtp.portMax), RTCP on \(rtp.rtcp)"),
+        ]
+    }
+
+    /// The rules to put on a firewall, as text to copy or save.
+    public var ruleText: String {
+        let sip = sipPorts.map { "\($0.transport.uppercased()) \($0.port)" }.joined(separator: ", ")
+        var lines = ["# siptrunk firewall rules, region \(region)"]
+        lines += (ipv4 + ipv6).map { "allow from/to \($0) SIP \(sip)" }
+        lines.append("allow RTP/SRTP \(rtp.protocolName.uppercased()) \(rtp.portMin)-\(rtp.portMax) (RTCP on \(rtp.rtcp))")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
 extension SIPTrunkService {
     static let redacted = "[redacted]"
 

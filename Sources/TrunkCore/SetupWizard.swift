@@ -100,12 +100,15 @@ public struct SetupDraft: Codable, Hashable, Sendable {
 
     /// Each typed number checked as E.164.
     public var numberChecks: [(text: String, result: Checked<String>)] {
-        numberEntries.map { entry in
-            do {
-                return (entry, .valid(try E164Number(parsing: entry).value))
-            } catch {
-                return (entry, .invalid("\(error)"))
-            }
+        numberEntries.map { ($0, Self.check(number: $0)) }
+    }
+
+    /// One number checked as E.164.
+    public static func check(number text: String) -> Checked<String> {
+        do {
+            return .valid(try E164Number(parsing: text).value)
+        } catch {
+            return .invalid("\(error)")
         }
     }
 

@@ -67,6 +67,10 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
     var message: (text: String, role: Role)?
     /// Who runs the health monitor (another process, or this one), if anyone.
     var monitorOwner: String?
+    // The open number's tabs, read with the data (not on every frame).
+    var registration: RegistrationView?
+    var firewall: FirewallInfo?
+    var advanced: AdvancedConfig?
 
     public var minimumSize: (width: Int, height: Int) { (72, 20) }
     public var timerInterval: Int? { 1000 }
@@ -93,6 +97,7 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
         applyFilter()
         if let current = detail, let fresh = views.first(where: { $0.configId == current.configId }) {
             detail = (try? service.health(configId: fresh.configId)) ?? fresh
+            if tab == .health { registration = try? service.registration(trunkId: fresh.trunkId) }
         }
     }
 
@@ -136,6 +141,12 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
     func loadDetail() {
         guard let detail else { return }
         switch tab {
+        case .health:
+            registration = try? service.registration(trunkId: detail.trunkId)
+        case .firewall:
+            firewall = try? service.firewall(region: nil)
+        case .configuration:
+            advanced = try? service.advancedConfig(number: detail.phoneNumber, direction: detail.direction)
         case .traces:
             tests = (try? service.testCalls(number: detail.phoneNumber)) ?? []
             testTable.rows = tests.map { [Self.format($0.createdAt), $0.result, $0.callId] }
@@ -143,7 +154,6 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
             loadTrace()
         case .callLogs:
             loadLogs()
-        default: break
         }
     }
 
@@ -176,13 +186,16 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
         logsLoadedAt = now()
     }
 
-    static func format(_ date: Date) -> String {
+    /// One formatter for every date drawn (making one per call cost more than drawing the screen).
+    static let formatter: DateFormatter = {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        return formatter.string(from: date)
-    }
+        return formatter
+    }()
+
+    static func format(_ date: Date) -> String { formatter.string(from: date) }
 
     public func timerFired() {
         if now().timeIntervalSince(lastLoad) >= Double(refreshSeconds) { reload() }
@@ -322,13 +335,8 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
             clipboardRequests.append(String(decoding: trace[traceSelection].raw, as: UTF8.self))
             message = ("Copied the message to the clipboard (OSC 52).", .ok)
         case .firewall:
-            guard let info = try? service.firewall(region: nil) else { return }
-            var lines = ["Region \(info.region)", "Signalling " + info.signallingHosts.joined(separator: ", ")]
-            lines.append("IPv4 " + info.ipv4.joined(separator: ", "))
-            if !info.ipv6.isEmpty { lines.append("IPv6 " + info.ipv6.joined(separator: ", ")) }
-            lines.append("SIP " + info.sipPorts.map { "\($0.transport.uppercased()) \($0.port)" }.joined(separator: ", "))
-            lines.append("RTP UDP \(info.rtp.portMin)-\(info.rtp.portMax)")
-            clipboardRequests.append(lines.joined(separator: "\n") + "\n")
+            guard let firewall else { return }
+            clipboardRequests.append(firewall.ruleText)
             message = ("Copied the firewall list to the clipboard (OSC 52).", .ok)
         default: break
         }
@@ -426,30 +434,25 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
     }
 
     func drawHealth(_ frame: inout Frame, _ rect: Rect, _ view: HealthView) {
-        var y = rect.y
-        func row(_ label: String, _ value: String, _ role: Role = .text) {
-            guard y < rect.maxY else { return }
-            frame.put(label, x: rect.x, y: y, role: .strong)
-            frame.put(value, x: rect.x + 16, y: y, role: role, limit: rect.width - 16)
-            y += 1
-        }
+        var rows = LabelledRows(rect, labelWidth: 16)
         let since = view.since.map { " since \(Self.format($0)) UTC" } ?? ""
-        row("State", view.healthStatus + since, Self.role(for: view.healthStatus))
-        if view.direction == "inbound" { row("", "inbound-only numbers are not probed (the guide shows them unchecked)", .dim) }
+        rows.add("State", view.healthStatus + since, role: Self.role(for: view.healthStatus), in: &frame)
+        if view.direction == "inbound" { rows.add("", "inbound-only numbers are not probed (the guide shows them unchecked)", role: .dim, in: &frame) }
         func percent(_ value: Double?) -> String { value.map { String(format: "%.1f%%", $0) } ?? "—" }
-        row("Uptime", "1 h \(percent(view.uptime1h))   24 h \(percent(view.uptime24h))   7 days \(percent(view.uptime7d))")
-        row("Response", view.averageResponseMs.map { String(format: "%.1f ms average over 24 h", $0) } ?? "—")
-        row("Recent", Sparkline.text(view.recentResponseMs, width: min(60, rect.width - 16), glyphs: frame.glyphs), .ok)
-        row("Last probe", view.lastCheckedAt.map { Self.format($0) + " UTC" } ?? "never (is siptrunk monitor running?)")
-        y += 1
-        if let registration = try? service.registration(trunkId: view.trunkId) {
-            row("Registration", "\(registration.state) as \(registration.username) at \(registration.registrar)" + (registration.expiresIn.map { String(format: ", expires in %.0f s", $0) } ?? ""), registration.state == "registered" ? .ok : .warning)
-            if let error = registration.lastError { row("", error, .error) }
-            y += 1
+        rows.add("Uptime", "1 h \(percent(view.uptime1h))   24 h \(percent(view.uptime24h))   7 days \(percent(view.uptime7d))", in: &frame)
+        rows.add("Response", view.averageResponseMs.map { String(format: "%.1f ms average over 24 h", $0) } ?? "—", in: &frame)
+        rows.add("Recent", Sparkline.text(view.recentResponseMs, width: min(60, rect.width - 16), glyphs: frame.glyphs), role: .ok, in: &frame)
+        rows.add("Last probe", view.lastCheckedAt.map { Self.format($0) + " UTC" } ?? "never (is siptrunk monitor running?)", in: &frame)
+        rows.skip()
+        if let registration {
+            let expiry = registration.expiresIn.map { String(format: ", expires in %.0f s", $0) } ?? ""
+            rows.add("Registration", "\(registration.state) as \(registration.username) at \(registration.registrar)" + expiry, role: registration.state == "registered" ? .ok : .warning, in: &frame)
+            if let error = registration.lastError { rows.add("", error, role: .error, in: &frame) }
+            rows.skip()
         }
-        guard !view.lastFailures.isEmpty, y < rect.maxY else { return }
-        frame.put("Last failures", x: rect.x, y: y, role: .title)
-        y += 1
+        guard !view.lastFailures.isEmpty, !rows.isFull else { return }
+        frame.put("Last failures", x: rect.x, y: rows.y, role: .title)
+        var y = rows.y + 1
         for failure in view.lastFailures where y < rect.maxY {
             frame.put("\(Self.format(failure.at))  \(failure.outcome)\(failure.responseCode.map { " \($0)" } ?? "")", x: rect.x, y: y, role: .error, limit: rect.width)
             y += 1
@@ -524,40 +527,24 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
     }
 
     func drawFirewall(_ frame: inout Frame, _ rect: Rect) {
-        guard let info = try? service.firewall(region: nil) else { return }
-        var y = rect.y
-        func row(_ label: String, _ value: String) {
-            guard y < rect.maxY else { return }
-            frame.put(label, x: rect.x, y: y, role: .strong)
-            frame.put(value, x: rect.x + 14, y: y, limit: rect.width - 14)
-            y += 1
-        }
-        row("Region", info.region)
-        row("Signalling", info.signallingHosts.joined(separator: ", "))
-        row("IPv4", info.ipv4.joined(separator: ", "))
-        row("IPv6", info.ipv6.isEmpty ? "—" : info.ipv6.joined(separator: ", "))
-        row("SIP ports", info.sipPorts.map { "\($0.transport.uppercased()) \($0.port)" }.joined(separator: ", "))
-        row("Media", "\(info.rtp.protocolName) UDP \(info.rtp.portMin)–\(info.rtp.portMax), RTCP \(info.rtp.rtcp)")
+        guard let firewall else { return }
+        var rows = LabelledRows(rect, labelWidth: 14)
+        for row in firewall.rows { rows.add(row.label, row.value, in: &frame) }
     }
 
     func drawConfiguration(_ frame: inout Frame, _ rect: Rect, _ view: HealthView) {
-        var y = rect.y
-        func row(_ label: String, _ value: String, _ role: Role = .text) {
-            guard y < rect.maxY else { return }
-            frame.put(label, x: rect.x, y: y, role: .strong)
-            frame.put(value, x: rect.x + 18, y: y, role: role, limit: rect.width - 18)
-            y += 1
+        var rows = LabelledRows(rect, labelWidth: 18)
+        rows.add("Number", view.phoneNumber, in: &frame)
+        rows.add("Direction", view.direction, in: &frame)
+        rows.add("SIP endpoint", view.sipEndpoint ?? "—", in: &frame)
+        if let config = advanced {
+            rows.add("Codecs", config.codecConfig.codecs.joined(separator: ", "), in: &frame)
+            let failover = config.failoverConfig.endpoints.sorted { $0.priority < $1.priority }.map { $0.host + ($0.port.map { ":\($0)" } ?? "") }
+            rows.add("Failover", !config.failoverConfig.enabled || failover.isEmpty ? "off" : failover.joined(separator: " → ") + " (failback \(config.failoverConfig.failback))", in: &frame)
+            rows.add("Alerts", config.alertConfig.enabled ? "on" : "off", role: config.alertConfig.enabled ? .ok : .dim, in: &frame)
         }
-        row("Number", view.phoneNumber)
-        row("Direction", view.direction)
-        row("SIP endpoint", view.sipEndpoint ?? "—")
-        guard let config = try? service.advancedConfig(number: view.phoneNumber, direction: view.direction) else { return }
-        row("Codecs", config.codecConfig.codecs.joined(separator: ", "))
-        let failover = config.failoverConfig.endpoints.sorted { $0.priority < $1.priority }.map { $0.host + ($0.port.map { ":\($0)" } ?? "") }
-        row("Failover", !config.failoverConfig.enabled || failover.isEmpty ? "off" : failover.joined(separator: " → ") + " (failback \(config.failoverConfig.failback))")
-        row("Alerts", config.alertConfig.enabled ? "on" : "off", config.alertConfig.enabled ? .ok : .dim)
-        y += 1
-        frame.paragraph("Change these with siptrunk config set \(view.phoneNumber) --direction \(view.direction) (failover endpoints, codec order, alert thresholds).", in: Rect(x: rect.x, y: y, width: rect.width, height: 2), role: .dim)
+        rows.skip()
+        frame.paragraph("Change these with siptrunk config set \(view.phoneNumber) --direction \(view.direction) (failover endpoints, codec order, alert thresholds).", in: Rect(x: rect.x, y: rows.y, width: rect.width, height: 2), role: .dim)
     }
 }
 

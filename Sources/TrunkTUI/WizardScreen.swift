@@ -49,12 +49,18 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
     var discoveryRunning = false
     var discoveryReport: DiscoveryReport?
     var discoveryError: String?
+    /// The destination the discovery shown was run for.
+    var discoveredFor: String?
     var callLadder = Ladder(parties: ["siptrunk", "PBX"])
     var callStatus: String?
     var callMedia: (sent: Int, received: Int)?
     var callRunning = false
     var callReport: TestCallReport?
     var callError: String?
+
+    // Read when their step is entered, not on every frame.
+    var firewall: FirewallInfo?
+    var pbxSetup: OutboundSetup?
 
     public var minimumSize: (width: Int, height: Int) { (72, 22) }
     public var isAnimating: Bool { discoveryRunning || callRunning }
@@ -70,6 +76,7 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
         let saved = (try? service.setupDraft()) ?? nil
         draft = saved ?? newDraft
         restoreWidgets()
+        loadStepData()
         if saved != nil, draft.step != .direction {
             message = ("Resumed the set-up you left at step \(draft.step.rawValue) (\(draft.step.title)).", .pending)
         }
@@ -236,7 +243,14 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
         focusOnField = step == .destination || step == .numbers || step == .testCall
         save()
         if step == .discovery, discoveryReport == nil, !discoveryRunning { startDiscovery() }
+        loadStepData()
         if step == .testCall, testNumberField.value.isEmpty, let first = draft.attached.first { testNumberField = TextField(first) }
+    }
+
+    /// What the firewall and summary steps show, read once when the step is entered (or the wizard resumed there).
+    private func loadStepData() {
+        if draft.step == .firewall { firewall = try? service.firewall(region: nil) }
+        if draft.step == .complete { pbxSetup = draft.attached.first.flatMap { try? service.outboundSetup(number: $0) } }
     }
 
     private func goBack() {
@@ -259,8 +273,10 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
                 message = ("Destination: \(problem)", .error)
                 focusOnField = true
             case .valid(let parsed):
-                if parsed.destinationChanged(from: draft) {
+                // Results for another destination are stale: discovery runs again on entering Step 3.
+                if discoveredFor != draft.destination.trimmingCharacters(in: .whitespaces) {
                     discoveryReport = nil
+                    discoveryError = nil
                     discoveryLines = []
                 }
                 draft.port = parsed.port
@@ -356,6 +372,7 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
         discoveryReport = nil
         discoveryError = nil
         discoveryRunning = true
+        discoveredFor = target
         let post = self.post
         network.discover(target) { [weak self] progress in
             post { [weak self] in self?.discoveryProgress(progress) }
@@ -376,26 +393,17 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
         }
     }
 
-    private func firewallText() -> String? {
-        guard let info = try? service.firewall(region: nil) else { return nil }
-        var lines = ["# siptrunk firewall rules, region \(info.region)"]
-        lines += info.ipv4.map { "allow from/to \($0) SIP \(info.sipPorts.map { "\($0.transport.uppercased()) \($0.port)" }.joined(separator: ", "))" }
-        lines += info.ipv6.map { "allow from/to \($0) SIP \(info.sipPorts.map { "\($0.transport.uppercased()) \($0.port)" }.joined(separator: ", "))" }
-        lines.append("allow RTP/SRTP UDP \(info.rtp.portMin)-\(info.rtp.portMax) (RTCP \(info.rtp.rtcp))")
-        return lines.joined(separator: "\n") + "\n"
-    }
-
     /// OSC 52: the terminal (also over SSH and in tmux with set-clipboard on) puts the text on its clipboard.
     public private(set) var clipboardRequests: [String] = []
 
     private func copyFirewall() {
-        guard let text = firewallText() else { return }
+        guard let text = firewall?.ruleText else { return }
         clipboardRequests.append(text)
         message = ("Copied to the terminal's clipboard (OSC 52; if your terminal ignores it, press w to write a file).", .ok)
     }
 
     private func writeFirewall() {
-        guard let text = firewallText() else { return }
+        guard let text = firewall?.ruleText else { return }
         do {
             try text.write(toFile: firewallFile, atomically: true, encoding: .utf8)
             message = ("Written to \(firewallFile).", .ok)
@@ -587,28 +595,15 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
     }
 
     private func drawFirewall(_ frame: inout Frame, _ rect: Rect) {
-        guard let info = try? service.firewall(region: nil) else {
+        guard let info = firewall else {
             frame.put("The deployment profile could not be read.", x: rect.x, y: rect.y, role: .error)
             return
         }
-        frame.paragraph("Allow these addresses and ports on the firewall in front of your PBX, in both directions. Region \(info.region).", in: Rect(x: rect.x, y: rect.y, width: rect.width, height: 2))
-        var y = rect.y + 3
-        frame.put("Signalling", x: rect.x, y: y, role: .strong)
-        for host in info.signallingHosts { frame.put(host, x: rect.x + 14, y: y, limit: rect.width - 14); y += 1 }
-        y += 1
-        frame.put("IPv4", x: rect.x, y: y, role: .strong)
-        frame.put(info.ipv4.joined(separator: ", "), x: rect.x + 14, y: y, limit: rect.width - 14)
-        y += 1
-        frame.put("IPv6", x: rect.x, y: y, role: .strong)
-        frame.put(info.ipv6.isEmpty ? "—" : info.ipv6.joined(separator: ", "), x: rect.x + 14, y: y, limit: rect.width - 14)
-        y += 2
-        frame.put("SIP ports", x: rect.x, y: y, role: .strong)
-        frame.put(info.sipPorts.map { "\($0.transport.uppercased()) \($0.port)" }.joined(separator: ", "), x: rect.x + 14, y: y, limit: rect.width - 14)
-        y += 1
-        frame.put("Media", x: rect.x, y: y, role: .strong)
-        frame.put("\(info.rtp.protocolName) UDP \(info.rtp.portMin)–\(info.rtp.portMax), RTCP \(info.rtp.rtcp)", x: rect.x + 14, y: y, limit: rect.width - 14)
-        y += 2
-        frame.paragraph("c copies the list to your clipboard; w writes it to \(firewallFile).", in: Rect(x: rect.x, y: y, width: rect.width, height: 2), role: .dim)
+        frame.paragraph("Allow these addresses and ports on the firewall in front of your PBX, in both directions.", in: Rect(x: rect.x, y: rect.y, width: rect.width, height: 2))
+        var rows = LabelledRows(Rect(x: rect.x, y: rect.y + 3, width: rect.width, height: rect.height - 3), labelWidth: 14)
+        for row in info.rows { rows.add(row.label, row.value, in: &frame) }
+        rows.skip()
+        frame.paragraph("c copies the list to your clipboard; w writes it to \(firewallFile).", in: Rect(x: rect.x, y: rows.y, width: rect.width, height: 2), role: .dim)
     }
 
     private func drawAuthentication(_ frame: inout Frame, _ rect: Rect) {
@@ -624,7 +619,7 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
         if draft.attached.isEmpty && draft.failed.isEmpty {
             frame.paragraph("Type or paste up to \(SIPTrunkService.maximumNumbersPerCall) numbers in E.164 form. Each is checked as you go; F5 or Enter attaches them to trunk \(draft.trunkId).", in: Rect(x: rect.x, y: rect.y, width: rect.width, height: 2))
             numberField.draw(in: &frame, rect: Rect(x: rect.x, y: rect.y + 3, width: min(40, rect.width), height: 1), focused: true)
-            if !numberField.value.isEmpty, case .invalid(let problem) = SetupDraft(trunkId: "").withNumbers(numberField.value).numberChecks.first?.result {
+            if !numberField.value.isEmpty, case .invalid(let problem) = SetupDraft.check(number: numberField.value.trimmingCharacters(in: .whitespaces)) {
                 frame.put(problem, x: rect.x + min(42, rect.width), y: rect.y + 3, role: .error, limit: max(0, rect.width - 42))
             }
         }
@@ -683,44 +678,26 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
     }
 
     private func drawComplete(_ frame: inout Frame, _ rect: Rect) {
-        var y = rect.y
-        func row(_ label: String, _ value: String, _ role: Role = .text) {
-            guard y < rect.maxY else { return }
-            frame.put(label, x: rect.x, y: y, role: .strong)
-            frame.put(value, x: rect.x + 18, y: y, role: role, limit: rect.width - 18)
-            y += 1
+        var rows = LabelledRows(rect, labelWidth: 18)
+        rows.add("Trunk", draft.trunkId, in: &frame)
+        rows.add("Direction", draft.direction, in: &frame)
+        if draft.isOutbound { rows.add("SIP server", "\(draft.destinationHost ?? "—")\(draft.port.map { ":\($0)" } ?? "") \(draft.transport?.uppercased() ?? "")", in: &frame) }
+        if let system = draft.detectedSystem { rows.add("Detected", system, in: &frame) }
+        rows.add("Authentication", draft.authMode == "register" ? "registration as \(draft.registerUsername ?? "")" : "IP-based", in: &frame)
+        rows.add("Numbers", draft.attached.isEmpty ? "none attached" : draft.attached.joined(separator: ", "), role: draft.attached.isEmpty ? .warning : .text, in: &frame)
+        rows.add("Test call", draft.testCallResult ?? "not placed", role: draft.testCallResult == "connected" ? .ok : .warning, in: &frame)
+        rows.skip()
+        if let setup = pbxSetup {
+            if !rows.isFull { frame.put("On the PBX", x: rect.x, y: rows.y, role: .title) }
+            rows.skip()
+            rows.add("SIP server", setup.sipServers.first ?? "—", in: &frame)
+            rows.add("Transport, port", "\(setup.transport.uppercased()) \(setup.port)", in: &frame)
+            rows.add("Allow addresses", setup.allowAddresses.joined(separator: ", "), in: &frame)
+            rows.add("Codecs", setup.codecs.joined(separator: ", "), in: &frame)
+            rows.add("DTMF", setup.dtmf, in: &frame)
+            rows.add("RTP ports", setup.rtpPortRange, in: &frame)
         }
-        row("Trunk", draft.trunkId)
-        row("Direction", draft.direction)
-        if draft.isOutbound { row("SIP server", "\(draft.destinationHost ?? "—")\(draft.port.map { ":\($0)" } ?? "") \(draft.transport?.uppercased() ?? "")") }
-        if let system = draft.detectedSystem { row("Detected", system) }
-        row("Authentication", draft.authMode == "register" ? "registration as \(draft.registerUsername ?? "")" : "IP-based")
-        row("Numbers", draft.attached.isEmpty ? "none attached" : draft.attached.joined(separator: ", "), draft.attached.isEmpty ? .warning : .text)
-        row("Test call", draft.testCallResult ?? "not placed", draft.testCallResult == "connected" ? .ok : .warning)
-        y += 1
-        if let number = draft.attached.first, let setup = try? service.outboundSetup(number: number) {
-            frame.put("On the PBX", x: rect.x, y: y, role: .title)
-            y += 1
-            row("SIP server", setup.sipServers.first ?? "—")
-            row("Transport, port", "\(setup.transport.uppercased()) \(setup.port)")
-            row("Allow addresses", setup.allowAddresses.joined(separator: ", "))
-            row("Codecs", setup.codecs.joined(separator: ", "))
-            row("DTMF", setup.dtmf)
-            row("RTP ports", setup.rtpPortRange)
-        }
-        y += 1
-        if y < rect.maxY { frame.put("Enter finishes. siptrunk trunks show \(draft.attached.first ?? "NUMBER") shows this again.", x: rect.x, y: y, role: .dim, limit: rect.width) }
-    }
-}
-
-extension Destination {
-    func destinationChanged(from draft: SetupDraft) -> Bool { host != draft.destinationHost }
-}
-
-extension SetupDraft {
-    func withNumbers(_ text: String) -> SetupDraft {
-        var copy = self
-        copy.numbersText = text
-        return copy
+        rows.skip()
+        if !rows.isFull { frame.put("Enter finishes. siptrunk trunks show \(draft.attached.first ?? "NUMBER") shows this again.", x: rect.x, y: rows.y, role: .dim, limit: rect.width) }
     }
 }

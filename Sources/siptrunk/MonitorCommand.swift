@@ -79,7 +79,12 @@ struct MonitorCommand: ParsableCommand {
         }
         let count = try runner.start()
         if !json {
-            print("monitoring \(count) endpoint\(count == 1 ? "" : "s") every \(interval) s (unreachable after \(failAfter) failures, healthy after \(recoverAfter) answers); Ctrl-C stops")
+            let every = String(format: "%g", interval)
+            if count == 0 {
+                print("no outbound endpoints to probe yet (attach one: siptrunk trunks attach NUMBER --direction outbound --endpoint HOST); the list is read again every 5 minutes; Ctrl-C stops")
+            } else {
+                print("monitoring \(count) endpoint\(count == 1 ? "" : "s") every \(every) s (unreachable after \(failAfter) failures, healthy after \(recoverAfter) answers); Ctrl-C stops")
+            }
         }
         // Stop on INT, TERM or HUP.
         let done = DispatchSemaphore(value: 0)

@@ -47,12 +47,7 @@ struct FirewallCommand: ParsableCommand {
             JSONOutput.success(info)
             return
         }
-        print("Region \(info.region)")
-        print("  signalling hosts  \(info.signallingHosts.joined(separator: ", "))")
-        print("  IPv4              \(info.ipv4.isEmpty ? "(none set: siptrunk profile set --ipv4 ...)" : info.ipv4.joined(separator: ", "))")
-        print("  IPv6              \(info.ipv6.isEmpty ? "(none)" : info.ipv6.joined(separator: ", "))")
-        print("  SIP               \(info.sipPorts.map { "\($0.port)/\($0.transport)" }.joined(separator: ", "))")
-        print("  RTP               \(info.rtp.portMin)-\(info.rtp.portMax)/udp (RTCP on RTP port + 1)")
+        for row in info.rows { print(row.label.padding(toLength: 12, withPad: " ", startingAt: 0) + row.value) }
     }
 }
 

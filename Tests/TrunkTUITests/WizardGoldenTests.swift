@@ -7,7 +7,10 @@ import TrunkStore
 
 /// A network that answers at once with fixed progress, so the live steps draw the same every time.
 final class ScriptedNetwork: SetupNetwork, @unchecked Sendable {
+    var discovered: [String] = []
+
     func discover(_ destination: String, progress: @escaping @Sendable (DiscoveryProgress) -> Void) {
+        discovered.append(destination)
         progress(.dns("SRV   _sip._tcp.pbx.example.com 10 5 5060 pbx.example.com"))
         progress(.dns("A/AAAA pbx.example.com → 203.0.113.10"))
         progress(.attempt("UDP 203.0.113.10:5060  200 OK  12.1 ms  Asterisk PBX 20.5", answered: true))
@@ -140,6 +143,22 @@ struct WizardGoldenTests {
         let frame = render(screen, width: 80, height: 24)
         #expect(frame.text.contains("Destination:"))
         #expect(frame.roleRuns.contains("status.failed"))
+    }
+
+    @Test func aChangedDestinationIsDiscoveredAgainAndTheSameOneIsNot() throws {
+        let network = ScriptedNetwork()
+        let screen = WizardScreen(service: try Self.service(), network: network, newDraft: SetupDraft(trunkId: "trunk_golden")) { $0() }
+        _ = screen.handle(.enter)
+        for character in "pbx.example.com" { _ = screen.handle(.character(character)) }
+        _ = screen.handle(.enter)
+        _ = screen.handle(.escape)
+        _ = screen.handle(.enter)  // the same destination: the results stand
+        #expect(network.discovered == ["pbx.example.com"])
+        _ = screen.handle(.escape)
+        for _ in 0..<11 { _ = screen.handle(.backspace) }
+        for character in "sbc.example.net" { _ = screen.handle(.character(character)) }
+        _ = screen.handle(.enter)
+        #expect(network.discovered == ["pbx.example.com", "pbx.sbc.example.net"])
     }
 
     @Test func theHelpOverlayListsTheSameBindingsAsTheBar() throws {
