@@ -137,6 +137,15 @@ public final class TrunkDatabase: Sendable {
         }
     }
 
+    /// A consistent copy of the whole database in a new file (`VACUUM INTO`), safe while others read and write.
+    public func backup(to destination: String) throws(StoreError) {
+        do {
+            try pool.vacuum(into: destination)
+        } catch {
+            throw StoreError.wrap(error, path: destination)
+        }
+    }
+
     public func journalMode() throws(StoreError) -> String {
         do {
             return try pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }

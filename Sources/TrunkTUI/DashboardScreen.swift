@@ -10,6 +10,7 @@ import TrunkStore
 public final class DashboardScreen: TerminalApplication, ClipboardSource, @unchecked Sendable {
     public enum Action: Hashable, Sendable {
         case help, quit, open, back, nextTab, previousTab, tab(Int), sort, filter, nextPage, previousPage, refresh, save, copy, search
+        case edit(String), toggle, move, timeFormat
     }
 
     public enum Tab: Int, CaseIterable, Sendable {
@@ -71,6 +72,10 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
     var registration: RegistrationView?
     var firewall: FirewallInfo?
     var advanced: AdvancedConfig?
+    /// The open editor of the Configuration tab (failover, codecs or alerts), if any.
+    var editor: ConfigEditor?
+    /// Ladder times: since the call's first message, or the wall clock (UTC).
+    var absoluteTimes = false
 
     public var minimumSize: (width: Int, height: Int) { (72, 20) }
     public var timerInterval: Int? { 1000 }
@@ -227,6 +232,12 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
                 list.append(KeyBinding([.character("/"), .function(7)], "Search", "Keep messages matching INVITE, 4xx, a Call-ID or an address", .search))
                 list.append(KeyBinding([.character("c")], "Copy", "Copy the selected message to the terminal's clipboard (OSC 52)", .copy))
                 list.append(KeyBinding([.function(2)], "Save", "Save the selected call as .txt, .md (Mermaid) and .pcap in the current directory", .save))
+                list.append(KeyBinding([.character("t")], "Times", "Show times since the first message or as the wall clock (UTC)", .timeFormat, inBar: false))
+            }
+            if tab == .configuration {
+                list.append(KeyBinding([.character("f")], "Failover", "Edit the failover endpoints, triggers and failback", .edit("failover")))
+                list.append(KeyBinding([.character("o")], "Codecs", "Edit the codec order and transcoding", .edit("codecs")))
+                list.append(KeyBinding([.character("a")], "Alerts", "Edit the alert thresholds and channels", .edit("alerts")))
             }
             if tab == .firewall {
                 list.append(KeyBinding([.character("c")], "Copy all", "Copy the addresses and ports to the terminal's clipboard (OSC 52)", .copy))
@@ -244,6 +255,10 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
     public func handle(_ key: Key) -> ScreenCommand {
         if showHelp {
             showHelp = false
+            return .continue
+        }
+        if editor != nil {
+            handleEditor(key)
             return .continue
         }
         if searching {
@@ -273,6 +288,9 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
                 loadDetail()
             case .filter: filtering = true
             case .save: saveTrace()
+            case .edit(let name): openEditor(ConfigEditor.Section(rawValue: name) ?? .failover)
+            case .timeFormat: absoluteTimes.toggle()
+            case .toggle, .move: break
             case .search: searching = true
             case .copy: copy()
             case .sort:
@@ -329,6 +347,20 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
         return .continue
     }
 
+    /// Pasted text goes to the field being edited; elsewhere it is ignored (a paste is not a string of commands).
+    public func paste(_ text: String) {
+        let line = String(text.prefix { !$0.isNewline })
+        if editor != nil {
+            editor!.form.paste(line)
+        } else if searching {
+            traceSearch.insert(line)
+            applySearch()
+        } else if filtering {
+            filterField.insert(line)
+            applyFilter()
+        }
+    }
+
     func copy() {
         switch tab {
         case .traces where traceSelection < trace.count:
@@ -357,6 +389,76 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
         }
     }
 
+    // MARK: Configuration editors
+
+    /// The editor's keys, for the bar and the help.
+    var editorBindings: KeyBindings<Action> {
+        var list: [KeyBinding<Action>] = [
+            KeyBinding([.enter, .function(2), .control("s")], "Save", "Save the change (PATCH /v1/sip/config)", .save),
+            KeyBinding([.escape], "Cancel", "Leave without saving", .back),
+            KeyBinding([.down, .up, .tab, .backTab], "Next field", "Move between fields", .nextTab),
+            KeyBinding([.character(" ")], "Toggle", "Turn on or off; cycle a choice (or ← →)", .toggle),
+        ]
+        if editor?.section == .codecs {
+            list.append(KeyBinding([.character("+")], "Earlier", "Move the codec up: offered sooner", .move))
+            list.append(KeyBinding([.character("-")], "Later", "Move the codec down: offered later", .move))
+        }
+        return KeyBindings(list)
+    }
+
+    func openEditor(_ section: ConfigEditor.Section) {
+        guard let detail else { return }
+        if section == .failover, detail.direction == "inbound" {
+            message = ("Failover moves outbound calls between your SIP servers: open the outbound direction of \(detail.phoneNumber) to edit it.", .warning)
+            return
+        }
+        do {
+            let config = try service.advancedConfig(number: detail.phoneNumber, direction: detail.direction)
+            advanced = config
+            editor = ConfigEditor(section: section, config: config)
+            message = nil
+        } catch {
+            message = ("Cannot read the configuration: \(error.messages.joined(separator: "; "))", .error)
+        }
+    }
+
+    func handleEditor(_ key: Key) {
+        guard var current = editor else { return }
+        switch key {
+        case .escape:
+            editor = nil
+            message = ("Not saved.", .dim)
+            return
+        case .enter, .function(2), .control("s"):
+            saveEditor(&current)
+        default:
+            _ = current.form.handle(key)
+        }
+        if editor != nil { editor = current }
+    }
+
+    /// Sends the form as the use case's request; its field errors land on the rows they are about.
+    func saveEditor(_ current: inout ConfigEditor) {
+        switch current.patch() {
+        case .invalid(let problems):
+            current.form.setErrors(problems)
+            message = ("Not saved: fix the marked fields (Esc leaves without saving).", .error)
+        case .ready(let patch):
+            do {
+                advanced = try service.updateAdvancedConfig(patch)
+                editor = nil
+                message = ("Saved \(current.section.rawValue) for \(patch.phoneNumber) \(patch.direction).", .ok)
+            } catch {
+                if case .validation(let errors) = error {
+                    let unplaced = current.form.setErrors(errors.map { (current.key(for: $0, in: patch), $0.message) })
+                    message = ("Not saved: " + (unplaced.isEmpty ? "fix the marked fields (Esc leaves without saving)." : unplaced.joined(separator: "; ")), .error)
+                } else {
+                    message = ("Not saved: \(error.messages.joined(separator: "; "))", .error)
+                }
+            }
+        }
+    }
+
     func switchTab(to new: Tab) {
         tab = new
         showMessage = false
@@ -381,8 +483,9 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
             drawOverview(&frame, body)
         }
         if let message { frame.putPadded(" " + message.text, x: 0, y: height - 2, width: width, role: message.role) }
-        bindings.drawBar(in: &frame, rect: Rect(x: 0, y: height - 1, width: width, height: 1))
-        if showHelp { bindings.drawHelp(in: &frame, title: "Keys") }
+        let keys = editor == nil ? bindings : editorBindings
+        keys.drawBar(in: &frame, rect: Rect(x: 0, y: height - 1, width: width, height: 1))
+        if showHelp { keys.drawHelp(in: &frame, title: "Keys") }
     }
 
     func drawOverview(_ frame: inout Frame, _ rect: Rect) {
@@ -478,7 +581,7 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
             drawMessage(&frame, below, trace[traceSelection])
             return
         }
-        var ladder = TraceLadder.ladder(for: trace)
+        var ladder = TraceLadder.ladder(for: trace, absoluteTimes: absoluteTimes)
         ladder.selected = traceSelection
         ladder.offset = max(0, traceSelection - (below.height - 2))
         ladder.draw(in: &frame, rect: below)
@@ -533,25 +636,42 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
     }
 
     func drawConfiguration(_ frame: inout Frame, _ rect: Rect, _ view: HealthView) {
+        if editor != nil {
+            frame.put(editor!.section.title + " of \(view.phoneNumber) \(view.direction)", x: rect.x, y: rect.y, role: .title, limit: rect.width)
+            editor!.form.draw(in: &frame, rect: Rect(x: rect.x, y: rect.y + 2, width: rect.width, height: rect.height - 2), labelWidth: 18)
+            return
+        }
         var rows = LabelledRows(rect, labelWidth: 18)
         rows.add("Number", view.phoneNumber, in: &frame)
         rows.add("Direction", view.direction, in: &frame)
         rows.add("SIP endpoint", view.sipEndpoint ?? "—", in: &frame)
-        if let config = advanced {
-            rows.add("Codecs", config.codecConfig.codecs.joined(separator: ", "), in: &frame)
-            let failover = config.failoverConfig.endpoints.sorted { $0.priority < $1.priority }.map { $0.host + ($0.port.map { ":\($0)" } ?? "") }
-            rows.add("Failover", !config.failoverConfig.enabled || failover.isEmpty ? "off" : failover.joined(separator: " → ") + " (failback \(config.failoverConfig.failback))", in: &frame)
-            rows.add("Alerts", config.alertConfig.enabled ? "on" : "off", role: config.alertConfig.enabled ? .ok : .dim, in: &frame)
-        }
+        guard let config = advanced else { return }
         rows.skip()
-        frame.paragraph("Change these with siptrunk config set \(view.phoneNumber) --direction \(view.direction) (failover endpoints, codec order, alert thresholds).", in: Rect(x: rect.x, y: rows.y, width: rect.width, height: 2), role: .dim)
+        let failover = config.failoverConfig
+        if view.direction == "outbound" {
+            let triggers = failover.triggers.map { ConfigEditor.triggerTitles[$0]?.lowercased() ?? $0 }.joined(separator: ", ")
+            rows.add("Failover  (f)", failover.enabled ? "on · \(triggers) · failback \(failover.failback)" : "off",
+                     role: failover.enabled ? .ok : .dim, in: &frame)
+            for (title, priority) in [("primary", 1), ("secondary", 2), ("tertiary", 3)] {
+                rows.add("  " + title, failover.endpoints.first { $0.priority == priority }.map(ConfigEditor.describe) ?? "—", in: &frame)
+            }
+        }
+        let codecs = config.codecConfig
+        rows.add("Codecs    (o)", codecs.codecs.joined(separator: ", ") + (codecs.transcode ? " · transcoding on" : " · transcoding off"), in: &frame)
+        let alerts = config.alertConfig
+        let limits = alerts.thresholds
+        rows.add("Alerts    (a)", alerts.enabled ? "on" : "off", role: alerts.enabled ? .ok : .dim, in: &frame)
+        rows.add("  thresholds", "unreachable \(limits.unreachableMinutes ?? 0) min · failures \(limits.failureRatePercent ?? 0)%/\(limits.failureRateWindowMinutes ?? 0) min · \(limits.responseTimeMs ?? 0) ms", in: &frame)
+        let channels = [alerts.channels.email.map { "email \($0)" }, alerts.channels.sms.map { "sms \($0)" }, alerts.channels.webhook.map { "webhook \($0)" }].compactMap { $0 }
+        rows.add("  channels", channels.isEmpty ? "none" : channels.joined(separator: " · "), in: &frame)
     }
 }
 
 /// A stored trace as a ladder: one column for siptrunk, one per remote address (hosts of one party together),
 /// re-transmissions (the same message sent again) marked.
 public enum TraceLadder {
-    public static func ladder(for trace: [TraceMessage]) -> Ladder {
+    /// Times are since the call's first message (`+12.5 ms`), or with `absoluteTimes` the wall clock in UTC.
+    public static func ladder(for trace: [TraceMessage], absoluteTimes: Bool = false) -> Ladder {
         var parties = ["siptrunk"]
         var column: [String: Int] = [:]
         var seen: Set<Data> = []
@@ -576,13 +696,26 @@ public enum TraceLadder {
             let remote = column[host]!
             let sent = message.direction == "sent"
             let retransmission = sent && !seen.insert(message.raw).inserted
-            let elapsed = Double(message.monotonicNs - start) / 1e6
+            let time: String
+            if absoluteTimes {
+                time = timeFormatter.string(from: message.wallTime)
+            } else {
+                time = String(format: "+%.1f ms", Double(message.monotonicNs - start) / 1e6)
+            }
             messages.append(Ladder.Message(
-                from: sent ? 0 : remote, to: sent ? remote : 0, label: label, time: String(format: "+%.1f ms", elapsed), role: role,
+                from: sent ? 0 : remote, to: sent ? remote : 0, label: label, time: time, role: role,
                 retransmission: retransmission))
         }
         return Ladder(parties: parties, messages: messages)
     }
+
+    static let timeFormatter: DateFormatter = {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "HH:mm:ss.SSS"
+        return formatter
+    }()
 
     /// The host of `host:port` or `[v6]:port`.
     static func host(of address: String) -> String {

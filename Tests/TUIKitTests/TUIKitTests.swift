@@ -191,3 +191,82 @@ struct LadderTests {
         #expect(draw(ladder, width: 40).text.contains("↻ INVITE"))
     }
 }
+
+struct FormTests {
+    static func form() -> Form {
+        Form([
+            .init("section", "Section", .heading),
+            .init("name", "Name", .text(TextField("ab"))),
+            .init("on", "On", .toggle(false)),
+            .init("mode", "Mode", .choice(["auto", "manual"], selected: 0)),
+            .init("note", "Note", .info("read only")),
+            .init("a", "A", .toggle(true), group: "list"),
+            .init("b", "B", .toggle(false), group: "list"),
+            .init("c", "C", .toggle(true), group: "list"),
+        ])
+    }
+
+    @Test func focusSkipsHeadingsAndInfoRows() {
+        var form = Self.form()
+        #expect(form.focusedKey == "name")
+        _ = form.handle(.up)
+        #expect(form.focusedKey == "name")
+        for _ in 0..<3 { _ = form.handle(.down) }
+        #expect(form.focusedKey == "a")
+        _ = form.handle(.backTab)
+        #expect(form.focusedKey == "mode")
+    }
+
+    @Test func keysEditTheFocusedField() {
+        var form = Self.form()
+        let typed = form.handle(.character("c"))
+        #expect(typed && form.text("name") == "abc")
+        _ = form.handle(.down)
+        _ = form.handle(.character(" "))
+        #expect(form.isOn("on"))
+        _ = form.handle(.down)
+        _ = form.handle(.right)
+        #expect(form.choice("mode") == "manual")
+        _ = form.handle(.left)
+        #expect(form.choice("mode") == "auto")
+        // A key the field does not take is left for the screen.
+        let taken = form.handle(.character("q"))
+        #expect(!taken)
+    }
+
+    @Test func groupedRowsMoveWithinTheirGroupOnly() {
+        var form = Self.form()
+        for _ in 0..<5 { _ = form.handle(.down) }
+        #expect(form.focusedKey == "c")
+        _ = form.handle(.character("+"))
+        _ = form.handle(.character("+"))
+        _ = form.handle(.character("+"))  // already first of its group: stays
+        #expect(form.order(of: "list") == ["c", "a", "b"])
+        #expect(form.focusedKey == "c")
+        _ = form.handle(.character("-"))
+        #expect(form.order(of: "list") == ["a", "c", "b"])
+    }
+
+    @Test func errorsLandOnTheirRowsAndTheFirstTakesTheFocus() {
+        var form = Self.form()
+        for _ in 0..<5 { _ = form.handle(.down) }
+        let unplaced = form.setErrors([("on", "must be on"), ("elsewhere", "a rule about no row")])
+        #expect(unplaced == ["a rule about no row"])
+        #expect(form.focusedKey == "on" && form.hasErrors)
+        var frame = Frame(width: 60, height: 10)
+        form.draw(in: &frame, rect: frame.bounds, labelWidth: 10)
+        #expect(frame.text.contains("[ ] off  must be on"))
+        // Editing the row clears its error.
+        _ = form.handle(.character(" "))
+        #expect(!form.hasErrors)
+    }
+
+    @Test func aLongFormScrollsToKeepTheFocusVisible() {
+        var form = Self.form()
+        for _ in 0..<6 { _ = form.handle(.down) }
+        var frame = Frame(width: 40, height: 3)
+        form.draw(in: &frame, rect: frame.bounds, labelWidth: 8)
+        #expect(frame.text.contains(" C "))
+        #expect(!frame.text.contains("Section"))
+    }
+}

@@ -10,11 +10,21 @@ import TrunkStore
 struct DashboardGoldenTests {
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
 
-    static func screen() throws -> DashboardScreen {
-        let path = NSTemporaryDirectory() + "siptrunk-dashboard-\(UUID().uuidString).sqlite"
+    /// The demo set is written once (a week of samples takes seconds) and copied for each test.
+    static let template: Result<String, Error> = Result {
+        let path = NSTemporaryDirectory() + "siptrunk-dashboard-template-\(UUID().uuidString).sqlite"
         let store = try TrunkDatabase(path: path)
         try Installation.prepare(store, host: Installation.HostFacts(hostName: "siptrunk.test", ipv4: ["192.0.2.1"], ipv6: []), now: now)
         _ = try DemoData.populate(store, now: now)
+        let copy = path + ".copy"
+        try store.backup(to: copy)
+        return copy
+    }
+
+    static func screen() throws -> DashboardScreen {
+        let path = NSTemporaryDirectory() + "siptrunk-dashboard-\(UUID().uuidString).sqlite"
+        try FileManager.default.copyItem(atPath: try template.get(), toPath: path)
+        let store = try TrunkDatabase(path: path)
         let service = SIPTrunkService(store: store, now: { now })
         return DashboardScreen(service: service, now: { now })
     }
@@ -45,6 +55,144 @@ struct DashboardGoldenTests {
         try snap(screen, "firewall")
         _ = screen.handle(.character("5"))
         try snap(screen, "configuration")
+        for (key, name) in [("f", "failover"), ("o", "codecs"), ("a", "alerts")] {
+            _ = screen.handle(.character(Character(key)))
+            try snap(screen, "edit-\(name)")
+            _ = screen.handle(.escape)
+        }
+    }
+
+    static func type(_ text: String, into screen: DashboardScreen) {
+        for character in text { _ = screen.handle(.character(character)) }
+    }
+
+    /// Opens the Configuration tab of the demo's outbound Asterisk number (the overview's second row).
+    static func configurationTab() throws -> (DashboardScreen, SIPTrunkService) {
+        let screen = try Self.screen()
+        _ = screen.handle(.down)
+        _ = screen.handle(.enter)
+        _ = screen.handle(.character("5"))
+        return (screen, screen.service)
+    }
+
+    @Test func failoverEditorSavesTheBackupsToTheDatabase() throws {
+        let (screen, service) = try Self.configurationTab()
+        _ = screen.handle(.character("f"))
+        #expect(screen.editor?.form.focusedKey == "enabled")
+        _ = screen.handle(.character(" "))
+        _ = screen.handle(.down)
+        Self.type("backup.acme.example", into: screen)
+        _ = screen.handle(.down)
+        Self.type("5061", into: screen)
+        _ = screen.handle(.down)
+        for _ in 0..<3 { _ = screen.handle(.right) }  // auto → udp → tcp → tls
+        _ = screen.handle(.tab)
+        Self.type("192.0.2.77", into: screen)
+        _ = screen.handle(.enter)
+        #expect(screen.editor == nil)
+        #expect(screen.message?.text.hasPrefix("Saved failover") == true)
+
+        let stored = try service.advancedConfig(number: "+14155550101", direction: "outbound").failoverConfig
+        #expect(stored.enabled)
+        #expect(stored.endpoints.map(\.priority) == [1, 2, 3])
+        #expect(stored.endpoints[1] == .init(host: "backup.acme.example", port: 5061, transport: "tls", priority: 2))
+        #expect(stored.endpoints[2] == .init(host: "192.0.2.77", port: nil, transport: nil, priority: 3))
+        var frame = Frame(width: 100, height: 30)
+        screen.render(into: &frame, tick: 0)
+        #expect(frame.text.contains("secondary       backup.acme.example:5061 tls"))
+    }
+
+    @Test func codecEditorReordersWithPlusAndMinus() throws {
+        let (screen, service) = try Self.configurationTab()
+        _ = screen.handle(.character("o"))
+        // PCMU, PCMA, Opus on; G.729, G.722 off. Take G.722 to the top and turn PCMU off.
+        _ = screen.handle(.end)
+        _ = screen.handle(.up)
+        #expect(screen.editor?.form.focusedKey == "codec.G.722")
+        _ = screen.handle(.character(" "))
+        for _ in 0..<4 { _ = screen.handle(.character("+")) }
+        #expect(screen.editor?.form.order(of: "codecs").first == "codec.G.722")
+        _ = screen.handle(.down)
+        _ = screen.handle(.character(" "))  // PCMU off
+        _ = screen.handle(.function(2))
+        let codecs = try service.advancedConfig(number: "+14155550101", direction: "outbound").codecConfig
+        #expect(codecs.codecs == ["G.722", "PCMA", "Opus"])
+    }
+
+    @Test func alertEditorShowsEachRuleOnItsRowAndKeepsTheDatabase() throws {
+        let (screen, service) = try Self.configurationTab()
+        let before = try service.advancedConfig(number: "+14155550101", direction: "outbound")
+        _ = screen.handle(.character("a"))
+        _ = screen.handle(.character(" "))  // alerts on, no channel yet
+        _ = screen.handle(.down)
+        _ = screen.handle(.control("u"))
+        Self.type("soon", into: screen)
+        _ = screen.handle(.enter)
+        // The form's own check: not a number.
+        #expect(screen.editor?.form.fields.first { $0.key == "unreachable_minutes" }?.error?.contains("not a whole number") == true)
+        _ = screen.handle(.control("u"))
+        Self.type("5000", into: screen)
+        _ = screen.handle(.enter)
+        // The use case's rules, each on its row: the range, and the missing channel.
+        let form = try #require(screen.editor?.form)
+        #expect(form.fields.first { $0.key == "unreachable_minutes" }?.error == "5000 is outside 1–1440")
+        #expect(form.fields.first { $0.key == "email" }?.error?.contains("at least one channel") == true)
+        #expect(form.focusedKey == "unreachable_minutes")
+        #expect(try service.advancedConfig(number: "+14155550101", direction: "outbound") == before)
+        var frame = Frame(width: 120, height: 40)
+        screen.render(into: &frame, tick: 0)
+        #expect(frame.text.contains("5000 is outside 1–1440"))
+
+        _ = screen.handle(.control("u"))
+        Self.type("3", into: screen)
+        for _ in 0..<4 { _ = screen.handle(.down) }
+        #expect(screen.editor?.form.focusedKey == "email")
+        screen.paste("noc@acme.example\n")
+        _ = screen.handle(.enter)
+        #expect(screen.editor == nil)
+        let alerts = try service.advancedConfig(number: "+14155550101", direction: "outbound").alertConfig
+        #expect(alerts.enabled && alerts.thresholds.unreachableMinutes == 3 && alerts.channels.email == "noc@acme.example")
+    }
+
+    @Test func failoverIsNotOfferedForInboundAndEscapeSavesNothing() throws {
+        let screen = try Self.screen()
+        let inbound = try #require(screen.shown.firstIndex { $0.direction == "inbound" })
+        for _ in 0..<inbound { _ = screen.handle(.down) }
+        _ = screen.handle(.enter)
+        _ = screen.handle(.character("5"))
+        _ = screen.handle(.character("f"))
+        #expect(screen.editor == nil && screen.message?.text.contains("outbound direction") == true)
+        _ = screen.handle(.character("o"))
+        _ = screen.handle(.character(" "))
+        _ = screen.handle(.escape)
+        #expect(screen.editor == nil && screen.message?.text == "Not saved.")
+        // Escape left the editor, not the number.
+        #expect(screen.detail != nil)
+    }
+
+    @Test func pastingIntoTheOverviewRunsNoCommands() throws {
+        let screen = try Self.screen()
+        screen.paste("q\n")
+        #expect(screen.detail == nil && !screen.showHelp)
+        var frame = Frame(width: 80, height: 24)
+        screen.render(into: &frame, tick: 0)
+        #expect(frame.text.contains("SIP dashboard"))
+    }
+
+    @Test func ladderTimesSwitchBetweenRelativeAndWallClock() throws {
+        let screen = try Self.screen()
+        _ = screen.handle(.down)
+        _ = screen.handle(.enter)
+        _ = screen.handle(.character("2"))
+        var frame = Frame(width: 120, height: 40)
+        screen.render(into: &frame, tick: 0)
+        #expect(frame.text.contains("+0.0 ms"))
+        _ = screen.handle(.character("t"))
+        frame = Frame(width: 120, height: 40)
+        screen.render(into: &frame, tick: 0)
+        #expect(!frame.text.contains("+0.0 ms"))
+        // The demo call starts two hours before the fixed clock (08:00 UTC).
+        #expect(frame.text.contains("06:00:00.000"))
     }
 
     @Test func filteringAndSortingKeepTheSelection() throws {
