@@ -82,7 +82,9 @@ public enum DemoData {
                         for config in try writer.reader.configurations(number: number) where config.direction == .outbound {
                             summary.healthSamples += try healthWeek(writer, config: config, plan: plan, now: now, random: &random)
                         }
-                        summary.callLogs += try callLogs(writer, number: number, plan: plan, now: now, random: &random)
+                        let logged = try callLogs(writer, number: number, plan: plan, now: now, random: &random)
+                        summary.callLogs += logged.calls
+                        summary.traceMessages += logged.traceMessages
                     }
                 }
                 summary.discoveryRuns += try discoveryRuns(writer, orgId: orgId, now: now)
@@ -117,7 +119,8 @@ public enum DemoData {
         return minutes
     }
 
-    static func callLogs(_ writer: StoreWriter, number: String, plan: TrunkPlan, now: Date, random: inout DemoRandom) throws -> Int {
+    static func callLogs(_ writer: StoreWriter, number: String, plan: TrunkPlan, now: Date, random: inout DemoRandom) throws -> (calls: Int, traceMessages: Int) {
+        var logs: [CallLog] = []
         let count = 60 + Int(random.next(upTo: 40))
         let outcomes: [(status: String, code: Int, weight: UInt64)] = [
             ("completed", 200, 80), ("busy", 486, 7), ("no-answer", 487, 6), ("failed", 503, 3), ("failed", 404, 2), ("failed", 408, 2),
@@ -134,16 +137,26 @@ public enum DemoData {
             let inbound = plan.inbound && (plan.endpoint == nil || random.next(upTo: 2) == 0)
             let duration = outcome.code == 200 ? Double(5 + random.next(upTo: 600)) : 0
             let callId = "demo-\(plan.id)-\(number.dropFirst())-\(index)@sbc.demo.example"
-            try writer.insert(
+            logs.append(try writer.insert(
                 CallLog(
                     callId: callId, number: number, direction: inbound ? "inbound" : "outbound",
                     fromUri: inbound ? "sip:+1650555\(String(format: "%04d", 100 + random.next(upTo: 99)))@carrier.example" : "sip:\(number)@sbc.demo.example",
                     toUri: inbound ? "sip:\(number)@sbc.demo.example" : "sip:+1212555\(String(format: "%04d", 100 + random.next(upTo: 99)))@carrier.example",
                     status: outcome.status, sipCode: outcome.code, durationSeconds: duration, startedAt: startedAt,
                     endedAt: startedAt.addingTimeInterval(duration + 3),
-                    sourceIp: inbound ? "198.51.100.\(10 + random.next(upTo: 40))" : "203.0.113.10"))
+                    sourceIp: inbound ? "198.51.100.\(10 + random.next(upTo: 40))" : "203.0.113.10")))
         }
-        return count
+        // The Asterisk trunk's newest calls keep their SIP traces.
+        var traced = 0
+        if plan.id == "demo-asterisk" {
+            for log in logs.sorted(by: { $0.startedAt > $1.startedAt }).prefix(3) {
+                let dialog = dialog(for: log)
+                let messages = dialog.messages(code: log.sipCode ?? 200, answerAfter: log.sipCode == 200 ? 1.8 : 0.9, talk: log.durationSeconds ?? 0)
+                try dialog.store(messages, start: log.startedAt, writer: writer)
+                traced += messages.count
+            }
+        }
+        return (count, traced)
     }
 
     static func discoveryRuns(_ writer: StoreWriter, orgId: String, now: Date) throws -> Int {
@@ -168,74 +181,29 @@ public enum DemoData {
         return 1
     }
 
-    /// A connected test call to the Asterisk trunk: INVITE, 100, 180, 200, ACK, BYE, 200, built and serialized
-    /// with SIPCore so the trace holds real, parseable messages.
+    /// A connected test call to the Asterisk trunk: INVITE, 100, 180, 200, ACK, BYE, 200, with its timeline and
+    /// its line in the call logs.
     static func testCallWithTrace(_ writer: StoreWriter, orgId: String, now: Date) throws -> Int {
         let callId = "a84b4c76e66710-demo@sbc.demo.example"
         let start = now.addingTimeInterval(-2 * 3600)
-        let local = "203.0.113.10:5061"
-        let remote = "192.0.2.40:5061"
-        let offer = SessionDescription(
-            origin: .init(sessionID: "3724394400", sessionVersion: "3724394400", addressType: "IP4", address: "203.0.113.10"),
-            connection: .init(address: "203.0.113.10"),
-            media: [MediaDescription(port: 12000, proto: "RTP/SAVP", formats: ["0", "8", "101"], attributes: [
-                .init("rtpmap", "0 PCMU/8000"), .init("rtpmap", "8 PCMA/8000"), .init("rtpmap", "101 telephone-event/8000"),
-                .init("fmtp", "101 0-16"), .init("crypto", "1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz"),
-                .init("sendrecv"),
-            ])])
-        var answer = offer
-        answer.origin = .init(username: "root", sessionID: "1893", sessionVersion: "1893", addressType: "IP4", address: "192.0.2.40")
-        answer.connection = .init(address: "192.0.2.40")
-        answer.media[0].port = 18544
-        answer.media[0].formats = ["0", "101"]
-
-        let via = "SIP/2.0/TLS 203.0.113.10:5061;branch=z9hG4bK-demo-1;rport"
-        func request(_ method: String, cseq: Int, branch: String, toTag: Bool, body: SessionDescription? = nil) -> [UInt8] {
-            var message = SIPMessage(startLine: .request(RequestLine(method: SIPMethod(method), requestURI: "sip:+14155550101@pbx.acme.example:5061;transport=tls")))
-            message.append(.via, "SIP/2.0/TLS 203.0.113.10:5061;branch=\(branch);rport")
-            message.append(.maxForwards, "70")
-            message.append(.from, "\"Demo test call\" <sip:+14155550100@sbc.demo.example>;tag=demo-from-1")
-            message.append(.to, "<sip:+14155550101@pbx.acme.example>" + (toTag ? ";tag=as5a9e1f37" : ""))
-            message.append(.callID, callId)
-            message.append(.cseq, "\(cseq) \(method)")
-            message.append(.contact, "<sip:siptrunk@203.0.113.10:5061;transport=tls>")
-            message.append(.userAgent, "siptrunk/0.1 (demo data)")
-            if let body { message.setBody(body.bytes, contentType: "application/sdp") } else { message.append(.contentLength, "0") }
-            return message.serialized()
-        }
-        func response(_ code: Int, cseq: String, toTag: Bool, body: SessionDescription? = nil) -> [UInt8] {
-            var message = SIPMessage(startLine: .response(StatusLine(code: code, reason: StatusLine.defaultReason(for: code))))
-            message.append(.via, via.replacingOccurrences(of: ";rport", with: ";rport=5061;received=203.0.113.10"))
-            message.append(.from, "\"Demo test call\" <sip:+14155550100@sbc.demo.example>;tag=demo-from-1")
-            message.append(.to, "<sip:+14155550101@pbx.acme.example>" + (toTag ? ";tag=as5a9e1f37" : ""))
-            message.append(.callID, callId)
-            message.append(.cseq, cseq)
-            message.append(.server, "Asterisk PBX 20.5.0")
-            if code == 200 || code == 180 { message.append(.contact, "<sip:+14155550101@192.0.2.40:5061;transport=tls>") }
-            if let body { message.setBody(body.bytes, contentType: "application/sdp") } else { message.append(.contentLength, "0") }
-            return message.serialized()
-        }
-        let ladder: [(Double, String, [UInt8])] = [
-            (0.000, "sent", request("INVITE", cseq: 1, branch: "z9hG4bK-demo-1", toTag: false, body: offer)),
-            (0.021, "received", response(100, cseq: "1 INVITE", toTag: false)),
-            (0.163, "received", response(180, cseq: "1 INVITE", toTag: true)),
-            (2.412, "received", response(200, cseq: "1 INVITE", toTag: true, body: answer)),
-            (2.413, "sent", request("ACK", cseq: 1, branch: "z9hG4bK-demo-2", toTag: true)),
-            (12.414, "sent", request("BYE", cseq: 2, branch: "z9hG4bK-demo-3", toTag: true)),
-            (12.437, "received", response(200, cseq: "2 BYE", toTag: true)),
-        ]
-        for (offset, direction, raw) in ladder {
-            try writer.insert(
-                TraceMessage(
-                    sipCallId: callId, monotonicNs: Int64(offset * 1e9), wallTime: start.addingTimeInterval(offset), direction: direction,
-                    transport: "tls", localAddress: local, remoteAddress: remote, raw: Data(raw)))
-        }
+        let dialog = DemoDialog(
+            callId: callId, local: "203.0.113.10:5061", remote: "192.0.2.40:5061", transport: "TLS",
+            from: "\"Demo test call\" <sip:+14155550100@sbc.demo.example>", to: "sip:+14155550101@pbx.acme.example",
+            requestURI: "sip:+14155550101@pbx.acme.example:5061;transport=tls", userAgent: "siptrunk/0.1 (demo data)",
+            server: "Asterisk PBX 20.5.0", sent: true)
+        let ladder = dialog.messages(code: 200, answerAfter: 2.412, talk: 10.0)
+        try dialog.store(ladder, start: start, writer: writer)
         try writer.save(
             TestCall(
                 callId: callId, orgId: orgId, number: "+14155550101", direction: "outbound", status: "completed", result: "connected",
                 durationSeconds: 10.0,
                 mediaReport: #"{"audio":"both_ways","sent_packets":500,"received_packets":498,"loss_percent":0.4,"jitter_ms":2.1,"dtmf_echoed":true,"srtp":"AES_CM_128_HMAC_SHA1_80"}"#,
                 createdAt: start))
+        try writer.insert(
+            CallLog(
+                callId: callId, number: "+14155550101", direction: "outbound", fromUri: "sip:+14155550100@sbc.demo.example",
+                toUri: dialog.to, status: "completed", sipCode: 200, durationSeconds: 10.0, startedAt: start,
+                endedAt: start.addingTimeInterval(12.437), sourceIp: "203.0.113.10"))
         let timeline: [(Double, String, String)] = [
             (0.000, "queued", "test call to +14155550101 through demo-asterisk"),
             (0.000, "initiated", "INVITE sent over TLS to 192.0.2.40:5061"),
@@ -247,6 +215,120 @@ public enum DemoData {
             try writer.insert(TestCallEvent(callId: callId, event: event, at: start.addingTimeInterval(offset), detail: detail))
         }
         return ladder.count
+    }
+
+    /// The newest calls of the Asterisk trunk's numbers with their SIP traces, so the trace viewer lists calls
+    /// as well as test calls: answered ones with INVITE … BYE, refused ones with INVITE, 100, the final and ACK.
+    static func dialog(for log: CallLog) -> DemoDialog {
+            let inbound = log.direction == "inbound"
+            let remote = inbound ? "\(log.sourceIp ?? "198.51.100.10"):5060" : "192.0.2.40:5061"
+            return DemoDialog(
+                callId: log.callId, local: inbound ? "203.0.113.10:5060" : "203.0.113.10:5061", remote: remote,
+                transport: inbound ? "UDP" : "TLS", from: "<\(log.fromUri ?? "sip:anonymous@anonymous.invalid")>",
+                to: log.toUri ?? "sip:\(log.number)@sbc.demo.example", requestURI: log.toUri ?? "sip:\(log.number)@sbc.demo.example",
+                userAgent: inbound ? "Carrier SBC (demo)" : "siptrunk/0.1 (demo data)", server: inbound ? "siptrunk/0.1 (demo data)" : "Asterisk PBX 20.5.0",
+                sent: !inbound)
+    }
+}
+
+/// One demo dialog's messages, built and serialized with SIPCore so the traces hold real, parseable SIP.
+struct DemoDialog {
+    var callId: String
+    var local: String
+    var remote: String
+    var transport: String
+    var from: String
+    var to: String
+    var requestURI: String
+    var userAgent: String
+    var server: String
+    /// True when siptrunk sent the INVITE (outbound), false when it received it (inbound).
+    var sent: Bool
+
+    var caller: String { sent ? local : remote }
+    var callee: String { sent ? remote : local }
+    var callerHost: String { String(caller.prefix { $0 != ":" }) }
+
+    static let offer = SessionDescription(
+        origin: .init(sessionID: "3724394400", sessionVersion: "3724394400", addressType: "IP4", address: "203.0.113.10"),
+        connection: .init(address: "203.0.113.10"),
+        media: [MediaDescription(port: 12000, proto: "RTP/SAVP", formats: ["0", "8", "101"], attributes: [
+            .init("rtpmap", "0 PCMU/8000"), .init("rtpmap", "8 PCMA/8000"), .init("rtpmap", "101 telephone-event/8000"),
+            .init("fmtp", "101 0-16"), .init("crypto", "1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz"),
+            .init("sendrecv"),
+        ])])
+
+    static var answer: SessionDescription {
+        var answer = offer
+        answer.origin = .init(username: "root", sessionID: "1893", sessionVersion: "1893", addressType: "IP4", address: "192.0.2.40")
+        answer.connection = .init(address: "192.0.2.40")
+        answer.media[0].port = 18544
+        answer.media[0].formats = ["0", "101"]
+        return answer
+    }
+
+    func via(_ branch: String) -> String { "SIP/2.0/\(transport) \(caller);branch=\(branch);rport" }
+
+    func request(_ method: String, cseq: Int, branch: String, toTag: Bool, body: SessionDescription? = nil) -> [UInt8] {
+        var message = SIPMessage(startLine: .request(RequestLine(method: SIPMethod(method), requestURI: requestURI)))
+        message.append(.via, via(branch))
+        message.append(.maxForwards, "70")
+        message.append(.from, from + ";tag=demo-from-1")
+        message.append(.to, "<\(to)>" + (toTag ? ";tag=as5a9e1f37" : ""))
+        message.append(.callID, callId)
+        message.append(.cseq, "\(cseq) \(method)")
+        message.append(.contact, "<sip:\(caller);transport=\(transport.lowercased())>")
+        message.append(.userAgent, userAgent)
+        if let body { message.setBody(body.bytes, contentType: "application/sdp") } else { message.append(.contentLength, "0") }
+        return message.serialized()
+    }
+
+    func response(_ code: Int, cseq: String, branch: String, toTag: Bool, body: SessionDescription? = nil) -> [UInt8] {
+        var message = SIPMessage(startLine: .response(StatusLine(code: code, reason: StatusLine.defaultReason(for: code))))
+        message.append(.via, via(branch).replacingOccurrences(of: ";rport", with: ";rport=\(caller.split(separator: ":").last ?? "5060");received=\(callerHost)"))
+        message.append(.from, from + ";tag=demo-from-1")
+        message.append(.to, "<\(to)>" + (toTag ? ";tag=as5a9e1f37" : ""))
+        message.append(.callID, callId)
+        message.append(.cseq, cseq)
+        message.append(.server, server)
+        if code == 200 || code == 180 { message.append(.contact, "<sip:\(callee);transport=\(transport.lowercased())>") }
+        if let body { message.setBody(body.bytes, contentType: "application/sdp") } else { message.append(.contentLength, "0") }
+        return message.serialized()
+    }
+
+    /// (seconds from the INVITE, sent by the caller, message): answered (2xx) with a BYE after `talk` seconds,
+    /// or refused with `code` and the ACK for it.
+    func messages(code: Int, answerAfter: Double, talk: Double) -> [(Double, Bool, [UInt8])] {
+        var list: [(Double, Bool, [UInt8])] = [
+            (0.000, true, request("INVITE", cseq: 1, branch: "z9hG4bK-demo-1", toTag: false, body: Self.offer)),
+            (0.021, false, response(100, cseq: "1 INVITE", branch: "z9hG4bK-demo-1", toTag: false)),
+        ]
+        if code == 200 {
+            list += [
+                (0.163, false, response(180, cseq: "1 INVITE", branch: "z9hG4bK-demo-1", toTag: true)),
+                (answerAfter, false, response(200, cseq: "1 INVITE", branch: "z9hG4bK-demo-1", toTag: true, body: Self.answer)),
+                (answerAfter + 0.001, true, request("ACK", cseq: 1, branch: "z9hG4bK-demo-2", toTag: true)),
+                (answerAfter + talk + 0.002, true, request("BYE", cseq: 2, branch: "z9hG4bK-demo-3", toTag: true)),
+                (answerAfter + talk + 0.025, false, response(200, cseq: "2 BYE", branch: "z9hG4bK-demo-3", toTag: true)),
+            ]
+        } else {
+            list += [
+                (answerAfter, false, response(code, cseq: "1 INVITE", branch: "z9hG4bK-demo-1", toTag: true)),
+                (answerAfter + 0.001, true, request("ACK", cseq: 1, branch: "z9hG4bK-demo-1", toTag: true)),
+            ]
+        }
+        return list
+    }
+
+    /// Stores the messages as siptrunk saw them: what the caller sent is "sent" when siptrunk is the caller.
+    func store(_ messages: [(Double, Bool, [UInt8])], start: Date, writer: StoreWriter) throws {
+        for (offset, byCaller, raw) in messages {
+            try writer.insert(
+                TraceMessage(
+                    sipCallId: callId, monotonicNs: Int64(offset * 1e9), wallTime: start.addingTimeInterval(offset),
+                    direction: byCaller == sent ? "sent" : "received", transport: transport.lowercased(), localAddress: local,
+                    remoteAddress: remote, raw: Data(raw)))
+        }
     }
 }
 

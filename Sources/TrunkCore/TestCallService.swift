@@ -92,6 +92,35 @@ public struct TestCallReport: Codable, Hashable, Sendable {
     public var isGood: Bool { result == TestCallResult.connected.rawValue && media?.verdict == MediaReport.Verdict.bothWays.rawValue }
 }
 
+/// The addresses stored with traced messages: `udp:192.0.2.1:5060` and `tls:[2001:db8::1]:5061` as the engine
+/// writes them (`PeerAddress`), or plain `host:port` / `[v6]:port`.
+public enum AddressText {
+    /// Host (brackets removed) and port, or nil when there is no port.
+    public static func split(_ address: String) -> (host: String, port: Int)? {
+        var text = Substring(address)
+        for transport in ["udp:", "tcp:", "tls:", "ws:", "wss:"] where text.lowercased().hasPrefix(transport) {
+            text = text.dropFirst(transport.count)
+            break
+        }
+        if text.hasPrefix("["), let end = text.firstIndex(of: "]") {
+            let rest = text[text.index(after: end)...]
+            guard rest.hasPrefix(":"), let port = Int(rest.dropFirst()) else { return nil }
+            return (String(text[text.index(after: text.startIndex)..<end]), port)
+        }
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]) else { return nil }
+        let host = text[..<colon]
+        // A bare IPv6 address without brackets has no port to split off.
+        guard !host.contains(":") else { return nil }
+        return (String(host), port)
+    }
+
+    /// The host as shown to people: `192.0.2.1`, `[2001:db8::1]`, or the text itself when it has no port.
+    public static func host(of address: String) -> String {
+        guard let (host, _) = split(address) else { return address }
+        return host.contains(":") ? "[\(host)]" : host
+    }
+}
+
 /// What a trace entry is, for storage.
 public struct TracedMessage: Sendable {
     public var callID: String
@@ -151,6 +180,7 @@ extension SIPTrunkService {
             call.result = report.result
             call.durationSeconds = report.durationSeconds
             call.mediaReport = media
+            call.sipCallId = Self.invite(of: report, in: trace)?.callID ?? call.sipCallId
             try writer.save(call)
             for event in report.timeline {
                 try writer.insert(TestCallEvent(callId: report.callId, event: event.event, at: event.at, detail: event.detail))
@@ -161,7 +191,36 @@ extension SIPTrunkService {
                     direction: message.sent ? "sent" : "received", transport: message.transport, localAddress: message.local,
                     remoteAddress: message.remote, raw: Data(message.raw)))
             }
+            // A test call is a call on the trunk: it goes into the call logs too (once, under its SIP Call-ID).
+            if try writer.reader.callLog(callId: call.sipCallId ?? report.callId) == nil {
+                try writer.insert(Self.callLog(of: report, call: call, trace: trace))
+            }
         }
+    }
+
+    /// The call-log line of a finished test call: the addresses from its first INVITE as sent or received.
+    static func invite(of report: TestCallReport, in trace: [TracedMessage]) -> TracedMessage? {
+        let invites = trace.filter { $0.raw.starts(with: Array("INVITE ".utf8)) }
+        return invites.first { $0.callID == report.callId } ?? invites.first
+    }
+
+    static func callLog(of report: TestCallReport, call: TrunkStore.TestCall, trace: [TracedMessage]) -> CallLog {
+        let invite = invite(of: report, in: trace)
+        let message = invite.flatMap { try? SIPMessageParser().parse(datagram: $0.raw) }
+        let status: String
+        switch report.result {
+        case TestCallResult.connected.rawValue: status = "completed"
+        case TestCallResult.busy.rawValue: status = "busy"
+        case TestCallResult.noAnswer.rawValue: status = "no-answer"
+        default: status = "failed"
+        }
+        let source = invite.map { AddressText.host(of: $0.sent ? $0.local : $0.remote) }
+        let ended = report.timeline.last?.at
+        return CallLog(
+            callId: call.sipCallId ?? report.callId, number: report.phoneNumber, direction: call.direction,
+            fromUri: (try? message?.from)??.uri.description, toUri: (try? message?.to)??.uri.description,
+            status: status, sipCode: report.sipCode, durationSeconds: report.durationSeconds, startedAt: call.createdAt,
+            endedAt: ended, sourceIp: source)
     }
 
     /// The stored call with its timeline (the API's status call).
@@ -169,7 +228,7 @@ extension SIPTrunkService {
         try read { reader in
             _ = try requireEntitlement(reader)
             guard let call = try reader.testCall(callId: callId), call.orgId == orgId else { return nil }
-            return (call, try reader.timeline(callId: callId), try reader.trace(sipCallId: callId))
+            return (call, try reader.timeline(callId: callId), try reader.trace(sipCallId: call.sipCallId ?? callId))
         }
     }
 }

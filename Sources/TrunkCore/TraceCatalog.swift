@@ -12,7 +12,39 @@ public struct CallTrace: Hashable, Sendable {
     public var started: Date
 }
 
+/// One call of a number in the trace viewer's list: a call from the call logs whose trace is stored, or a test call.
+public struct TracedCall: Hashable, Sendable {
+    public var callId: String
+    public var startedAt: Date
+    public var direction: String
+    /// completed, busy, no-answer, failed (the call logs' words), or a test call's result.
+    public var status: String
+    public var sipCode: Int?
+    public var isTestCall: Bool
+}
+
 extension SIPTrunkService {
+    /// The number's recent calls with a stored SIP trace (looking through its newest `scan` calls) and its test
+    /// calls, newest first.
+    public func tracedCalls(number: String, scan: Int = 500) throws(TrunkError) -> [TracedCall] {
+        try read { reader in
+            _ = try requireEntitlement(reader)
+            let tests = try reader.testCalls(orgId: orgId).filter { $0.number == number }
+            let testIds = Set(tests.map { $0.sipCallId ?? $0.callId })
+            var calls = try reader.tracedCallLogs(number: number, scan: scan).map { log in
+                TracedCall(
+                    callId: log.callId, startedAt: log.startedAt, direction: log.direction, status: log.status, sipCode: log.sipCode,
+                    isTestCall: testIds.contains(log.callId))
+            }
+            // Test calls stored before they were logged as calls.
+            let logged = Set(calls.map(\.callId))
+            for test in tests where !logged.contains(test.sipCallId ?? test.callId) {
+                calls.append(TracedCall(callId: test.sipCallId ?? test.callId, startedAt: test.createdAt, direction: test.direction, status: test.result, sipCode: nil, isTestCall: true))
+            }
+            return calls.sorted { $0.startedAt > $1.startedAt }
+        }
+    }
+
     /// The calls of the newest `limit` traced messages, in order of their first message. Only start lines are
     /// read; the selected call's messages come from `testCall(callId:)` / the store's `trace(sipCallId:)`.
     public func traceCatalog(limit: Int = 100_000) throws(TrunkError) -> [CallTrace] {

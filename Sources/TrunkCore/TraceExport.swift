@@ -61,7 +61,7 @@ public enum TraceExport {
     }
 
     static func datagram(from source: String, to destination: String, payload: [UInt8]) -> [UInt8]? {
-        guard let (sourceHost, sourcePort) = split(source), let (destinationHost, destinationPort) = split(destination) else { return nil }
+        guard let (sourceHost, sourcePort) = AddressText.split(source), let (destinationHost, destinationPort) = AddressText.split(destination) else { return nil }
         let udpLength = 8 + payload.count
         var udp: [UInt8] = []
         func be16(_ value: Int, into bytes: inout [UInt8]) { bytes += [UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)] }
@@ -89,18 +89,6 @@ public enum TraceExport {
             return header + udp
         }
         return nil
-    }
-
-    /// `host:port` or `[v6]:port`.
-    static func split(_ address: String) -> (String, Int)? {
-        if address.hasPrefix("["), let end = address.firstIndex(of: "]") {
-            let host = String(address[address.index(after: address.startIndex)..<end])
-            let rest = address[address.index(after: end)...]
-            guard rest.hasPrefix(":"), let port = Int(rest.dropFirst()) else { return nil }
-            return (host, port)
-        }
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else { return nil }
-        return (String(address[..<colon]), port)
     }
 
     static func ipv4(_ host: String) -> [UInt8]? {

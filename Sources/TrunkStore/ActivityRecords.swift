@@ -71,11 +71,15 @@ public struct TestCall: Codable, Hashable, Sendable {
     public var durationSeconds: Double?
     public var mediaReport: String?
     public var createdAt: Date
+    /// The SIP Call-ID of the call's INVITE, under which its trace is stored: the same as `callId` for an outbound
+    /// call, sipp's or the PBX's for an inbound one (known only once the INVITE arrives).
+    public var sipCallId: String?
 
     public init(
         callId: String, orgId: String, number: String, direction: String, status: String, result: String,
-        durationSeconds: Double?, mediaReport: String?, createdAt: Date
+        durationSeconds: Double?, mediaReport: String?, createdAt: Date, sipCallId: String? = nil
     ) {
+        self.sipCallId = sipCallId
         self.callId = callId
         self.orgId = orgId
         self.number = number

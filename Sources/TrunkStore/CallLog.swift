@@ -62,6 +62,19 @@ extension StoreReader {
         return try request.order(Column("started_at").desc, Column("id").desc).limit(max(1, min(limit, 500))).fetchAll(db)
     }
 
+    /// Of a number's newest `scan` calls, those whose SIP trace is stored, newest first. Bounded by `scan` so
+    /// the cost does not grow with the history.
+    public func tracedCallLogs(number: String, scan: Int) throws -> [CallLog] {
+        try CallLog.fetchAll(
+            db,
+            sql: """
+                SELECT * FROM (SELECT * FROM call_log WHERE number = ? ORDER BY started_at DESC, id DESC LIMIT ?) AS c
+                WHERE EXISTS (SELECT 1 FROM trace_message t WHERE t.sip_call_id = c.call_id)
+                ORDER BY started_at DESC, id DESC
+                """,
+            arguments: [number, max(1, scan)])
+    }
+
     public func callLog(callId: String) throws -> CallLog? {
         try CallLog.filter(Column("call_id") == callId).fetchOne(db)
     }

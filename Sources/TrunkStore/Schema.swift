@@ -286,6 +286,10 @@ enum Schema {
                 t.column("at", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v6: test call SIP Call-ID") { db in
+            // An inbound test call's record is made before its INVITE arrives; its trace is under the INVITE's Call-ID.
+            try db.alter(table: "test_call") { t in t.add(column: "sip_call_id", .text) }
+        }
         return migrator
     }
 }

@@ -46,8 +46,9 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
     // Detail.
     public private(set) var detail: HealthView?
     var tab: Tab = .health
-    var tests: [TrunkStore.TestCall] = []
-    var testTable = Table(columns: [.init("Started", width: 19), .init("Result", width: 10), .init("Call-ID")])
+    /// The number's calls with a stored trace, and its test calls.
+    var calls: [TracedCall] = []
+    var testTable = Table(columns: [.init("Started", width: 19), .init("Call", width: 8), .init("Result", width: 10), .init("SIP", width: 4), .init("Call-ID")])
     /// The selected call's messages, and those the search keeps.
     var fullTrace: [TraceMessage] = []
     var trace: [TraceMessage] = []
@@ -153,9 +154,14 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
         case .configuration:
             advanced = try? service.advancedConfig(number: detail.phoneNumber, direction: detail.direction)
         case .traces:
-            tests = (try? service.testCalls(number: detail.phoneNumber)) ?? []
-            testTable.rows = tests.map { [Self.format($0.createdAt), $0.result, $0.callId] }
-            testTable.rowRoles = tests.map { $0.result == "connected" ? .ok : .error }
+            calls = (try? service.tracedCalls(number: detail.phoneNumber)) ?? []
+            testTable.rows = calls.map { call in
+                let direction = call.direction == "inbound" ? "in" : "out"
+                return [Self.format(call.startedAt), call.isTestCall ? "test " + direction : direction, call.status,
+                        call.sipCode.map(String.init) ?? "—", call.callId]
+            }
+            testTable.rowRoles = calls.map { ["completed", "connected"].contains($0.status) ? .ok : .error }
+            testTable.selected = min(testTable.selected, max(0, calls.count - 1))
             loadTrace()
         case .callLogs:
             loadLogs()
@@ -163,12 +169,12 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
     }
 
     func loadTrace() {
-        guard testTable.selected < tests.count else {
+        guard testTable.selected < calls.count else {
             fullTrace = []
             trace = []
             return
         }
-        fullTrace = (try? service.testCall(callId: tests[testTable.selected].callId))?.trace ?? []
+        fullTrace = (try? service.trace(callId: calls[testTable.selected].callId)) ?? []
         applySearch()
     }
 
@@ -376,8 +382,8 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
 
     /// F2: the selected call's trace as text, Markdown with Mermaid, and pcap, next to where siptrunk runs.
     func saveTrace() {
-        guard testTable.selected < tests.count, !fullTrace.isEmpty else { return }
-        let callId = tests[testTable.selected].callId
+        guard testTable.selected < calls.count, !fullTrace.isEmpty else { return }
+        let callId = calls[testTable.selected].callId
         let base = "siptrunk-" + callId.prefix { $0 != "@" }.filter { $0.isLetter || $0.isNumber || $0 == "-" }
         do {
             try TraceExport.text(fullTrace).write(toFile: base + ".txt", atomically: true, encoding: .utf8)
@@ -565,11 +571,11 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
     }
 
     func drawTraces(_ frame: inout Frame, _ rect: Rect) {
-        guard !tests.isEmpty else {
+        guard !calls.isEmpty else {
             frame.paragraph("No calls traced for this number yet: place a test call (siptrunk test-call --number N, or the wizard's Step 7).", in: rect, role: .dim)
             return
         }
-        let listHeight = min(tests.count + 1, max(3, rect.height / 4))
+        let listHeight = min(calls.count + 1, max(3, rect.height / 4))
         testTable.draw(in: &frame, rect: Rect(x: rect.x, y: rect.y, width: rect.width, height: listHeight), focused: !showMessage)
         if searching || !traceSearch.value.isEmpty {
             frame.put("Search:", x: rect.x, y: rect.y + listHeight, role: .strong)
@@ -678,7 +684,7 @@ public enum TraceLadder {
         var messages: [Ladder.Message] = []
         let start = trace.first?.monotonicNs ?? 0
         for message in trace {
-            let host = Self.host(of: message.remoteAddress)
+            let host = AddressText.host(of: message.remoteAddress)
             if column[host] == nil {
                 column[host] = parties.count
                 parties.append(host)
@@ -700,7 +706,8 @@ public enum TraceLadder {
             if absoluteTimes {
                 time = timeFormatter.string(from: message.wallTime)
             } else {
-                time = String(format: "+%.1f ms", Double(message.monotonicNs - start) / 1e6)
+                let elapsed = Double(message.monotonicNs - start) / 1e6
+                time = elapsed < 1000 ? String(format: "+%.1f ms", elapsed) : String(format: "+%.3f s", elapsed / 1000)
             }
             messages.append(Ladder.Message(
                 from: sent ? 0 : remote, to: sent ? remote : 0, label: label, time: time, role: role,
@@ -717,10 +724,4 @@ public enum TraceLadder {
         return formatter
     }()
 
-    /// The host of `host:port` or `[v6]:port`.
-    static func host(of address: String) -> String {
-        if address.hasPrefix("["), let end = address.firstIndex(of: "]") { return String(address[...end]) }
-        if address.filter({ $0 == ":" }).count == 1, let colon = address.lastIndex(of: ":") { return String(address[..<colon]) }
-        return address
-    }
 }

@@ -97,6 +97,24 @@ struct TestCallTests {
         #expect(stored.timeline.count == events.count)
         let methods = stored.trace.compactMap { try? SIPMessageParser().parse(datagram: Array($0.raw)) }.map { $0.method?.rawValue ?? "\($0.statusCode ?? 0)" }
         #expect(methods.contains("INVITE") && methods.contains("ACK") && methods.contains("BYE") && methods.contains("200"))
+        // It is a call on the trunk too: in the call logs, and in the trace viewer's list as a test call.
+        let page = try service.callLogPage(number: "+15551234567", after: nil)
+        let log = try #require(page.logs.first)
+        #expect(page.total == 1 && log.callId == callID && log.status == "completed" && log.sipCode == 200)
+        #expect(log.direction == "outbound" && log.sourceIp == "127.0.0.1" && log.toUri?.contains("+15551234567") == true)
+        #expect((log.durationSeconds ?? 0) >= 1)
+        #expect(try service.tracedCalls(number: "+15551234567").map(\.callId) == [callID])
+        #expect(try service.tracedCalls(number: "+15551234567").first?.isTestCall == true)
+
+        // The real trace (addresses as the engine records them, `udp:127.0.0.1:port`) exports to a pcap
+        // tshark reads message by message.
+        let pcap = NSTemporaryDirectory() + "siptrunk-call-\(UUID().uuidString).pcap"
+        let export = try TestProcess.siptrunk(["trace", "export", callID, "--format", "pcap", "--output", pcap, "--db", database])
+        #expect(export.status == 0, "\(export.output)")
+        let tshark = try TestProcess.run("/usr/bin/tshark", ["-r", pcap, "-d", "udp.port==\(sipp.port),sip", "-T", "fields", "-e", "sip.CSeq"])
+        let cseqs = tshark.output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0.hasPrefix("1 ") || $0.hasPrefix("2 ") }
+        #expect(cseqs.count == stored.trace.count, "\(tshark.output)")
+        #expect(cseqs.contains("1 INVITE") && cseqs.contains("2 BYE"))
     }
 
     @Test func answeredOverTCP() throws {
@@ -133,13 +151,22 @@ struct TestCallTests {
         // sipp starts calling after a moment, retransmitting its INVITE until we listen.
         let uac = try TestProcess.start("/bin/sh", ["-c", "sleep 1; exec /usr/bin/sipp 127.0.0.1:\(listen) -sn uac -s +15551234567 -m 1 -d 4000 -rtp_echo -mi 127.0.0.1 -mp \(mediaPort) -i 127.0.0.1 -p \(sippPort) -nostdin -timeout 30"], log: log)
         defer { TestProcess.stop(uac) }
+        let database = Self.database()
         let result = try TestProcess.siptrunk(
             ["test-call", "--inbound", "--number", "+15551234567", "--listen", "127.0.0.1:\(listen)", "--wait", "15", "--duration", "1.5",
-             "--rtp-ports", "30000-30999", "--json", "--db", Self.database()])
+             "--rtp-ports", "30000-30999", "--json", "--db", database])
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("\"result\" : \"connected\""))
         #expect(result.output.contains("\"verdict\" : \"both_ways\""))
         #expect(result.output.contains("\"event\" : \"acknowledged\""))
+        // Logged as an inbound call from sipp's address.
+        let logged = try #require(try SIPTrunkService(store: try TrunkDatabase(path: database)).callLogPage(number: "+15551234567", after: nil).logs.first)
+        #expect(logged.direction == "inbound" && logged.status == "completed" && logged.sourceIp == "127.0.0.1", "\(logged)")
+        // Logged under sipp's Call-ID, where its trace is; the test call's record points there too.
+        let service = SIPTrunkService(store: try TrunkDatabase(path: database))
+        let traced = try #require(try service.tracedCalls(number: "+15551234567").first)
+        #expect(traced.callId == logged.callId && traced.isTestCall && !logged.callId.hasPrefix("inbound-"))
+        #expect(try service.trace(callId: traced.callId).contains { $0.raw.starts(with: Array("INVITE ".utf8)) })
     }
 
     @Test func inboundWithoutACallSaysWhatToCheck() throws {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import TrunkCore
+@testable import TrunkCore
 import TrunkStore
 
 /// The trace viewer's call list from stored traces, and the exports of one call.
@@ -56,5 +56,18 @@ struct TraceCatalogTests {
         #expect(trace.filter(TraceFilter("busy").matches).count == 1)
         #expect(trace.filter(TraceFilter("").matches).count == 4)
         #expect(trace.filter(TraceFilter("nothing-like-this").matches).isEmpty)
+    }
+
+    @Test func addressesAsTheEngineRecordsThemSplitIntoHostAndPort() {
+        #expect(AddressText.split("udp:127.0.0.1:5060")! == ("127.0.0.1", 5060))
+        #expect(AddressText.split("tls:[2001:db8::1]:5061")! == ("2001:db8::1", 5061))
+        #expect(AddressText.split("192.0.2.40:5061")! == ("192.0.2.40", 5061))
+        #expect(AddressText.split("2001:db8::1") == nil)
+        #expect(AddressText.split("pbx.example") == nil)
+        #expect(AddressText.host(of: "tcp:[::1]:5060") == "[::1]")
+        #expect(AddressText.host(of: "udp:10.0.0.1:5060") == "10.0.0.1")
+        // An engine-format trace becomes IPv4 and IPv6 datagrams.
+        #expect(TraceExport.datagram(from: "udp:127.0.0.1:5060", to: "udp:127.0.0.2:5070", payload: [1])?.count == 20 + 8 + 1)
+        #expect(TraceExport.datagram(from: "tls:[::1]:5061", to: "tls:[::1]:40000", payload: [1])?.count == 40 + 8 + 1)
     }
 }

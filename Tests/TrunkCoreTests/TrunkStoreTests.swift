@@ -14,6 +14,7 @@ struct TrunkStoreTests {
             "v3: set-up wizard draft",
             "v4: health state and hourly roll-up",
             "v5: monitor heartbeat",
+            "v6: test call SIP Call-ID",
         ])
         #expect(try database.store.journalMode() == "wal")
         let attributes = try FileManager.default.attributesOfItem(atPath: database.path)
