@@ -180,7 +180,7 @@ let package = Package(
         /// `swift build -c release --product DashboardBenchmarks && .build/release/DashboardBenchmarks`.
         .executableTarget(
             name: "DashboardBenchmarks",
-            dependencies: ["TrunkCore", "TrunkStore", "TrunkTUI", "TUIKit"],
+            dependencies: ["SIPEngine", "TrunkCore", "TrunkStore", "TrunkTUI", "TUIKit"],
             path: "Benchmarks/DashboardBenchmarks"
         ),
 

@@ -6,14 +6,24 @@
 // in a fresh child process so peak memory is its own: siptrunk's viewer load (read every message from SQLite,
 // group by Call-ID, lay out every call's ladder), and `sngrep -N -q -I` reading a pcap of the same messages.
 // Time is wall-clock in the child; peak RSS from wait4's rusage.
+//
+// `DashboardBenchmarks overview`: the dashboard's periodic re-read with 10,000 outbound configurations, each with
+// a day of probes (one every 10 minutes, 144 samples) and a monitor state: the overview (one query) plus the
+// figures of a screenful of rows, next to reading every row's figures (what the dashboard did before).
 
 import Foundation
+import SIPEngine
 import TUIKit
 import TrunkCore
 import TrunkStore
 import TrunkTUI
 
 let arguments = CommandLine.arguments
+
+if arguments.count == 2, arguments[1] == "overview" {
+    try overviewBenchmark()
+    exit(0)
+}
 
 /// The child: load and lay out, print the seconds.
 if arguments.count == 3, arguments[1] == "load" {
@@ -109,3 +119,61 @@ if FileManager.default.isExecutableFile(atPath: "/usr/bin/sngrep") {
 }
 
 func print(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
+
+func overviewBenchmark() throws {
+    let directory = NSTemporaryDirectory() + "siptrunk-overview-bench-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let now = Date()
+    let store = try TrunkDatabase(path: directory + "/db.sqlite")
+    try Installation.prepare(store, host: Installation.HostFacts(hostName: "bench", ipv4: ["192.0.2.1"], ipv6: []))
+    let service = SIPTrunkService(store: store, now: { now })
+    let count = 10_000
+    for batch in stride(from: 0, to: count, by: 100) {
+        let numbers = (batch..<min(count, batch + 100)).map { String(format: "+1415%07d", $0) }
+        _ = try service.attach(AttachRequest(
+            phoneNumbers: numbers, trunkId: "bench-\(batch / 100)",
+            directions: [.init(type: "outbound", sipEndpoint: "192.0.2.\(batch / 100 % 250 + 1)", options: .init(port: 5060, transport: "udp"))]))
+    }
+    let targets = try service.monitorTargets()
+    for (index, target) in targets.enumerated() {
+        var tracker = HealthTracker()
+        var batch: [(HealthSampleResult, HealthTracker)] = []
+        for step in 0..<144 {
+            let at = now.addingTimeInterval(-Double(144 - step) * 600)
+            let ok = (index + step) % 97 != 0
+            let changed = tracker.record(answered: ok, policy: HealthPolicy()) != nil
+            batch.append((HealthSampleResult(
+                endpointID: target.configId, wallTime: at.timeIntervalSince1970, outcome: ok ? "ok" : "timeout",
+                responseCode: ok ? 200 : nil, responseTimeMs: ok ? Double(10 + (index + step) % 40) : nil,
+                state: tracker.state, changed: changed), tracker))
+        }
+        try service.recordHealth(batch)
+    }
+    print("\(targets.count) configurations, \(targets.count * 144) samples")
+
+    func median(_ runs: Int, _ body: () throws -> Void) rethrows -> Double {
+        var times: [Double] = []
+        for _ in 0..<runs {
+            let start = DispatchTime.now()
+            try body()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6)
+        }
+        return times.sorted()[runs / 2]
+    }
+    let screen = DashboardScreen(service: service, refreshSeconds: 5, now: { now })
+    var frame = Frame(width: 120, height: 40)
+    screen.render(into: &frame, tick: 0)
+    let reload = try median(9) {
+        screen.reload()
+        var frame = Frame(width: 120, height: 40)
+        screen.render(into: &frame, tick: 0)
+    }
+    let overviewOnly = try median(9) { _ = try service.healthOverview() }
+    let reloadOnly = median(9) { screen.reload() }
+    print(String(format: "reload without drawing: %.1f ms", reloadOnly))
+    let ids = targets.map(\.configId)
+    let everyRow = try median(3) { _ = try service.healthFigures(configIds: ids) }
+    print(String(format: "dashboard re-read (overview + a screen's figures + frame), 10,000 trunks: %.1f ms median (overview query alone %.1f ms)", reload, overviewOnly))
+    print(String(format: "every row's figures (the old re-read's share): %.0f ms", everyRow))
+}

@@ -13,6 +13,14 @@ public struct MonitorTarget: Hashable, Sendable {
     public var transport: String?
 }
 
+/// The overview's per-row figures, read for the rows on screen only.
+public struct HealthFigures: Hashable, Sendable {
+    public var uptime24h: Double?
+    public var averageResponseMs: Double?
+    /// Oldest first; nil where a probe failed.
+    public var recentResponseMs: [Double?]
+}
+
 /// One configuration's health for the dashboard and `siptrunk monitor --json`.
 public struct HealthView: Codable, Hashable, Sendable {
     public struct Failure: Codable, Hashable, Sendable {
@@ -116,19 +124,43 @@ extension SIPTrunkService {
         return try write { writer in try writer.rollUpHealth(before: cutoff) }
     }
 
-    /// Health of every configuration, outbound and inbound.
-    public func healthOverview(recent: Int = 30) throws(TrunkError) -> [HealthView] {
-        let now = now()
-        return try read { reader in
+    /// Every configuration's state, endpoint and last probe, in one query; the figures that need the samples
+    /// (uptime, response times) are left out: `healthFigures(configIds:)` computes them for the rows on screen.
+    public func healthOverview() throws(TrunkError) -> [HealthView] {
+        try read { reader in
             _ = try requireEntitlement(reader)
-            var views: [HealthView] = []
-            for trunk in try reader.trunks(orgId: orgId) {
-                for config in try reader.configurations(trunkId: trunk.id) {
-                    views.append(try Self.healthView(config, reader: reader, now: now, recent: recent))
-                }
+            return try reader.healthOverviewRows(orgId: orgId).map { row in
+                // The monitor's state; without one (samples from elsewhere, e.g. the demo set), the latest sample's verdict.
+                let fallback = row.lastOutcome.map { $0 == "ok" ? "healthy" : "unreachable" } ?? "unchecked"
+                return HealthView(
+                    configId: row.configId, phoneNumber: row.number, trunkId: row.trunkId, direction: row.direction,
+                    sipEndpoint: row.host.map { $0 + (row.port.map { ":\($0)" } ?? "") },
+                    healthStatus: row.direction == "inbound" ? "unchecked" : (row.state ?? fallback), since: row.since,
+                    lastCheckedAt: row.lastCheckedAt, uptime1h: nil, uptime24h: nil, uptime7d: nil, averageResponseMs: nil,
+                    recentResponseMs: [], lastFailures: [])
             }
-            return views
         }
+    }
+
+    /// The overview's figures for some configurations: 24-hour uptime and average response time, and the newest
+    /// `recent` response times for the sparkline.
+    public func healthFigures(configIds: some Sequence<String>, recent: Int = 20) throws(TrunkError) -> [String: HealthFigures] {
+        let since = now().addingTimeInterval(-86_400)
+        return try read { reader in
+            var figures: [String: HealthFigures] = [:]
+            for id in configIds where figures[id] == nil {
+                let totals = try reader.healthTotals(configId: id, since: since)
+                let samples = try reader.recentHealthSamples(configId: id, limit: recent)
+                figures[id] = HealthFigures(
+                    uptime24h: Self.percent(totals), averageResponseMs: totals.averageResponseMs.map { ($0 * 10).rounded() / 10 },
+                    recentResponseMs: samples.reversed().map { $0.outcome == "ok" ? $0.responseTimeMs : nil })
+            }
+            return figures
+        }
+    }
+
+    static func percent(_ totals: HealthTotals) -> Double? {
+        totals.probes == 0 ? nil : (Double(totals.answered) / Double(totals.probes) * 1000).rounded() / 10
     }
 
     public func health(configId: String, recent: Int = 60) throws(TrunkError) -> HealthView {
@@ -145,8 +177,7 @@ extension SIPTrunkService {
         let state = try reader.healthState(configId: config.id)
         func uptime(_ seconds: TimeInterval) throws -> (Double?, Double?) {
             let totals = try reader.healthTotals(configId: config.id, since: now.addingTimeInterval(-seconds))
-            let percent = totals.probes == 0 ? nil : (Double(totals.answered) / Double(totals.probes) * 1000).rounded() / 10
-            return (percent, totals.averageResponseMs.map { ($0 * 10).rounded() / 10 })
+            return (percent(totals), totals.averageResponseMs.map { ($0 * 10).rounded() / 10 })
         }
         let (hour, _) = try uptime(3600)
         let (day, average) = try uptime(86_400)

@@ -243,6 +243,11 @@ public struct TrunkSummary: Codable, Hashable, Sendable {
 }
 
 extension SIPTrunkService {
+    /// How many trunks the organisation has (the dashboard's card), without reading their numbers.
+    public func trunkCount() throws(TrunkError) -> Int {
+        try read { reader in try reader.trunks(orgId: orgId).count }
+    }
+
     public func trunks() throws(TrunkError) -> [TrunkSummary] {
         try read { reader in
             _ = try requireEntitlement(reader)

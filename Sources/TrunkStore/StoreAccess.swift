@@ -150,6 +150,20 @@ extension HealthSample: SnakeCaseRecord {
 }
 
 /// A monitored endpoint's current state (written by the monitor, read by every screen).
+/// One line of the health overview, as read in one query.
+public struct HealthOverviewRow: Hashable, Sendable {
+    public var configId: String
+    public var number: String
+    public var trunkId: String
+    public var direction: String
+    public var host: String?
+    public var port: Int?
+    public var state: String?
+    public var since: Date?
+    public var lastOutcome: String?
+    public var lastCheckedAt: Date?
+}
+
 public struct HealthStateRecord: Codable, Hashable, Sendable {
     public var configId: String
     public var state: String
@@ -199,6 +213,31 @@ extension StoreReader {
 
     public func healthStates() throws -> [HealthStateRecord] {
         try HealthStateRecord.fetchAll(db)
+    }
+
+    /// Every configuration of an organisation with its primary endpoint, monitor state and latest sample, in one
+    /// query (the dashboard re-reads it every few seconds, for thousands of trunks). The monitor's state row
+    /// answers for the latest sample; the samples are looked at only where no monitor has run.
+    public func healthOverviewRows(orgId: String) throws -> [HealthOverviewRow] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT c.id, c.number, c.trunk_id, c.direction, e.host, e.port, s.state, s.since,
+                       COALESCE(s.last_outcome, (SELECT h.outcome FROM health_sample h WHERE h.config_id = c.id ORDER BY h.checked_at DESC LIMIT 1)) AS last_outcome,
+                       COALESCE(s.updated_at, (SELECT MAX(h.checked_at) FROM health_sample h WHERE h.config_id = c.id)) AS last_checked
+                FROM sip_configuration c
+                JOIN trunk t ON t.id = c.trunk_id
+                LEFT JOIN outbound_endpoint e ON e.config_id = c.id AND e.priority = 1
+                LEFT JOIN health_state s ON s.config_id = c.id
+                WHERE t.org_id = ?
+                ORDER BY c.number, c.direction
+                """,
+            arguments: [orgId]
+        ).map { row in
+            HealthOverviewRow(
+                configId: row["id"], number: row["number"], trunkId: row["trunk_id"], direction: row["direction"], host: row["host"],
+                port: row["port"], state: row["state"], since: row["since"], lastOutcome: row["last_outcome"], lastCheckedAt: row["last_checked"])
+        }
     }
 
     /// The newest `limit` samples, newest first.

@@ -42,6 +42,12 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
     var filterField = TextField(placeholder: "filter by number, endpoint or state")
     var filtering = false
     var shown: [HealthView] = []
+    /// Uptime and response times of the rows on screen (and around them), read per row only for those.
+    var figures: [String: HealthFigures] = [:]
+    /// Table rows drawn last time, so the figures read cover a screenful.
+    var overviewRowsShown = 40
+    /// The glyphs of the last frame (sparklines in table cells are drawn with them).
+    var glyphs = Glyphs.unicode
 
     // Detail.
     public private(set) var detail: HealthView?
@@ -90,11 +96,13 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
 
     // MARK: Data
 
-    func reload() {
+    /// Reads the database again (every few seconds by the timer, and on F5).
+    public func reload() {
         lastLoad = now()
         do {
-            views = try service.healthOverview(recent: 20)
-            trunkCount = try service.trunks().count
+            views = try service.healthOverview()
+            figures = [:]
+            trunkCount = try service.trunkCount()
             monitorOwner = try service.activeMonitor()
             message = nil
         } catch {
@@ -121,14 +129,30 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
         // Keep the selected row on the same configuration across refreshes.
         let selectedID = table.selected < shown.count ? shown[table.selected].configId : nil
         shown = list
-        table.rows = list.map { view in
-            [view.phoneNumber, view.direction == "inbound" ? "in" : "out", view.sipEndpoint ?? "—", view.healthStatus,
-             view.uptime24h.map { String(format: "%.1f%%", $0) } ?? "—", view.averageResponseMs.map { String(format: "%.0f", $0) } ?? "—",
-             Sparkline.text(view.recentResponseMs, width: 20, glyphs: .unicode)]
-        }
-        table.rowRoles = list.map { Self.role(for: $0.healthStatus) }
         if let selectedID, let index = list.firstIndex(where: { $0.configId == selectedID }) { table.selected = index }
         table.selected = min(table.selected, max(0, list.count - 1))
+        loadVisibleFigures()
+    }
+
+    /// Reads the figures of the rows that are or may next be on screen (what the table shows around the
+    /// selection), then fills the table: the cost follows the screen, not the number of trunks.
+    func loadVisibleFigures() {
+        let page = max(10, overviewRowsShown)
+        let lower = max(0, min(table.offset, table.selected - page))
+        let upper = min(shown.count, max(table.offset + page, table.selected + page) + 1)
+        if lower < upper {
+            let missing = shown[lower..<upper].map(\.configId).filter { figures[$0] == nil }
+            if !missing.isEmpty, let read = try? service.healthFigures(configIds: missing, recent: 20) {
+                figures.merge(read) { _, new in new }
+            }
+        }
+        table.rows = shown.map { view in
+            let figure = figures[view.configId]
+            return [view.phoneNumber, view.direction == "inbound" ? "in" : "out", view.sipEndpoint ?? "—", view.healthStatus,
+                    figure?.uptime24h.map { String(format: "%.1f%%", $0) } ?? "—", figure?.averageResponseMs.map { String(format: "%.0f", $0) } ?? "—",
+                    Sparkline.text(figure?.recentResponseMs ?? [], width: 20, glyphs: glyphs)]
+        }
+        table.rowRoles = shown.map { Self.role(for: $0.healthStatus) }
     }
 
     static func severity(_ state: String) -> Int {
@@ -333,7 +357,7 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
         }
         // Movement within the current list.
         if detail == nil {
-            _ = table.handle(key, pageSize: 10)
+            if table.handle(key, pageSize: 10) { loadVisibleFigures() }
         } else if tab == .traces {
             if showMessage || key == .character("J") || key == .character("K") {
                 if key == .down || key == .character("j") || key == .character("J") { traceSelection = min(trace.count - 1, traceSelection + 1) }
@@ -474,6 +498,10 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
     // MARK: Drawing
 
     public func render(into frame: inout Frame, tick: Int) {
+        if frame.glyphs.blockFull != glyphs.blockFull {
+            glyphs = frame.glyphs
+            loadVisibleFigures()
+        }
         let width = frame.width, height = frame.height
         frame.fill(Rect(x: 0, y: 0, width: width, height: 1), role: .title)
         frame.put(" siptrunk · SIP dashboard", x: 0, y: 0, role: .title)
@@ -524,6 +552,7 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
             frame.paragraph("No trunks yet. Run siptrunk (the set-up wizard) or siptrunk demo for a sample set; start siptrunk monitor to probe them.", in: Rect(x: rect.x + 2, y: y + 1, width: rect.width - 4, height: 3), role: .dim)
             return
         }
+        overviewRowsShown = rect.maxY - y - 1
         table.draw(in: &frame, rect: Rect(x: rect.x + 1, y: y, width: rect.width - 2, height: rect.maxY - y), focused: true)
     }
 

@@ -78,7 +78,7 @@ struct MonitorTests {
         #expect(numbers.output.contains("\"health_status\" : \"healthy\""), "\(numbers.output)")
     }
 
-    /// The number's health once the store shows `state` (within 3 s), else the last seen.
+    /// The number's full health (uptime, failures) once the overview shows `state` (within 3 s), else the last seen.
     static func eventually(_ service: SIPTrunkService, _ state: String) throws -> HealthView? {
         var view: HealthView?
         for _ in 0..<30 {
@@ -86,7 +86,7 @@ struct MonitorTests {
             if view?.healthStatus == state { break }
             Thread.sleep(forTimeInterval: 0.1)
         }
-        return view
+        return try view.map { try service.health(configId: $0.configId) }
     }
 
     @Test func intervalsBelowTenSecondsAreRefused() throws {

@@ -58,4 +58,27 @@ struct HealthServiceTests {
         clock.now = clock.now.addingTimeInterval(120)
         #expect(try service.activeMonitor() == nil)
     }
+
+    /// The overview (one query) and the per-row figures agree with each number's full health, on the demo set
+    /// (samples without a monitor state) and after the monitor has written a state.
+    @Test func overviewAndFiguresAgreeWithTheFullHealth() throws {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let store = try TrunkDatabase(path: NSTemporaryDirectory() + "siptrunk-overview-\(UUID().uuidString).sqlite")
+        try Installation.prepare(store, host: Installation.HostFacts(hostName: "siptrunk.test", ipv4: ["192.0.2.1"], ipv6: []), now: now)
+        _ = try DemoData.populate(store, now: now)
+        let service = SIPTrunkService(store: store, now: { now })
+        let overview = try service.healthOverview()
+        #expect(overview.count == 12 && Set(overview.map(\.configId)).count == 12)
+        let figures = try service.healthFigures(configIds: overview.map(\.configId), recent: 20)
+        for view in overview {
+            let full = try service.health(configId: view.configId, recent: 20)
+            #expect(view.healthStatus == full.healthStatus && view.sipEndpoint == full.sipEndpoint && view.lastCheckedAt == full.lastCheckedAt)
+            #expect(figures[view.configId]?.uptime24h == full.uptime24h)
+            #expect(figures[view.configId]?.averageResponseMs == full.averageResponseMs)
+            #expect(figures[view.configId]?.recentResponseMs == full.recentResponseMs)
+        }
+        // The FreeSWITCH trunk is in an outage: its latest sample failed.
+        #expect(overview.first { $0.sipEndpoint?.hasPrefix("fs.globex") == true }?.healthStatus == "unreachable")
+        #expect(try service.trunkCount() == 4)
+    }
 }
