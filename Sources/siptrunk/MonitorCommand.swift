@@ -156,7 +156,8 @@ final class MonitorRunner: @unchecked Sendable {
             ticks += 1
             self.flush()
             if ticks % 30 == 0 { try? self.service.beatMonitorHeartbeat(owner: self.owner) }
-            if ticks % 300 == 0 { _ = try? self.refresh() }
+            if ticks % max(10, Int(self.interval)) == 0 { self.checkUnresolved() }
+            if ticks % 300 == 0 { _ = try? self.refresh(onStoreQueue: true) }
             if ticks % 3600 == 0 { _ = try? self.service.rollUpHealth() }
         }
         timer.resume()
@@ -168,19 +169,34 @@ final class MonitorRunner: @unchecked Sendable {
         return count
     }
 
-    func refresh() throws -> Int {
+    /// Endpoints whose name does not resolve: not probed, but sampled as DNS failures once per interval (so the
+    /// dashboard shows why) and looked up again each time. Touched on the store queue only.
+    var unresolved: [MonitorTarget] = []
+    var unresolvedTrackers: [String: HealthTracker] = [:]
+
+    /// Reads the trunk list and (re)starts probing; `onStoreQueue` when called from the store queue's timer.
+    func refresh(onStoreQueue: Bool = false) throws -> Int {
         let targets = try runUseCase(json: false) { try self.service.monitorTargets() }
         var endpoints: [HealthMonitor.Endpoint] = []
+        var failed: [(MonitorTarget, ProbeFailure)] = []
         for target in targets {
+            numbers.set(target.configId, target.number)
             do {
-                let resolved = try CallTarget.resolve(target.endpoint, transport: target.transport, dnsServer: dnsServer)
+                let resolved = try CallTarget.lookup(target.endpoint, transport: target.transport, dnsServer: dnsServer)
                 endpoints.append(HealthMonitor.Endpoint(id: target.configId, peer: resolved.peer, domain: resolved.domain))
-                numbers.set(target.configId, target.number)
-            } catch let failure as CommandFailure {
-                FileHandle.standardError.write(Data("siptrunk monitor: \(target.number) (\(target.endpoint)) is not monitored: \(failure.message)\n".utf8))
+            } catch let error as DNSError {
+                failed.append((target, ProbeFailure.dns(error)))
+            } catch {
+                FileHandle.standardError.write(Data("siptrunk monitor: \(target.number) (\(target.endpoint)) is not monitored: \(error)\n".utf8))
             }
         }
         let initial = (try? service.healthTrackers()) ?? [:]
+        let record: @Sendable () -> Void = { [self, failed] in
+            unresolved = failed.map(\.0)
+            unresolvedTrackers = unresolvedTrackers.filter { id, _ in failed.contains { $0.0.configId == id } }
+            for (target, failure) in failed { recordUnresolved(target, failure, initial: initial) }
+        }
+        if onStoreQueue { record() } else { writes.async(execute: record) }
         let service = self.service, writes = self.writes, numbers = self.numbers, onSample = self.onSample
         let pending = self.pending
         prober.monitor(endpoints, interval: .milliseconds(Int64(interval * 1000)), policy: policy, initial: initial) { result, tracker in
@@ -190,6 +206,38 @@ final class MonitorRunner: @unchecked Sendable {
         }
         _ = service
         return endpoints.count
+    }
+
+    /// Once per interval: the names that did not resolve are looked up again; any that resolve now bring a full
+    /// refresh (they are probed from then on), the others get another DNS-failure sample.
+    func checkUnresolved() {
+        guard !unresolved.isEmpty else { return }
+        var stillFailing: [(MonitorTarget, ProbeFailure)] = []
+        for target in unresolved {
+            do {
+                _ = try CallTarget.lookup(target.endpoint, transport: target.transport, dnsServer: dnsServer)
+                _ = try? refresh(onStoreQueue: true)
+                return
+            } catch let error as DNSError {
+                stillFailing.append((target, ProbeFailure.dns(error)))
+            } catch {
+                continue
+            }
+        }
+        for (target, failure) in stillFailing { recordUnresolved(target, failure, initial: [:]) }
+    }
+
+    /// A failed lookup as a sample: it counts as a failed probe (degraded, then unreachable), with the resolver's
+    /// reason and remedy.
+    func recordUnresolved(_ target: MonitorTarget, _ failure: ProbeFailure, initial: [String: HealthTracker]) {
+        var tracker = unresolvedTrackers[target.configId] ?? initial[target.configId] ?? HealthTracker()
+        let changed = tracker.record(answered: false, policy: policy) != nil
+        unresolvedTrackers[target.configId] = tracker
+        let result = HealthSampleResult(
+            endpointID: target.configId, wallTime: Date().timeIntervalSince1970, outcome: failure.kind.rawValue, message: failure.message,
+            remedy: failure.remedy, state: tracker.state, changed: changed)
+        pending.append((result, tracker))
+        onSample(result, target.number)
     }
 
     /// Samples waiting to be stored, shared by the event loop (adds) and the store queue (takes).

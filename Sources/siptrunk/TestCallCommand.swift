@@ -12,6 +12,16 @@ struct CallTarget {
     var domain: String
 
     static func resolve(_ text: String, transport: String?, dnsServer: String?) throws -> CallTarget {
+        do {
+            return try lookup(text, transport: transport, dnsServer: dnsServer)
+        } catch let error as DNSError {
+            let failure = ProbeFailure.dns(error)
+            throw CommandFailure.refused("\(failure.message) — \(failure.remedy)")
+        }
+    }
+
+    /// As `resolve`, but a DNS failure is thrown as the resolver's `DNSError` (the monitor records it as a sample).
+    static func lookup(_ text: String, transport: String?, dnsServer: String?) throws -> CallTarget {
         let parsed: Destination
         do {
             parsed = try Destination(parsing: text)
@@ -25,21 +35,16 @@ struct CallTarget {
         if IPAddress.isIPv4(host) || IPAddress.isIPv6(host) {
             return CallTarget(peer: PeerAddress(host: host, port: port, transport: chosen), domain: parsed.host)
         }
-        do {
-            let resolver = try DNSResolver(server: dnsServer)
-            if parsed.port == nil, !IPAddress.isIPv4(host), !IPAddress.isIPv6(host) {
-                let service = (chosen == .tls ? "_sips._tcp." : (chosen == .tcp ? "_sip._tcp." : "_sip._udp.")) + host
-                if let first = try? resolver.srv(service).first {
-                    host = first.target
-                    port = first.port
-                }
+        let resolver = try DNSResolver(server: dnsServer)
+        if parsed.port == nil, !IPAddress.isIPv4(host), !IPAddress.isIPv6(host) {
+            let service = (chosen == .tls ? "_sips._tcp." : (chosen == .tcp ? "_sip._tcp." : "_sip._udp.")) + host
+            if let first = try? resolver.srv(service).first {
+                host = first.target
+                port = first.port
             }
-            let address = try resolver.addresses(host)[0]
-            return CallTarget(peer: PeerAddress(host: address, port: port, transport: chosen), domain: parsed.host)
-        } catch let error as DNSError {
-            let failure = ProbeFailure.dns(error)
-            throw CommandFailure.refused("\(failure.message) — \(failure.remedy)")
         }
+        let address = try resolver.addresses(host)[0]
+        return CallTarget(peer: PeerAddress(host: address, port: port, transport: chosen), domain: parsed.host)
     }
 }
 

@@ -10,11 +10,11 @@ struct DNSResolverTests {
         let process = Process()
         let port: Int
 
-        init(extra: [String] = []) throws {
-            port = ProbeIntegrationTests.freePort(Int32(SOCK_DGRAM.rawValue))
+        init(port: Int? = nil, extra: [String] = []) throws {
+            self.port = port ?? ProbeIntegrationTests.freePort(Int32(SOCK_DGRAM.rawValue))
             process.executableURL = URL(fileURLWithPath: "/usr/sbin/dnsmasq")
             process.arguments = [
-                "--no-daemon", "--port=\(port)", "--listen-address=127.0.0.1", "--bind-interfaces", "--no-resolv",
+                "--no-daemon", "--port=\(self.port)", "--listen-address=127.0.0.1", "--bind-interfaces", "--no-resolv",
                 "--no-hosts", "--user=\(ProcessInfo.processInfo.environment["USER"] ?? "root")", "--pid-file=",
                 "--local=/test/",
                 "--srv-host=_sip._udp.pbx.test,pbx.test,5070,10,60",

@@ -79,14 +79,52 @@ struct MonitorTests {
     }
 
     /// The number's full health (uptime, failures) once the overview shows `state` (within 3 s), else the last seen.
-    static func eventually(_ service: SIPTrunkService, _ state: String) throws -> HealthView? {
+    static func eventually(_ service: SIPTrunkService, _ state: String, number: String = "+15558880001") throws -> HealthView? {
         var view: HealthView?
         for _ in 0..<30 {
-            view = try service.healthOverview().first { $0.phoneNumber == "+15558880001" }
+            view = try service.healthOverview().first { $0.phoneNumber == number }
             if view?.healthStatus == state { break }
             Thread.sleep(forTimeInterval: 0.1)
         }
         return try view.map { try service.health(configId: $0.configId) }
+    }
+
+    /// A name that does not resolve is sampled as a DNS failure each interval (so the dashboard says why), and
+    /// probed once it resolves: dnsmasq first without the record, then restarted with it.
+    @Test func anEndpointWhoseNameDoesNotResolveIsSampledAsADNSFailureUntilItDoes() throws {
+        var dnsmasq: DNSResolverTests.Dnsmasq? = try DNSResolverTests.Dnsmasq()
+        defer { dnsmasq?.stop() }
+        let port = dnsmasq!.port
+        _ = try DNSResolverTests.resolver(for: dnsmasq!)
+        let kamailio = try KamailioServer()
+        defer { kamailio.stop() }
+        let database = TestCallTests.database()
+        let attach = try TestProcess.siptrunk([
+            "trunks", "attach", "+15558880003", "--trunk", "dns-trunk", "--direction", "outbound", "--endpoint", "moved.pbx.test",
+            "--port", "5060", "--transport", "udp", "--db", database,
+        ])
+        #expect(attach.status == 0, "\(attach.output)")
+        let log = NSTemporaryDirectory() + "siptrunk-monitor-\(UUID().uuidString).log"
+        let monitor = try TestProcess.start(
+            try TestProcess.siptrunkPath(),
+            ["monitor", "--interval", "10", "--fail-after", "2", "--recover-after", "1", "--json", "--dns-server", "127.0.0.1:\(port)", "--db", database], log: log)
+        defer { TestProcess.stop(monitor) }
+
+        // At once, then 10 s later: degraded, then unreachable, each with the resolver's reason.
+        #expect(Self.waitForLine(containing: "\"outcome\":\"dns_nxdomain\"", in: log, seconds: 5), "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        #expect(Self.waitForLine(containing: "\"health_status\":\"unreachable\"", in: log, seconds: 15), "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        let service = SIPTrunkService(store: try TrunkDatabase(path: database))
+        var view = try Self.eventually(service, "unreachable", number: "+15558880003")
+        #expect(view?.healthStatus == "unreachable")
+        let failure = try #require(view?.lastFailures.first)
+        #expect(failure.outcome == "dns_nxdomain" && failure.message?.contains("moved.pbx.test") == true && failure.remedy != nil, "\(failure)")
+
+        // The name now points at kamailio: the next look-up finds it and the endpoint is probed.
+        dnsmasq?.stop()
+        dnsmasq = try DNSResolverTests.Dnsmasq(port: port, extra: ["--host-record=moved.pbx.test,\(KamailioServer.good)"])
+        #expect(Self.waitForLine(containing: "\"health_status\":\"healthy\"", in: log, seconds: 25), "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        view = try Self.eventually(service, "healthy", number: "+15558880003")
+        #expect(view?.healthStatus == "healthy" && view?.lastCheckedAt != nil)
     }
 
     @Test func intervalsBelowTenSecondsAreRefused() throws {
