@@ -51,6 +51,9 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
     var discoveryError: String?
     /// The destination the discovery shown was run for.
     var discoveredFor: String?
+    /// Which discovery run the screen listens to: a run abandoned (its destination changed) may still report,
+    /// and its results must not land on the new destination.
+    var discoveryGeneration = 0
     var callLadder = Ladder(parties: ["siptrunk", "PBX"])
     var callStatus: String?
     var callMedia: (sent: Int, received: Int)?
@@ -278,6 +281,9 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
                     discoveryReport = nil
                     discoveryError = nil
                     discoveryLines = []
+                    // A run still going is for the old destination: stop listening to it.
+                    discoveryRunning = false
+                    discoveryGeneration += 1
                 }
                 draft.port = parsed.port
                 draft.transport = parsed.transport?.rawValue
@@ -373,13 +379,16 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
         discoveryError = nil
         discoveryRunning = true
         discoveredFor = target
+        discoveryGeneration += 1
+        let generation = discoveryGeneration
         let post = self.post
         network.discover(target) { [weak self] progress in
-            post { [weak self] in self?.discoveryProgress(progress) }
+            post { [weak self] in self?.discoveryProgress(progress, generation: generation) }
         }
     }
 
-    func discoveryProgress(_ progress: DiscoveryProgress) {
+    func discoveryProgress(_ progress: DiscoveryProgress, generation: Int) {
+        guard generation == discoveryGeneration else { return }
         switch progress {
         case .dns(let line): discoveryLines.append((line, .dim))
         case .attempt(let line, let answered): discoveryLines.append((line, answered ? .ok : .error))

@@ -161,6 +161,37 @@ struct WizardGoldenTests {
         #expect(network.discovered == ["pbx.example.com", "pbx.sbc.example.net"])
     }
 
+    /// A discovery still running when the destination changes reports late: its results must not be taken as
+    /// the new destination's.
+    @Test func aDiscoveryAbandonedForANewDestinationIsIgnoredWhenItReports() throws {
+        final class HeldNetwork: SetupNetwork, @unchecked Sendable {
+            var runs: [(destination: String, progress: @Sendable (DiscoveryProgress) -> Void)] = []
+            func discover(_ destination: String, progress: @escaping @Sendable (DiscoveryProgress) -> Void) { runs.append((destination, progress)) }
+            func testCall(number: String, destination: String, transport: String?, progress: @escaping @Sendable (TestCallProgress) -> Void) {}
+        }
+        let network = HeldNetwork()
+        let screen = WizardScreen(service: try Self.service(), network: network, newDraft: SetupDraft(trunkId: "trunk_golden")) { $0() }
+        _ = screen.handle(.enter)
+        for character in "old.example.com" { _ = screen.handle(.character(character)) }
+        _ = screen.handle(.enter)
+        #expect(network.runs.map(\.destination) == ["old.example.com"] && screen.discoveryRunning)
+        _ = screen.handle(.escape)
+        for _ in 0..<15 { _ = screen.handle(.backspace) }
+        for character in "new.example.com" { _ = screen.handle(.character(character)) }
+        _ = screen.handle(.enter)
+        #expect(network.runs.map(\.destination) == ["old.example.com", "new.example.com"])
+
+        var old = DiscoveryReport.sample
+        old.host = "old.example.com"
+        network.runs[0].progress(.dns("A/AAAA old.example.com → 198.51.100.1"))
+        network.runs[0].progress(.finished(old))
+        #expect(screen.discoveryReport == nil && screen.discoveryRunning && screen.discoveryLines.isEmpty)
+        var fresh = DiscoveryReport.sample
+        fresh.host = "new.example.com"
+        network.runs[1].progress(.finished(fresh))
+        #expect(screen.discoveryReport?.host == "new.example.com" && !screen.discoveryRunning)
+    }
+
     @Test func theHelpOverlayListsTheSameBindingsAsTheBar() throws {
         let screen = WizardScreen(service: try Self.service(), network: nil, newDraft: SetupDraft(trunkId: "trunk_golden")) { $0() }
         _ = screen.handle(.function(1))
