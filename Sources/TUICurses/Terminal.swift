@@ -250,10 +250,20 @@ public final class Terminal: @unchecked Sendable {
         }
         switch scalar.value {
         case 0x1B:
-            // A lone ESC (no more input within the 25 ms escape delay) is the Esc key.
+            // A lone ESC (no more input within the 25 ms escape delay) is the Esc key. ESC [ may begin a paste
+            // marker; anything else that came with the ESC (Esc then a key typed quickly, or over a slow link
+            // that delivers both at once) is put back to be read as the next key, not lost.
             var next: wint_t = 0
-            if wget_wch(siptrunk_stdscr(), &next) == ERR { return .key(.escape) }
-            if next == 0x5B { escapeBuffer = ["\u{1B}", "["]; return nil }
+            let result = wget_wch(siptrunk_stdscr(), &next)
+            if result == ERR { return .key(.escape) }
+            if result == siptrunk_key_code_yes() {
+                ungetch(Int32(next))
+            } else if next == 0x5B {
+                escapeBuffer = ["\u{1B}", "["]
+                return nil
+            } else {
+                unget_wch(wchar_t(next))
+            }
             return .key(.escape)
         case 0x0D, 0x0A: return .key(.enter)
         case 0x09: return .key(.tab)

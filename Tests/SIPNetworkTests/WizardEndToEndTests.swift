@@ -65,6 +65,27 @@ struct WizardEndToEndTests {
         return directory
     }
 
+    /// Esc and a key arriving together (typed quickly, or over a slow SSH link) are two keys: the dashboard goes
+    /// back from a number to the overview and then quits, in one burst.
+    @Test func escapeAndAKeyInOneBurstAreBothRead() throws {
+        let directory = Self.scratch()
+        let database = directory + "/demo.sqlite"
+        #expect(try TestProcess.siptrunk(["demo", "--db", database]).status == 0)
+        let binary = try TestProcess.siptrunkPath()
+        let session = try TmuxSession(command: "env LANG=C.UTF-8 TERM=xterm-256color \(binary) dashboard --no-monitor --db \(database); echo DASH-EXIT=$?; sleep 15", width: 80, height: 24)
+        defer { session.kill() }
+        try session.waitFor("SIP dashboard")
+        try session.keys("Enter")
+        try session.waitFor("1 Health")
+        try session.keys("Escape", "2")  // one write: ESC then "2" — back, then nothing bound to 2 in the overview
+        try session.waitFor("sorted by")
+        try session.keys("Enter")
+        try session.waitFor("1 Health")
+        try session.keys("Escape", "q")
+        let screen = try session.waitFor("DASH-EXIT=0", seconds: 5)
+        #expect(screen.contains("DASH-EXIT=0"))
+    }
+
     @Test func allEightStepsAgainstKamailioAreStored() throws {
         let kamailio = try KamailioServer()
         defer { kamailio.stop() }
