@@ -50,4 +50,7 @@ keys Enter Down; wait_for "Via:"; shot dashboard-message
 keys Escape; sleep 0.3; keys 3; wait_for "page 1 of"; shot dashboard-call-logs
 keys 4; wait_for "SIP ports"; shot dashboard-firewall
 keys 5; wait_for "Codecs"; shot dashboard-configuration
+keys f; wait_for "Edit failover"; keys Space Down; keys -l "backup.acme.example"; shot dashboard-edit-failover
+keys Escape; wait_for "Not saved"; keys o; wait_for "Edit codec order"; keys Down Down Down Down Space + + + +; shot dashboard-edit-codecs
+keys Escape; wait_for "Not saved"; keys a; wait_for "Edit alerts"; keys Space Down C-u; keys -l "5000"; keys Enter; wait_for "outside"; shot dashboard-edit-alerts
 echo "captured $(ls $out/*.txt | wc -l) screens in $out/"

@@ -61,9 +61,9 @@ struct ConfigEditor {
 
     static func codecFields(_ config: AdvancedConfig) -> [Form.Field] {
         let entries = config.codecConfig.all ?? config.codecConfig.codecs.map { .init(name: $0, enabled: true) }
-        var fields: [Form.Field] = [.init("heading", "Offered first to last; Space turns a codec on or off, + and - move it", .heading)]
-        for (index, entry) in entries.enumerated() {
-            fields.append(.init("codec.\(entry.name)", entry.name, .toggle(entry.enabled), hint: index == 0 ? "most preferred" : "", group: "codecs"))
+        var fields: [Form.Field] = [.init("heading", "Most preferred first; Space turns a codec on or off, + and - move it", .heading)]
+        for entry in entries {
+            fields.append(.init("codec.\(entry.name)", entry.name, .toggle(entry.enabled), group: "codecs"))
         }
         fields.append(.init("transcode", "Transcoding", .toggle(config.codecConfig.transcode), hint: "convert between codecs the two sides do not share"))
         return fields

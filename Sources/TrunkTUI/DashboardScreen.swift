@@ -472,7 +472,7 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
         switch current.patch() {
         case .invalid(let problems):
             current.form.setErrors(problems)
-            message = ("Not saved: fix the marked fields (Esc leaves without saving).", .error)
+            message = (Self.notSaved(current.form, unplaced: []), .error)
         case .ready(let patch):
             do {
                 advanced = try service.updateAdvancedConfig(patch)
@@ -481,12 +481,21 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
             } catch {
                 if case .validation(let errors) = error {
                     let unplaced = current.form.setErrors(errors.map { (current.key(for: $0, in: patch), $0.message) })
-                    message = ("Not saved: " + (unplaced.isEmpty ? "fix the marked fields (Esc leaves without saving)." : unplaced.joined(separator: "; ")), .error)
+                    message = (Self.notSaved(current.form, unplaced: unplaced), .error)
                 } else {
                     message = ("Not saved: \(error.messages.joined(separator: "; "))", .error)
                 }
             }
         }
+    }
+
+    /// The status line after a refused save: the first problem in full (a row may cut it), and how many more.
+    static func notSaved(_ form: Form, unplaced: [String]) -> String {
+        let marked = form.fields.filter { $0.error != nil }
+        var problems = marked.map { "\($0.label.trimmingCharacters(in: .whitespaces)): \($0.error!)" } + unplaced
+        guard !problems.isEmpty else { return "Not saved." }
+        let first = problems.removeFirst()
+        return "Not saved — \(first)" + (problems.isEmpty ? "" : " (and \(problems.count) more marked)") + ". Esc leaves without saving."
     }
 
     func switchTab(to new: Tab) {
