@@ -104,9 +104,10 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
             figures = [:]
             trunkCount = try service.trunkCount()
             monitorOwner = try service.activeMonitor()
-            message = nil
+            // A read that works again clears its own error, not what the user was told (a save refused, a copy).
+            if message?.text.hasPrefix(Self.readFailure) == true { message = nil }
         } catch {
-            message = ("Cannot read the database: \(error.messages.joined(separator: "; "))", .error)
+            message = (Self.readFailure + error.messages.joined(separator: "; "), .error)
         }
         applyFilter()
         if let current = detail, let fresh = views.first(where: { $0.configId == current.configId }) {
@@ -154,6 +155,8 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
         }
         table.rowRoles = shown.map { Self.role(for: $0.healthStatus) }
     }
+
+    static let readFailure = "Cannot read the database: "
 
     static func severity(_ state: String) -> Int {
         ["unreachable": 0, "degraded": 1, "healthy": 2, "unchecked": 3][state] ?? 4
@@ -336,7 +339,7 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
                     showMessage = true
                 }
             case .back:
-                if showMessage { showMessage = false } else { detail = nil }
+                if showMessage { showMessage = false } else { detail = nil; message = nil }
             case .nextTab: switchTab(to: Tab(rawValue: (tab.rawValue + 1) % Tab.allCases.count)!)
             case .previousTab: switchTab(to: Tab(rawValue: (tab.rawValue + Tab.allCases.count - 1) % Tab.allCases.count)!)
             case .tab(let index): switchTab(to: Tab(rawValue: index)!)
@@ -500,6 +503,7 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
 
     func switchTab(to new: Tab) {
         tab = new
+        if message?.text.hasPrefix(Self.readFailure) != true { message = nil }
         showMessage = false
         loadDetail()
     }

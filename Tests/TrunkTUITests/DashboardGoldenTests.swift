@@ -138,8 +138,11 @@ struct DashboardGoldenTests {
         #expect(form.fields.first { $0.key == "unreachable_minutes" }?.error == "5000 is outside 1–1440")
         #expect(form.fields.first { $0.key == "email" }?.error?.contains("at least one channel") == true)
         #expect(form.focusedKey == "unreachable_minutes")
-        // The status line has the first problem whole (a row may cut it) and counts the rest.
+        // The status line has the first problem whole (a row may cut it) and counts the rest, and the periodic
+        // re-read leaves it there.
         #expect(screen.message?.text == "Not saved — Unreachable: 5000 is outside 1–1440 (and 1 more marked). Esc leaves without saving.")
+        screen.reload()
+        #expect(screen.message?.text.hasPrefix("Not saved") == true && screen.editor != nil)
         #expect(try service.advancedConfig(number: "+14155550101", direction: "outbound") == before)
         var frame = Frame(width: 120, height: 40)
         screen.render(into: &frame, tick: 0)
