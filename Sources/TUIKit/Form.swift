@@ -176,7 +176,7 @@ public struct Form: Hashable, Sendable {
         if focus >= offset + rect.height { offset = focus - rect.height + 1 }
         offset = max(0, min(offset, max(0, fields.count - rect.height)))
         // Keep a section's heading in view with its first row.
-        if offset > 0, offset == focus, fields[offset - 1].value == .heading { offset -= 1 }
+        if rect.height > 1, offset > 0, offset == focus, fields[offset - 1].value == .heading { offset -= 1 }
         let g = frame.glyphs
         for line in 0..<rect.height {
             let index = offset + line

@@ -173,21 +173,32 @@ final class MonitorRunner: @unchecked Sendable {
     /// dashboard shows why) and looked up again each time. Touched on the store queue only.
     var unresolved: [MonitorTarget] = []
     var unresolvedTrackers: [String: HealthTracker] = [:]
+    var checkingNames = false
+    let lookups = DispatchQueue(label: "siptrunk.monitor.dns")
 
     /// Reads the trunk list and (re)starts probing; `onStoreQueue` when called from the store queue's timer.
+    /// Each distinct name is looked up once (a trunk's numbers share its endpoint).
     func refresh(onStoreQueue: Bool = false) throws -> Int {
         let targets = try runUseCase(json: false) { try self.service.monitorTargets() }
         var endpoints: [HealthMonitor.Endpoint] = []
         var failed: [(MonitorTarget, ProbeFailure)] = []
+        var looked: [String: Result<CallTarget, ProbeFailure>] = [:]
         for target in targets {
             numbers.set(target.configId, target.number)
-            do {
-                let resolved = try CallTarget.lookup(target.endpoint, transport: target.transport, dnsServer: dnsServer)
-                endpoints.append(HealthMonitor.Endpoint(id: target.configId, peer: resolved.peer, domain: resolved.domain))
-            } catch let error as DNSError {
-                failed.append((target, ProbeFailure.dns(error)))
-            } catch {
-                FileHandle.standardError.write(Data("siptrunk monitor: \(target.number) (\(target.endpoint)) is not monitored: \(error)\n".utf8))
+            let key = Self.nameKey(target)
+            if looked[key] == nil {
+                do {
+                    looked[key] = .success(try CallTarget.lookup(target.endpoint, transport: target.transport, dnsServer: dnsServer))
+                } catch let error as DNSError {
+                    looked[key] = .failure(ProbeFailure.dns(error))
+                } catch {
+                    FileHandle.standardError.write(Data("siptrunk monitor: \(target.number) (\(target.endpoint)) is not monitored: \(error)\n".utf8))
+                    continue
+                }
+            }
+            switch looked[key]! {
+            case .success(let resolved): endpoints.append(HealthMonitor.Endpoint(id: target.configId, peer: resolved.peer, domain: resolved.domain))
+            case .failure(let failure): failed.append((target, failure))
             }
         }
         let initial = (try? service.healthTrackers()) ?? [:]
@@ -208,24 +219,41 @@ final class MonitorRunner: @unchecked Sendable {
         return endpoints.count
     }
 
-    /// Once per interval: the names that did not resolve are looked up again; any that resolve now bring a full
-    /// refresh (they are probed from then on), the others get another DNS-failure sample.
+    /// Once per interval: the names that did not resolve are looked up again, each once, on their own queue (a
+    /// DNS server that does not answer must not hold up storing samples); any that resolves now brings a full
+    /// refresh (probed from then on), the others get another DNS-failure sample.
     func checkUnresolved() {
-        guard !unresolved.isEmpty else { return }
-        var stillFailing: [(MonitorTarget, ProbeFailure)] = []
-        for target in unresolved {
-            do {
-                _ = try CallTarget.lookup(target.endpoint, transport: target.transport, dnsServer: dnsServer)
-                _ = try? refresh(onStoreQueue: true)
-                return
-            } catch let error as DNSError {
-                stillFailing.append((target, ProbeFailure.dns(error)))
-            } catch {
-                continue
+        guard !unresolved.isEmpty, !checkingNames else { return }
+        checkingNames = true
+        let targets = unresolved, dnsServer = self.dnsServer
+        lookups.async { [self] in
+            var failures: [String: ProbeFailure] = [:]
+            var resolvedAny = false
+            for key in Set(targets.map(Self.nameKey)) {
+                guard let target = targets.first(where: { Self.nameKey($0) == key }) else { continue }
+                do {
+                    _ = try CallTarget.lookup(target.endpoint, transport: target.transport, dnsServer: dnsServer)
+                    resolvedAny = true
+                } catch let error as DNSError {
+                    failures[key] = ProbeFailure.dns(error)
+                } catch {
+                    continue
+                }
+            }
+            writes.async { [self, failures, resolvedAny] in
+                checkingNames = false
+                if resolvedAny {
+                    _ = try? refresh(onStoreQueue: true)
+                    return
+                }
+                for target in targets {
+                    if let failure = failures[Self.nameKey(target)] { recordUnresolved(target, failure, initial: [:]) }
+                }
             }
         }
-        for (target, failure) in stillFailing { recordUnresolved(target, failure, initial: [:]) }
     }
+
+    static func nameKey(_ target: MonitorTarget) -> String { target.endpoint + "|" + (target.transport ?? "") }
 
     /// A failed lookup as a sample: it counts as a failed probe (degraded, then unreachable), with the resolver's
     /// reason and remedy.
