@@ -225,13 +225,16 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
     }
 
     /// One formatter for every date drawn (making one per call cost more than drawing the screen).
-    static let formatter: DateFormatter = {
+    static let formatter = utcFormatter("yyyy-MM-dd HH:mm:ss")
+
+    /// A fixed-format formatter in UTC, whatever the machine's locale and zone.
+    static func utcFormatter(_ format: String) -> DateFormatter {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        formatter.dateFormat = format
         return formatter
-    }()
+    }
 
     static func format(_ date: Date) -> String { formatter.string(from: date) }
 
@@ -758,12 +761,6 @@ public enum TraceLadder {
         return Ladder(parties: parties, messages: messages)
     }
 
-    static let timeFormatter: DateFormatter = {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "HH:mm:ss.SSS"
-        return formatter
-    }()
+    static let timeFormatter = DashboardScreen.utcFormatter("HH:mm:ss.SSS")
 
 }
