@@ -57,6 +57,10 @@ public final class InboundTestCall {
         srtpKey = (0..<30).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
     }
 
+    /// Live RTP counters while the call is up.
+    public var packetsSent: Int { media.packetsSent }
+    public var packetsReceived: Int { media.statistics.packets }
+
     public var durationSeconds: Double? {
         guard let connectedAt else { return nil }
         let elapsed = (endedAt ?? layer.clock.now) - connectedAt

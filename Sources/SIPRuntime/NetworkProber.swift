@@ -65,6 +65,8 @@ public final class NetworkProber: @unchecked Sendable {
     public var random = BufferedRandom()
     /// The test call in progress (read on the event loop only).
     public var currentCall: SIPEngine.TestCall?
+    /// The inbound test call in progress (read on the event loop only).
+    public var currentInboundCall: InboundTestCall?
 
     public init(timers: TransactionTimers = TransactionTimers(), trust: TLSTrust = .system, traceCapacity: Int = 100_000) {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -167,7 +169,9 @@ public final class NetworkProber: @unchecked Sendable {
         }.flatMap { _ in
             RTPSocket.bind(host: configuration.mediaAddress, ports: rtpPorts, on: self.eventLoop)
         }.flatMap { socket in
-            self.run(InboundTestCall(configuration: configuration, layer: self.layer, mediaLink: socket, using: &self.random), socket: socket, onChange: box)
+            let call = InboundTestCall(configuration: configuration, layer: self.layer, mediaLink: socket, using: &self.random)
+            self.currentInboundCall = call
+            return self.run(call, socket: socket, onChange: box)
         }
     }
 

@@ -7,6 +7,9 @@ public protocol SetupNetwork: AnyObject, Sendable {
     /// Step 7: a real test call to `number` through `destination` (host[:port]) over `transport`, reporting
     /// each SIP message, the media counters and the stored result.
     func testCall(number: String, destination: String, transport: String?, progress: @escaping @Sendable (TestCallProgress) -> Void)
+    /// Step 7 for an inbound trunk: waits at `listen` (IP:port) for the PBX to call `number`, answers, checks the
+    /// media both ways and hangs up, reporting as `testCall` does (`sent` is siptrunk's side).
+    func inboundTestCall(number: String, listen: String, progress: @escaping @Sendable (TestCallProgress) -> Void)
 }
 
 public enum DiscoveryProgress: Hashable, Sendable {

@@ -41,6 +41,8 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
     var shownPassword: String?
     var numberField = TextField(placeholder: "+14155550100 (Enter adds; paste a list)")
     var testNumberField = TextField(placeholder: "+14155550100")
+    /// Inbound: where siptrunk waits for the PBX's call (this machine's address and SIP port).
+    var listenField = TextField("0.0.0.0:5060", placeholder: "IP:port", maxLength: 64)
     var overrideList = ChoiceList([.init("Accept the recommendation"), .init("UDP"), .init("TCP"), .init("TLS")])
     var portField = TextField("", placeholder: "5060")
 
@@ -181,7 +183,7 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
                 return true
             }
             return numberField.handle(key)
-        case .testCall: return testNumberField.handle(key)
+        case .testCall: return draft.isOutbound || focusOnField ? testNumberField.handle(key) : listenField.handle(key)
         case .discovery: return portField.handle(key)
         default: return false
         }
@@ -451,8 +453,12 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
             callError = "Test calls need the network engine, which this session was started without."
             return
         }
-        guard draft.isOutbound, let host = draft.destinationHost else {
-            callError = "Inbound trunks are tested by calling one of your numbers from the PBX: run siptrunk test-call --inbound --number N."
+        guard draft.isOutbound else {
+            startInboundCall(network)
+            return
+        }
+        guard let host = draft.destinationHost else {
+            callError = "No SIP server to call: go back to Step 2 and give your PBX's address."
             return
         }
         let number = testNumberField.value.trimmingCharacters(in: .whitespaces)
@@ -473,17 +479,38 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
         }
     }
 
+    /// Inbound: siptrunk listens, the PBX calls one of the numbers, siptrunk answers and checks the audio.
+    private func startInboundCall(_ network: SetupNetwork) {
+        let number = testNumberField.value.trimmingCharacters(in: .whitespaces)
+        let listen = listenField.value.trimmingCharacters(in: .whitespaces)
+        guard !number.isEmpty, !listen.isEmpty else {
+            message = ("Type the number your PBX will call, and the IP:port to listen on.", .error)
+            return
+        }
+        callLadder = Ladder(parties: ["siptrunk", "your PBX"])
+        callStatus = "waiting up to 60 s for your PBX to call \(number) at \(listen)…"
+        callMedia = nil
+        callReport = nil
+        callError = nil
+        callRunning = true
+        let post = self.post
+        network.inboundTestCall(number: number, listen: listen) { [weak self] progress in
+            post { [weak self] in self?.callProgress(progress) }
+        }
+    }
+
     func callProgress(_ progress: TestCallProgress) {
         switch progress {
         case .message(let sent, let summary, let elapsed):
             let role: Role
             if summary.hasPrefix("SIP/2.0 1") { role = .arrowProvisional } else if summary.hasPrefix("SIP/2.0 2") { role = .arrowSuccess } else if summary.hasPrefix("SIP/2.0") { role = .arrowError } else { role = .arrowRequest }
             let label = summary.hasPrefix("SIP/2.0 ") ? String(summary.dropFirst(8)) : String(summary.split(separator: " ").first ?? "")
-            callLadder.messages.append(Ladder.Message(from: sent ? 0 : 1, to: sent ? 1 : 0, label: label, time: String(format: "%.1f ms", elapsed), role: role))
+            callLadder.messages.append(Ladder.Message(from: sent ? 0 : 1, to: sent ? 1 : 0, label: label, time: elapsed < 1000 ? String(format: "%.1f ms", elapsed) : String(format: "%.3f s", elapsed / 1000), role: role))
         case .status(let text): callStatus = text
         case .media(let sent, let received): callMedia = (sent, received)
         case .finished(let report):
             callRunning = false
+            callStatus = "finished: \(report.status)" + (report.durationSeconds.map { String(format: " after %.1f s", $0) } ?? "")
             callReport = report
             draft.testCallId = report.callId
             draft.testCallResult = report.result
@@ -658,11 +685,20 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
     }
 
     private func drawTestCall(_ frame: inout Frame, _ rect: Rect, tick: Int) {
-        frame.put("Number to call", x: rect.x, y: rect.y, role: .strong)
-        testNumberField.draw(in: &frame, rect: Rect(x: rect.x + 16, y: rect.y, width: min(24, rect.width - 16), height: 1), focused: !callRunning)
-        let via = "via \(draft.destinationHost ?? "—")\(draft.port.map { ":\($0)" } ?? "") \(draft.transport?.uppercased() ?? "")"
-        frame.put(via, x: rect.x + 42, y: rect.y, role: .dim, limit: max(0, rect.width - 42))
-        var statusLine = callStatus ?? "F5 places a real call and shows the SIP ladder and the media counters live."
+        frame.put(draft.isOutbound ? "Number to call" : "PBX calls", x: rect.x, y: rect.y, role: .strong)
+        let numberFocused = !callRunning && (draft.isOutbound || focusOnField)
+        testNumberField.draw(in: &frame, rect: Rect(x: rect.x + 16, y: rect.y, width: min(24, rect.width - 16), height: 1), focused: numberFocused)
+        if draft.isOutbound {
+            let via = "via \(draft.destinationHost ?? "—")\(draft.port.map { ":\($0)" } ?? "") \(draft.transport?.uppercased() ?? "")"
+            frame.put(via, x: rect.x + 42, y: rect.y, role: .dim, limit: max(0, rect.width - 42))
+        } else if rect.width > 60 {
+            frame.put("at", x: rect.x + 42, y: rect.y, role: .strong)
+            listenField.draw(in: &frame, rect: Rect(x: rect.x + 45, y: rect.y, width: min(22, rect.width - 45), height: 1), focused: !callRunning && !numberFocused)
+        }
+        let idle = draft.isOutbound
+            ? "F5 places a real call and shows the SIP ladder and the media counters live."
+            : "F5 waits for your PBX to call this number here (Tab: the address), answers, and checks audio both ways."
+        var statusLine = callStatus ?? idle
         if callRunning { statusLine = "\(Spinner.glyph(tick, glyphs: frame.glyphs)) " + statusLine }
         frame.put(statusLine, x: rect.x, y: rect.y + 1, role: callRunning ? .pending : .dim, limit: rect.width)
         if let media = callMedia {

@@ -179,36 +179,18 @@ struct TestCallCommand: ParsableCommand {
         }
         let host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         guard IPAddress.isIPv4(host) || IPAddress.isIPv6(host) else { throw CommandFailure.usage("--listen: '\(host)' is not an IP address") }
-        let profile = try runUseCase(json: json) { try service.firewall(region: nil) }
-        let ports = rtpPorts.flatMap(Self.portRange) ?? (profile.rtp.portMin...profile.rtp.portMax)
-        let media = mediaAddress ?? (host == "0.0.0.0" || host == "::" ? (profile.ipv4.first ?? "127.0.0.1") : host)
-        let configuration = InboundTestCall.Configuration(
-            number: number.value, duration: Self.duration(duration), waitTimeout: Self.duration(wait), mediaAddress: media)
-        var generator = SystemRandomNumberGenerator()
-        let recordID = "inbound-" + String(generator.next(), radix: 36)
-        try runUseCase(json: json) { try service.beginTestCall(callId: recordID, number: number.value, direction: "inbound") }
         let prober = NetworkProber()
         defer { prober.shutdown() }
-        let live = !json
-        var printed = 0
-        let call: InboundTestCall
-        do {
-            call = try prober.inboundTestCall(configuration, listen: (host, port), rtpPorts: ports) { call in
-                guard live else { return }
-                while printed < call.timeline.count {
-                    let event = call.timeline[printed]
-                    print(event.event.padding(toLength: 13, withPad: " ", startingAt: 0) + event.detail)
-                    printed += 1
-                }
-            }.wait()
-        } catch let error as TransportError {
-            throw CommandFailure.refused("cannot listen on \(listen): \(ProbeFailure.transport(error.failure, peer: PeerAddress(host: host, port: port, transport: .udp)).message)")
+        var observer = TestCallRunner.Observer()
+        if !json {
+            observer.timeline = { event in print(event.event.padding(toLength: 13, withPad: " ", startingAt: 0) + event.detail) }
         }
-        var report = TestCallReport(inbound: call)
-        let sipCallID = report.callId
-        report.callId = recordID
-        let trace = prober.trace.filter { $0.callID == call.callID }
-        try runUseCase(json: json) { try service.finishTestCall(report, trace: trace.map(TracedMessage.init)) }
+        let request = TestCallRunner.InboundRequest(
+            number: number, listen: (host, port), mediaAddress: mediaAddress, wait: Self.duration(wait), duration: Self.duration(duration),
+            rtpPorts: rtpPorts.flatMap(Self.portRange))
+        let (report, trace) = try runUseCase(json: json) { try TestCallRunner(service: service, prober: prober).runInbound(request, observer: observer) }
+        let recordID = report.callId
+        let sipCallID = trace.first?.callID ?? "none"
         if json {
             JSONOutput.success(report)
         } else {

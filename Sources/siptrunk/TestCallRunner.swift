@@ -92,4 +92,63 @@ struct TestCallRunner {
         try service.finishTestCall(report, trace: trace.map(TracedMessage.init))
         return report
     }
+
+    struct InboundRequest {
+        var number: E164Number
+        var listen: (host: String, port: Int)
+        var mediaAddress: String?
+        var wait: Duration = .seconds(60)
+        var duration: Duration = .seconds(5)
+        var rtpPorts: ClosedRange<Int>?
+    }
+
+    /// Waits for the PBX to call `number` at `listen`, answers, checks the media and hangs up; the record is made
+    /// first (rate limit), then stored with the trace under the caller's Call-ID. The observer sees the call's
+    /// messages once its INVITE has arrived (OPTIONS and other calls to the socket are left out).
+    func runInbound(_ request: InboundRequest, observer: Observer) throws -> (report: TestCallReport, trace: [TraceEntry]) {
+        let profile = try service.firewall(region: nil)
+        let ports = request.rtpPorts ?? (profile.rtp.portMin...profile.rtp.portMax)
+        let host = request.listen.host
+        let media = request.mediaAddress ?? (host == "0.0.0.0" || host == "::" ? (profile.ipv4.first ?? "127.0.0.1") : host)
+        let configuration = InboundTestCall.Configuration(
+            number: request.number.value, duration: request.duration, waitTimeout: request.wait, mediaAddress: media)
+        var generator = SystemRandomNumberGenerator()
+        let recordID = "inbound-" + String(generator.next(), radix: 36)
+        try service.beginTestCall(callId: recordID, number: request.number.value, direction: "inbound")
+
+        let start = Date()
+        final class Caller: @unchecked Sendable { var callID: String? }
+        let caller = Caller()
+        try prober.eventLoop.submit {
+            prober.layer.trace.onRecord = { entry in
+                if caller.callID == nil, entry.direction == .received, entry.raw.starts(with: Array("INVITE ".utf8)) { caller.callID = entry.callID }
+                guard let id = caller.callID, entry.callID == id else { return }
+                observer.message(entry, Date().timeIntervalSince(start) * 1000)
+            }
+        }.wait()
+        let counters = prober.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
+            guard let call = prober.currentInboundCall, call.status == .inProgress else { return }
+            observer.media(call.packetsSent, call.packetsReceived)
+        }
+        defer { counters.cancel() }
+        var delivered = 0
+        let call: InboundTestCall
+        do {
+            call = try prober.inboundTestCall(configuration, listen: request.listen, rtpPorts: ports) { call in
+                while delivered < call.timeline.count {
+                    observer.timeline(call.timeline[delivered])
+                    delivered += 1
+                }
+            }.wait()
+        } catch let error as TransportError {
+            let failure = ProbeFailure.transport(error.failure, peer: PeerAddress(host: host, port: request.listen.port, transport: .udp))
+            throw CommandFailure.refused("cannot listen on \(host):\(request.listen.port): \(failure.message)")
+        }
+        try prober.eventLoop.submit { prober.layer.trace.onRecord = nil }.wait()
+        var report = TestCallReport(inbound: call)
+        report.callId = recordID
+        let trace = prober.trace.filter { $0.callID == call.callID }
+        try service.finishTestCall(report, trace: trace.map(TracedMessage.init))
+        return (report, trace)
+    }
 }

@@ -63,14 +63,7 @@ final class WizardNetwork: SetupNetwork, @unchecked Sendable {
                 let target = try CallTarget.resolve(destination, transport: transport, dnsServer: dnsServer)
                 let prober = NetworkProber(trust: trust)
                 defer { prober.shutdown() }
-                var observer = TestCallRunner.Observer()
-                observer.message = { entry, elapsed in
-                    let firstLine = String(decoding: entry.raw.prefix { $0 != 13 && $0 != 10 }, as: UTF8.self)
-                    progress(.message(sent: entry.direction == .sent, summary: firstLine, elapsedMs: elapsed))
-                }
-                observer.timeline = { event in progress(.status("\(event.event): \(event.detail)")) }
-                observer.media = { sent, received in progress(.media(sent: sent, received: received)) }
-                let report = try TestCallRunner(service: service, prober: prober).run(.init(number: e164, target: target), observer: observer)
+                let report = try TestCallRunner(service: service, prober: prober).run(.init(number: e164, target: target), observer: Self.observer(progress))
                 progress(.finished(report))
             } catch let error as TrunkError {
                 progress(.failed(error.messages.joined(separator: "; ")))
@@ -80,5 +73,44 @@ final class WizardNetwork: SetupNetwork, @unchecked Sendable {
                 progress(.failed("\(error)"))
             }
         }
+    }
+
+    func inboundTestCall(number: String, listen: String, progress: @escaping @Sendable (TestCallProgress) -> Void) {
+        let service = service
+        Thread.detachNewThread {
+            do {
+                let e164 = try E164Number(parsing: number)
+                guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (1...65535).contains(port) else {
+                    throw CommandFailure.usage("listen on HOST:PORT, e.g. 0.0.0.0:5060 (not '\(listen)')")
+                }
+                let host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+                guard IPAddress.isIPv4(host) || IPAddress.isIPv6(host) else { throw CommandFailure.usage("'\(host)' is not an IP address to listen on") }
+                let prober = NetworkProber()
+                defer { prober.shutdown() }
+                let report = try TestCallRunner(service: service, prober: prober).runInbound(
+                    .init(number: e164, listen: (host, port)), observer: Self.observer(progress)).report
+                progress(.finished(report))
+            } catch let error as TrunkError {
+                progress(.failed(error.messages.joined(separator: "; ")))
+            } catch let error as CommandFailure {
+                progress(.failed(error.message))
+            } catch let error as E164Number.Problem {
+                progress(.failed("\(number): \(error)"))
+            } catch {
+                progress(.failed("\(error)"))
+            }
+        }
+    }
+
+    /// The runner's callbacks as the screen's progress.
+    static func observer(_ progress: @escaping @Sendable (TestCallProgress) -> Void) -> TestCallRunner.Observer {
+        var observer = TestCallRunner.Observer()
+        observer.message = { entry, elapsed in
+            let firstLine = String(decoding: entry.raw.prefix { $0 != 13 && $0 != 10 }, as: UTF8.self)
+            progress(.message(sent: entry.direction == .sent, summary: firstLine, elapsedMs: elapsed))
+        }
+        observer.timeline = { event in progress(.status("\(event.event): \(event.detail)")) }
+        observer.media = { sent, received in progress(.media(sent: sent, received: received)) }
+        return observer
     }
 }

@@ -40,6 +40,29 @@ final class ScriptedNetwork: SetupNetwork, @unchecked Sendable {
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         progress(.finished(try! decoder.decode(TestCallReport.self, from: Data(json.utf8))))
     }
+
+    var listened: [String] = []
+
+    /// The PBX calls in: INVITE received, answered, its ACK, our BYE.
+    func inboundTestCall(number: String, listen: String, progress: @escaping @Sendable (TestCallProgress) -> Void) {
+        listened.append(listen)
+        progress(.message(sent: false, summary: "INVITE sip:\(number)@203.0.113.1 SIP/2.0", elapsedMs: 0))
+        progress(.message(sent: true, summary: "SIP/2.0 100 Trying", elapsedMs: 0.2))
+        progress(.message(sent: true, summary: "SIP/2.0 200 OK", elapsedMs: 0.5))
+        progress(.message(sent: false, summary: "ACK sip:\(number)@203.0.113.1 SIP/2.0", elapsedMs: 1.1))
+        progress(.media(sent: 250, received: 249))
+        progress(.message(sent: true, summary: "BYE sip:pbx@203.0.113.10 SIP/2.0", elapsedMs: 5001))
+        progress(.message(sent: false, summary: "SIP/2.0 200 OK", elapsedMs: 5002))
+        let json = """
+            {"call_id":"inbound-golden","phone_number":"\(number)","status":"completed","result":"connected","sip_code":200,
+             "duration_seconds":5.0,"timeline":[],
+             "media":{"verdict":"both_ways","summary":"audio both ways (250 RTP packets sent, 249 received, our tone echoed back)",
+             "codec":"PCMU","packets_sent":250,"packets_received":249,"echoed":true,"loss_percent":0,"jitter_ms":0.3,"srtp":false}}
+            """
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        progress(.finished(try! decoder.decode(TestCallReport.self, from: Data(json.utf8))))
+    }
 }
 
 extension DiscoveryReport {
@@ -161,6 +184,30 @@ struct WizardGoldenTests {
         #expect(network.discovered == ["pbx.example.com", "pbx.sbc.example.net"])
     }
 
+    /// An inbound trunk's test call: the PBX calls in at the address siptrunk listens on (Tab moves to it).
+    @Test func anInboundTrunkIsTestedByThePBXCallingIn() throws {
+        let network = ScriptedNetwork()
+        let screen = WizardScreen(service: try Self.service(), network: network, newDraft: SetupDraft(trunkId: "trunk_golden")) { $0() }
+        func press(_ keys: Key...) { for key in keys { _ = screen.handle(key) } }
+        press(.down, .enter)             // 1 inbound: on to the firewall
+        #expect(screen.draft.step == .firewall)
+        press(.enter, .enter)            // 4 firewall, 5 IP authentication
+        for character in "+14155550100" { _ = screen.handle(.character(character)) }
+        press(.enter, .enter)            // 6 attach, then on
+        #expect(screen.draft.step == .testCall)
+        var frame = render(screen, width: 80, height: 24)
+        try check(frame, name: "step7-inbound-80x24")
+        press(.tab)
+        for _ in 0..<12 { _ = screen.handle(.backspace) }
+        for character in "127.0.0.1:5999" { _ = screen.handle(.character(character)) }
+        press(.function(5))
+        #expect(network.listened == ["127.0.0.1:5999"])
+        #expect(screen.callReport?.result == "connected" && screen.draft.testCallResult == "connected")
+        frame = render(screen, width: 120, height: 40)
+        try check(frame, name: "step7-inbound-done-120x40")
+        #expect(frame.text.contains("Connected, audio both ways.") && frame.text.contains("your PBX"))
+    }
+
     /// A discovery still running when the destination changes reports late: its results must not be taken as
     /// the new destination's.
     @Test func aDiscoveryAbandonedForANewDestinationIsIgnoredWhenItReports() throws {
@@ -168,6 +215,7 @@ struct WizardGoldenTests {
             var runs: [(destination: String, progress: @Sendable (DiscoveryProgress) -> Void)] = []
             func discover(_ destination: String, progress: @escaping @Sendable (DiscoveryProgress) -> Void) { runs.append((destination, progress)) }
             func testCall(number: String, destination: String, transport: String?, progress: @escaping @Sendable (TestCallProgress) -> Void) {}
+            func inboundTestCall(number: String, listen: String, progress: @escaping @Sendable (TestCallProgress) -> Void) {}
         }
         let network = HeldNetwork()
         let screen = WizardScreen(service: try Self.service(), network: network, newDraft: SetupDraft(trunkId: "trunk_golden")) { $0() }
