@@ -174,11 +174,7 @@ struct TestCallCommand: ParsableCommand {
     }
 
     func runInbound(_ number: E164Number, service: SIPTrunkService) throws {
-        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (1...65535).contains(port) else {
-            throw CommandFailure.usage("--listen must be HOST:PORT, e.g. 0.0.0.0:5060")
-        }
-        let host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        guard IPAddress.isIPv4(host) || IPAddress.isIPv6(host) else { throw CommandFailure.usage("--listen: '\(host)' is not an IP address") }
+        let (host, port) = try TestCallRunner.listenAddress(listen)
         let prober = NetworkProber()
         defer { prober.shutdown() }
         var observer = TestCallRunner.Observer()

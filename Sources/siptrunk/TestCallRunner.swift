@@ -68,11 +68,8 @@ struct TestCallRunner {
                 observer.message(entry, Date().timeIntervalSince(start) * 1000)
             }
         }.wait()
-        let counters = prober.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
-            guard let call = prober.currentCall, call.status == .inProgress else { return }
-            observer.media(call.packetsSent, call.packetsReceived)
-        }
-        defer { counters.cancel() }
+        let counters = mediaCounters(observer) { prober.currentCall.flatMap { $0.status == .inProgress ? ($0.packetsSent, $0.packetsReceived) : nil } }
+        defer { counters() }
         var delivered = 0
         let call: SIPEngine.TestCall
         do {
@@ -91,6 +88,24 @@ struct TestCallRunner {
         let report = TestCallReport(call: call)
         try service.finishTestCall(report, trace: trace.map(TracedMessage.init))
         return report
+    }
+
+    /// The RTP counters, once a second while the call is up (`live` runs on the event loop); returns the stop.
+    func mediaCounters(_ observer: Observer, _ live: @escaping () -> (sent: Int, received: Int)?) -> () -> Void {
+        let task = prober.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
+            if let counts = live() { observer.media(counts.sent, counts.received) }
+        }
+        return { task.cancel() }
+    }
+
+    /// `HOST:PORT` to listen on (IPv6 in brackets), or why not.
+    static func listenAddress(_ text: String) throws -> (host: String, port: Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else {
+            throw CommandFailure.usage("listen on HOST:PORT, e.g. 0.0.0.0:5060 (not '\(text)')")
+        }
+        let host = String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        guard IPAddress.isIPv4(host) || IPAddress.isIPv6(host) else { throw CommandFailure.usage("'\(host)' is not an IP address to listen on") }
+        return (host, port)
     }
 
     struct InboundRequest {
@@ -126,11 +141,10 @@ struct TestCallRunner {
                 observer.message(entry, Date().timeIntervalSince(start) * 1000)
             }
         }.wait()
-        let counters = prober.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
-            guard let call = prober.currentInboundCall, call.status == .inProgress else { return }
-            observer.media(call.packetsSent, call.packetsReceived)
+        let counters = mediaCounters(observer) {
+            prober.currentInboundCall.flatMap { $0.status == .inProgress ? ($0.packetsSent, $0.packetsReceived) : nil }
         }
-        defer { counters.cancel() }
+        defer { counters() }
         var delivered = 0
         let call: InboundTestCall
         do {

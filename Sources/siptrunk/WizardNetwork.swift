@@ -80,15 +80,11 @@ final class WizardNetwork: SetupNetwork, @unchecked Sendable {
         Thread.detachNewThread {
             do {
                 let e164 = try E164Number(parsing: number)
-                guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (1...65535).contains(port) else {
-                    throw CommandFailure.usage("listen on HOST:PORT, e.g. 0.0.0.0:5060 (not '\(listen)')")
-                }
-                let host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-                guard IPAddress.isIPv4(host) || IPAddress.isIPv6(host) else { throw CommandFailure.usage("'\(host)' is not an IP address to listen on") }
+                let address = try TestCallRunner.listenAddress(listen)
                 let prober = NetworkProber()
                 defer { prober.shutdown() }
                 let report = try TestCallRunner(service: service, prober: prober).runInbound(
-                    .init(number: e164, listen: (host, port)), observer: Self.observer(progress)).report
+                    .init(number: e164, listen: address), observer: Self.observer(progress)).report
                 progress(.finished(report))
             } catch let error as TrunkError {
                 progress(.failed(error.messages.joined(separator: "; ")))

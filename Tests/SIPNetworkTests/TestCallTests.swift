@@ -169,6 +169,15 @@ struct TestCallTests {
         #expect(try service.trace(callId: traced.callId).contains { $0.raw.starts(with: Array("INVITE ".utf8)) })
     }
 
+    @Test func aListenAddressThatIsNotOneIsRefusedBeforeAnythingIsStored() throws {
+        let database = Self.database()
+        for (text, reason) in [("pbx.example.com:5060", "'pbx.example.com' is not an IP address"), ("127.0.0.1", "listen on HOST:PORT")] {
+            let result = try TestProcess.siptrunk(["test-call", "--inbound", "--number", "+15551234567", "--listen", text, "--db", database])
+            #expect(result.status == 2 && result.output.contains(reason), "\(result.output)")
+        }
+        #expect(try SIPTrunkService(store: try TrunkDatabase(path: database)).testCalls().isEmpty)
+    }
+
     @Test func inboundWithoutACallSaysWhatToCheck() throws {
         let listen = ProbeIntegrationTests.freePort(Int32(SOCK_DGRAM.rawValue))
         let result = try TestProcess.siptrunk(
