@@ -195,6 +195,19 @@ extension SIPTrunkService {
             endedAt: ended, sourceIp: source)
     }
 
+    /// A queued call that never started (its socket could not be opened): failed, with why in its timeline, so it
+    /// does not stay queued.
+    public func abandonTestCall(callId: String, reason: String) throws(TrunkError) {
+        let now = self.now()
+        try write { writer in
+            guard var call = try writer.reader.testCall(callId: callId), call.status == TestCallStatus.queued.rawValue else { return }
+            call.status = TestCallStatus.failed.rawValue
+            call.result = TestCallResult.failed.rawValue
+            try writer.save(call)
+            try writer.insert(TestCallEvent(callId: callId, event: "failed", at: now, detail: reason))
+        }
+    }
+
     /// The stored call with its timeline (the API's status call).
     public func testCall(callId: String) throws(TrunkError) -> (call: TrunkStore.TestCall, timeline: [TestCallEvent], trace: [TraceMessage])? {
         try read { reader in

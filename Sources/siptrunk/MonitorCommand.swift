@@ -229,8 +229,9 @@ final class MonitorRunner: @unchecked Sendable {
         lookups.async { [self] in
             var failures: [String: ProbeFailure] = [:]
             var resolvedAny = false
-            for key in Set(targets.map(Self.nameKey)) {
-                guard let target = targets.first(where: { Self.nameKey($0) == key }) else { continue }
+            var names: [String: MonitorTarget] = [:]
+            for target in targets where names[Self.nameKey(target)] == nil { names[Self.nameKey(target)] = target }
+            for (key, target) in names {
                 do {
                     _ = try CallTarget.lookup(target.endpoint, transport: target.transport, dnsServer: dnsServer)
                     resolvedAny = true

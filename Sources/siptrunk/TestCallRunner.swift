@@ -81,7 +81,9 @@ struct TestCallRunner {
             }.wait()
         } catch let error as TransportError {
             // The RTP port pair could not be bound: nothing was sent.
-            throw CommandFailure.refused("cannot start the call's media: \(error.failure) — widen --rtp-ports or free ports in \(ports.lowerBound)–\(ports.upperBound)")
+            let reason = "cannot start the call's media: \(error.failure) — widen --rtp-ports or free ports in \(ports.lowerBound)–\(ports.upperBound)"
+            try? service.abandonTestCall(callId: callID, reason: reason)
+            throw CommandFailure.refused(reason)
         }
         try prober.eventLoop.submit { prober.layer.trace.onRecord = nil }.wait()
         let trace = prober.trace.filter { $0.callID == call.callID }
@@ -156,7 +158,9 @@ struct TestCallRunner {
             }.wait()
         } catch let error as TransportError {
             let failure = ProbeFailure.transport(error.failure, peer: PeerAddress(host: host, port: request.listen.port, transport: .udp))
-            throw CommandFailure.refused("cannot listen on \(host):\(request.listen.port): \(failure.message)")
+            let reason = "cannot listen on \(host):\(request.listen.port): \(failure.message)"
+            try? service.abandonTestCall(callId: recordID, reason: reason)
+            throw CommandFailure.refused(reason)
         }
         try prober.eventLoop.submit { prober.layer.trace.onRecord = nil }.wait()
         var report = TestCallReport(inbound: call)

@@ -39,6 +39,21 @@ struct DNSResolverTests {
         deinit { stop() }
     }
 
+    /// A dnsmasq that answers: a port picked free may be taken by a test running alongside before dnsmasq binds
+    /// it, so one that does not answer within two seconds is replaced on another port (three tries).
+    static func answeringDnsmasq(port: Int? = nil, extra: [String] = []) throws -> Dnsmasq {
+        for attempt in 0..<3 {
+            let dnsmasq = try Dnsmasq(port: attempt == 0 ? port : nil, extra: extra)
+            let resolver = try DNSResolver(server: dnsmasq.server, timeout: .milliseconds(200), tries: 1)
+            for _ in 0..<10 {
+                if (try? resolver.addresses("pbx.test")) != nil { return dnsmasq }
+                Thread.sleep(forTimeInterval: 0.2)
+            }
+            dnsmasq.stop()
+        }
+        throw DNSError.timeout("dnsmasq on loopback never answered")
+    }
+
     /// dnsmasq needs a moment to bind: ask until it answers.
     static func resolver(for dnsmasq: Dnsmasq) throws -> DNSResolver {
         let resolver = try DNSResolver(server: dnsmasq.server, timeout: .milliseconds(300), tries: 1)

@@ -92,10 +92,9 @@ struct MonitorTests {
     /// A name that does not resolve is sampled as a DNS failure each interval (so the dashboard says why), and
     /// probed once it resolves: dnsmasq first without the record, then restarted with it.
     @Test func anEndpointWhoseNameDoesNotResolveIsSampledAsADNSFailureUntilItDoes() throws {
-        var dnsmasq: DNSResolverTests.Dnsmasq? = try DNSResolverTests.Dnsmasq()
+        var dnsmasq: DNSResolverTests.Dnsmasq? = try DNSResolverTests.answeringDnsmasq()
         defer { dnsmasq?.stop() }
         let port = dnsmasq!.port
-        _ = try DNSResolverTests.resolver(for: dnsmasq!)
         let kamailio = try KamailioServer()
         defer { kamailio.stop() }
         let database = TestCallTests.database()
@@ -121,7 +120,9 @@ struct MonitorTests {
 
         // The name now points at kamailio: the next look-up finds it and the endpoint is probed.
         dnsmasq?.stop()
+        // Same port (the monitor was told it); dnsmasq must answer there again.
         dnsmasq = try DNSResolverTests.Dnsmasq(port: port, extra: ["--host-record=moved.pbx.test,\(KamailioServer.good)"])
+        _ = try DNSResolverTests.resolver(for: dnsmasq!)
         #expect(Self.waitForLine(containing: "\"health_status\":\"healthy\"", in: log, seconds: 25), "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
         view = try Self.eventually(service, "healthy", number: "+15558880003")
         #expect(view?.healthStatus == "healthy" && view?.lastCheckedAt != nil)

@@ -178,6 +178,31 @@ struct TestCallTests {
         #expect(try SIPTrunkService(store: try TrunkDatabase(path: database)).testCalls().isEmpty)
     }
 
+    /// A listen port already taken: refused with the reason, and the record made for it is failed, not left queued.
+    @Test func aListenPortInUseFailsTheRecordInsteadOfLeavingItQueued() throws {
+        let database = Self.database()
+        let socket = boundUDPSocket()
+        defer { close(socket.fd) }
+        let result = try TestProcess.siptrunk(
+            ["test-call", "--inbound", "--number", "+15551234567", "--listen", "127.0.0.1:\(socket.port)", "--wait", "1", "--db", database])
+        #expect(result.status == 1 && result.output.contains("cannot listen on 127.0.0.1:\(socket.port)"), "\(result.output)")
+        let calls = try SIPTrunkService(store: try TrunkDatabase(path: database)).testCalls()
+        #expect(calls.count == 1 && calls.first?.status == "failed" && calls.first?.result == "failed", "\(calls)")
+    }
+
+    /// A UDP socket bound on loopback, holding its port.
+    func boundUDPSocket() -> (fd: Int32, port: Int) {
+        let fd = Glibc.socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
+    }
+
     @Test func inboundWithoutACallSaysWhatToCheck() throws {
         let listen = ProbeIntegrationTests.freePort(Int32(SOCK_DGRAM.rawValue))
         let result = try TestProcess.siptrunk(
