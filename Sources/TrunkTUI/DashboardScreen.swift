@@ -298,21 +298,13 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
             return .continue
         }
         if searching {
-            switch key {
-            case .enter, .escape: searching = false
-            default:
-                _ = traceSearch.handle(key)
-                applySearch()
-            }
+            searching = Self.edit(&traceSearch, with: key)
+            applySearch()
             return .continue
         }
         if filtering {
-            switch key {
-            case .enter, .escape: filtering = false
-            default:
-                _ = filterField.handle(key)
-                applyFilter()
-            }
+            filtering = Self.edit(&filterField, with: key)
+            applyFilter()
             return .continue
         }
         if let action = bindings.action(for: key) {
@@ -381,6 +373,13 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
             _ = logTable.handle(key, pageSize: 10)
         }
         return .continue
+    }
+
+    /// A key for a one-line field being typed into: Enter or Esc ends the typing (false), anything else edits.
+    static func edit(_ field: inout TextField, with key: Key) -> Bool {
+        if key == .enter || key == .escape { return false }
+        _ = field.handle(key)
+        return true
     }
 
     /// Pasted text goes to the field being edited; elsewhere it is ignored (a paste is not a string of commands).
