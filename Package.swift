@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.30.0"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.10.0"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.4.0"),
     ],
     targets: [
         // libcrypto from the system (libssl-dev) for SHA-512/256, which swift-crypto does not expose.
@@ -87,7 +88,11 @@ let package = Package(
         /// The SQLite store (GRDB): records, named migrations, reads and writes in domain terms.
         .target(
             name: "TrunkStore",
-            dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                // FilePath: paths without Foundation's string-path traps (issue 19).
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
         ),
 
         /// The product's use cases (trunks, numbers, firewall, profile), shared by the TUI, CLI and API.
@@ -106,6 +111,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
 

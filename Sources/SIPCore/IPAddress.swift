@@ -42,7 +42,8 @@ public enum IPAddress {
             for (index, piece) in pieces.enumerated() {
                 if index == pieces.count - 1, allowIPv4Tail, piece.contains(".") {
                     guard isIPv4(String(piece)) else { return nil }
-                    let octets = piece.split(separator: ".").map { UInt16($0)! }
+                    let octets = piece.split(separator: ".").compactMap { UInt16($0) }
+                    guard octets.count == 4 else { return nil }
                     out.append(octets[0] << 8 | octets[1])
                     out.append(octets[2] << 8 | octets[3])
                     continue

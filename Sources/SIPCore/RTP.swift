@@ -218,10 +218,10 @@ public struct TelephoneEvent: Sendable, Hashable {
     /// The event code of a DTMF digit.
     public static func code(of digit: Character) -> UInt8? {
         switch digit {
-        case "0"..."9": digit.asciiValue! - 48
+        case "0"..."9": digit.asciiValue.map { $0 - 48 }
         case "*": 10
         case "#": 11
-        case "A"..."D": digit.asciiValue! - 65 + 12
+        case "A"..."D": digit.asciiValue.map { $0 - 65 + 12 }
         default: nil
         }
     }

@@ -102,8 +102,8 @@ public enum SIPHeaderName: UInt8, Sendable, Hashable, CaseIterable {
     /// Recognises a header name given as bytes (long or compact form, any case).
     public static func recognise<C: Collection>(_ name: C) -> SIPHeaderName where C.Element == UInt8 {
         let count = name.count
-        if count == 1 {
-            switch ASCII.lowercased(name.first!) {
+        if count == 1, let first = name.first {
+            switch ASCII.lowercased(first) {
             case UInt8(ascii: "i"): return .callID
             case UInt8(ascii: "m"): return .contact
             case UInt8(ascii: "e"): return .contentEncoding

@@ -213,10 +213,10 @@ public struct Codec: Sendable, Hashable, CustomStringConvertible {
         18: Codec(payloadType: 18, name: "G729", clockRate: 8000),
     ]
 
-    public static let pcmu = staticPayloadTypes[0]!
-    public static let pcma = staticPayloadTypes[8]!
-    public static let g722 = staticPayloadTypes[9]!
-    public static let g729 = staticPayloadTypes[18]!
+    public static let pcmu = Codec(payloadType: 0, name: "PCMU", clockRate: 8000)
+    public static let pcma = Codec(payloadType: 8, name: "PCMA", clockRate: 8000)
+    public static let g722 = Codec(payloadType: 9, name: "G722", clockRate: 8000)
+    public static let g729 = Codec(payloadType: 18, name: "G729", clockRate: 8000)
     public static let opus = Codec(payloadType: 111, name: "opus", clockRate: 48000, channels: 2)
     public static let telephoneEvent = Codec(payloadType: 101, name: "telephone-event", clockRate: 8000)
 

@@ -96,6 +96,10 @@ public final class TestCall {
     private var inviteKey: ClientTransactionKey?
     private var ringTimer: EngineTimer?
     private var hangupTimer: EngineTimer?
+    /// RFC 3261 §9.1: a CANCELled INVITE that gets no final response within 64·T1 is given up.
+    private var cancelGuard: EngineTimer?
+    /// Every call ends by this time, whatever the peer does (issue 19).
+    private var deadline: EngineTimer?
     private var challengesAnswered = 0
     private var lastNonce: String?
     private var nonceCount: UInt32 = 0
@@ -126,6 +130,13 @@ public final class TestCall {
         if configuration.offerSRTP {
             srtpKey = (0..<30).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
         }
+    }
+
+    /// The longest a call can take: connecting and ringing up to the ring timeout, a CANCEL's 64·T1, the call
+    /// itself, a BYE's 64·T1, and 64·T1 for each challenge and redirect it may follow.
+    public var longestCall: Duration {
+        let transaction = TransactionTimers().transactionTimeout
+        return configuration.ringTimeout + configuration.duration + transaction * (3 + Self.maximumRedirects)
     }
 
     /// Live media counters: RTP packets sent and received so far.
@@ -162,6 +173,8 @@ public final class TestCall {
         guard !self.status.isFinal else { return }
         ringTimer?.cancel()
         hangupTimer?.cancel()
+        cancelGuard?.cancel()
+        deadline?.cancel()
         media.stop()
         endedAt = layer.clock.now
         if mediaReport == nil, connectedAt != nil {
@@ -187,6 +200,10 @@ public final class TestCall {
         layer.onRequest = { [weak self] request, peer in self?.receivedRequest(request, from: peer) }
         layer.onStrayResponse = { [weak self] response, peer in self?.receivedStray(response, from: peer) }
         ringTimer = layer.clock.schedule(after: configuration.ringTimeout) { [weak self] in self?.ringTimedOut() }
+        deadline = layer.clock.schedule(after: longestCall) { [weak self] in
+            guard let self else { return }
+            self.finish(.failed, .failed, "failed", "the call did not end within \(Self.seconds(self.longestCall)) s (ringing, the call and the hang-up each took their longest); siptrunk gave up on it")
+        }
         connectAndInvite(authorization: nil)
     }
 
@@ -280,6 +297,8 @@ public final class TestCall {
         guard let code = response.statusCode else { return }
         if let via = try? response.topVia, via.received != nil { natSeen = true }
         let reason = response.statusLine?.reason ?? ""
+        // Provisional responses after the call ended (a peer that keeps sending 183 after our CANCEL) change nothing.
+        if code < 200, status.isFinal { return }
         switch code {
         case 100:
             note("trying", "100 \(reason)")
@@ -469,6 +488,16 @@ public final class TestCall {
         cancel.append(.cseq, "\(cseq) CANCEL")
         cancel.append(.contentLength, "0")
         _ = try? layer.start(cancel, to: target) { _ in }
+        // RFC 3261 §9.1: if no final response to the INVITE arrives within 64·T1 of the CANCEL, the INVITE
+        // transaction is considered ended; a peer that answers the CANCEL and keeps the INVITE in 1xx forever
+        // must not keep the call (and its record) open.
+        let wait = TransactionTimers().transactionTimeout
+        cancelGuard = layer.clock.schedule(after: wait) { [weak self] in
+            guard let self else { return }
+            self.finish(
+                .noAnswer, .noAnswer, "no-answer",
+                "no answer within \(Self.seconds(self.configuration.ringTimeout)) s; CANCEL sent, and no final response to the INVITE came within \(Self.seconds(wait)) s after it (RFC 3261 §9.1)")
+        }
     }
 
     private func hangUp() {

@@ -22,7 +22,8 @@ public struct BufferedRandom: RandomNumberGenerator {
         buffer.withUnsafeMutableBytes { bytes in
             var filled = 0
             while filled < bytes.count {
-                let count = Self.device >= 0 ? read(Self.device, bytes.baseAddress! + filled, bytes.count - filled) : -1
+                guard let base = bytes.baseAddress else { return }
+                let count = Self.device >= 0 ? read(Self.device, base + filled, bytes.count - filled) : -1
                 if count > 0 {
                     filled += count
                 } else if count == 0 || errno != EINTR {

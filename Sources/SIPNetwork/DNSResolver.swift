@@ -43,7 +43,8 @@ public final class DNSResolver {
         let answer = Answer()
         let context = Unmanaged.passRetained(answer)
         ares_query(channel, name, Int32(ns_c_in.rawValue), type, { argument, status, _, buffer, length in
-            let answer = Unmanaged<Answer>.fromOpaque(argument!).takeRetainedValue()
+            guard let argument else { return }
+            let answer = Unmanaged<Answer>.fromOpaque(argument).takeRetainedValue()
             answer.status = status
             if let buffer, length > 0 { answer.bytes = Array(UnsafeBufferPointer(start: buffer, count: Int(length))) }
         }, context.toOpaque())

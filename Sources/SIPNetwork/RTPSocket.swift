@@ -20,22 +20,47 @@ public final class RTPSocket: @unchecked Sendable {
     }
 
     /// Binds on `host` (an address of this machine) in `ports`, trying even ports in order.
+    ///
+    /// The ports are tried one after another from fresh event-loop tasks, not by recursion: a range of thousands of
+    /// busy ports once overflowed the stack (issue 19). Only a port in use moves on to the next one; an address that
+    /// is not an IP address, or not one of this host's (a NAT's public address, say), fails at once with what to do.
     public static func bind(host: String, ports: ClosedRange<Int>, on eventLoop: EventLoop) -> EventLoopFuture<RTPSocket> {
-        let candidates = stride(from: ports.lowerBound + ports.lowerBound % 2, to: ports.upperBound, by: 2).map { $0 }
-        func attempt(_ index: Int) -> EventLoopFuture<RTPSocket> {
+        guard (try? SocketAddress(ipAddress: host, port: 0)) != nil else {
+            return eventLoop.makeFailedFuture(TransportError(.other("'\(host)' is not an IP address to receive media on: give one of this host's addresses (--media-address)")))
+        }
+        let candidates = Array(stride(from: ports.lowerBound + ports.lowerBound % 2, to: ports.upperBound, by: 2))
+        let promise = eventLoop.makePromise(of: RTPSocket.self)
+        @Sendable func attempt(_ index: Int) {
             guard index < candidates.count else {
-                return eventLoop.makeFailedFuture(TransportError(.other("no free RTP port pair in \(ports.lowerBound)–\(ports.upperBound) on \(host)")))
+                promise.fail(TransportError(.other("no free RTP port pair in \(ports.lowerBound)–\(ports.upperBound) on \(host)")))
+                return
             }
-            let port = candidates[index]
-            let handler = Handler(control: false)
-            let controlHandler = Handler(control: true)
-            return DatagramBootstrap(group: eventLoop)
-                .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) } }
-                .bind(host: host, port: port)
-                .flatMap { channel in
-                    DatagramBootstrap(group: eventLoop)
-                        .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(controlHandler) } }
-                        .bind(host: host, port: port + 1).map { rtcp in
+            bindPair(host: host, port: candidates[index], on: eventLoop).whenComplete { result in
+                switch result {
+                case .success(let socket):
+                    promise.succeed(socket)
+                case .failure(let error) where Self.isAddressInUse(error):
+                    // A new task each time: the stack does not grow with the number of busy ports.
+                    eventLoop.execute { attempt(index + 1) }
+                case .failure(let error):
+                    promise.fail(TransportError(.other(Self.explain(error, host: host))))
+                }
+            }
+        }
+        eventLoop.execute { attempt(0) }
+        return promise.futureResult
+    }
+
+    private static func bindPair(host: String, port: Int, on eventLoop: EventLoop) -> EventLoopFuture<RTPSocket> {
+        let handler = Handler(control: false)
+        let controlHandler = Handler(control: true)
+        return DatagramBootstrap(group: eventLoop)
+            .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) } }
+            .bind(host: host, port: port)
+            .flatMap { channel in
+                DatagramBootstrap(group: eventLoop)
+                    .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(controlHandler) } }
+                    .bind(host: host, port: port + 1).map { rtcp in
                         let socket = RTPSocket(eventLoop: eventLoop, port: port, channel: channel, rtcp: rtcp)
                         handler.socket = socket
                         controlHandler.socket = socket
@@ -44,10 +69,26 @@ public final class RTPSocket: @unchecked Sendable {
                         channel.close(promise: nil)
                         return eventLoop.makeFailedFuture(error)
                     }
-                }
-                .flatMapError { _ in attempt(index + 1) }
+            }
+    }
+
+    static func errnoCode(_ error: any Error) -> Int32? {
+        (error as? IOError)?.errnoCode ?? ((error as? NIOCore.SocketAddressError) != nil ? EINVAL : nil)
+    }
+
+    static func isAddressInUse(_ error: any Error) -> Bool {
+        errnoCode(error) == EADDRINUSE || errnoCode(error) == EACCES
+    }
+
+    static func explain(_ error: any Error, host: String) -> String {
+        switch errnoCode(error) {
+        case EADDRNOTAVAIL:
+            "\(host) is not an address of this host, so media cannot be received on it (behind NAT, give the local address with --media-address and open the RTP range on the NAT)"
+        case EAFNOSUPPORT:
+            "\(host) is of an address family this host does not support"
+        default:
+            "cannot open an RTP socket on \(host): \(error)"
         }
-        return attempt(0)
     }
 
     private init(eventLoop: EventLoop, port: Int, channel: Channel, rtcp: Channel) {

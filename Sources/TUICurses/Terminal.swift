@@ -268,7 +268,7 @@ public final class Terminal: @unchecked Sendable {
         case 0x0D, 0x0A: return .key(.enter)
         case 0x09: return .key(.tab)
         case 0x7F, 0x08: return .key(.backspace)
-        case 0x01...0x1A: return .key(.control(Character(Unicode.Scalar(scalar.value + 0x60)!)))
+        case 0x01...0x1A: return Unicode.Scalar(scalar.value + 0x60).map { .key(.control(Character($0))) }
         default: return .key(.character(c))
         }
     }

@@ -49,32 +49,40 @@ public enum DemoData {
     /// Fills `store`, which must hold no trunks yet (demo data is never mixed into real data).
     public static func populate(_ store: TrunkDatabase, orgId: String = Installation.defaultOrgId, now: Date = Date()) throws(TrunkError) -> Summary {
         let service = SIPTrunkService(store: store, orgId: orgId, now: { now })
-        let existing = try service.trunks()
-        guard existing.isEmpty else {
-            throw TrunkError.validation([
-                FieldError("db", "the database already holds \(existing.count) trunk(s); demo data goes into a fresh database only (use --db with a new path)")
-            ])
-        }
         var random = DemoRandom(seed: 0x5197_7127)
         var summary = Summary(trunks: 0, numbers: 0, healthSamples: 0, callLogs: 0, discoveryRuns: 0, testCalls: 0, traceMessages: 0)
-
-        for plan in plans {
-            var directions: [AttachRequest.Direction] = []
-            if let endpoint = plan.endpoint { directions.append(.init(type: "outbound", sipEndpoint: endpoint)) }
-            if plan.inbound {
-                directions.append(
-                    .init(type: "inbound", authMode: plan.register ? "register" : "ip",
-                          registerAuth: plan.register ? .init(username: "\(plan.id)-pbx") : nil))
-            }
-            let result = try service.attach(AttachRequest(phoneNumbers: plan.numbers, trunkId: plan.id, directions: directions))
-            summary.trunks += 1
-            summary.numbers += result.configured.count
+        let secret: [UInt8]?
+        do {
+            secret = try store.installationSecret(create: true)
+        } catch {
+            throw .store(error)
         }
-
+        // One transaction (issue 19): a demo killed half-way leaves the database as it was, not four trunks without
+        // their samples that then block a second try.
         do {
             try store.write { writer in
+                let existing = try writer.reader.trunks(orgId: orgId)
+                guard existing.isEmpty else {
+                    throw TrunkError.validation([
+                        FieldError("db", "the database already holds \(existing.count) trunk(s); demo data goes into a fresh database only (use --db with a new path)")
+                    ])
+                }
                 for plan in plans {
-                    var trunk = try writer.reader.trunk(id: plan.id)!
+                    var directions: [AttachRequest.Direction] = []
+                    if let endpoint = plan.endpoint { directions.append(.init(type: "outbound", sipEndpoint: endpoint)) }
+                    if plan.inbound {
+                        directions.append(
+                            .init(type: "inbound", authMode: plan.register ? "register" : "ip",
+                                  registerAuth: plan.register ? .init(username: "\(plan.id)-pbx") : nil))
+                    }
+                    let request = AttachRequest(phoneNumbers: plan.numbers, trunkId: plan.id, directions: directions)
+                    let valid = try SIPTrunkService.validated(request)
+                    let result = try service.attach(request, numbers: valid.numbers, directions: valid.directions, secret: secret, writer: writer)
+                    summary.trunks += 1
+                    summary.numbers += result.configured.count
+                }
+                for plan in plans {
+                    guard var trunk = try writer.reader.trunk(id: plan.id) else { continue }
                     trunk.name = "Demo · " + (plan.server.isEmpty ? "Teams SBC (inbound, registration)" : plan.server)
                     trunk.provider = plan.provider
                     try writer.save(trunk)

@@ -34,6 +34,7 @@ public enum Installation {
         } catch {
             throw SIPTrunkService.trunkError(error)
         }
+        try sealPlaintextPasswords(store)
     }
 
     /// A single-host deployment: SIP on 5060 (UDP/TCP) and 5061 (TLS), RTP 10000–20000 (the guide's range).
@@ -41,12 +42,6 @@ public enum Installation {
         Region(
             name: "local", isDefault: true, signallingHosts: [host.hostName], egressIpv4: host.ipv4,
             egressIpv6: host.ipv6, udpPort: 5060, tcpPort: 5060, tlsPort: 5061, rtpPortMin: 10000, rtpPortMax: 20000)
-    }
-
-    /// 32 random bytes from the system's generator.
-    static func makeSecret() -> [UInt8] {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
     }
 }
 

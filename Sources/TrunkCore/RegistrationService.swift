@@ -32,7 +32,13 @@ extension SIPTrunkService {
     /// and, as registrar, the trunk's outbound endpoint when it has one (nil: the caller must name one).
     /// Refuses a trunk without registration authentication, saying how to set it.
     public func registrationSettings(trunkId: String) throws(TrunkError) -> RegistrationSettings {
-        try read { reader in
+        let secret: [UInt8]?
+        do {
+            secret = try store.installationSecret(create: false)
+        } catch {
+            throw .store(error)
+        }
+        return try read { reader in
             _ = try requireEntitlement(reader)
             guard let trunk = try reader.trunk(id: trunkId), trunk.orgId == orgId else {
                 throw TrunkError.notFound("no trunk '\(trunkId)': siptrunk trunks list shows them")
@@ -44,10 +50,10 @@ extension SIPTrunkService {
                     let username = authentication.username
                 else { continue }
                 if authentication.passwordSource == "provided", let provided = authentication.providedPassword {
-                    credentials = (config.number, username, provided)
+                    credentials = (config.number, username, try SealedSecret.open(provided, secret: secret, configId: config.id))
                 } else {
-                    guard let secret = try reader.installationSecret() else {
-                        throw TrunkError.notFound("the installation secret is missing, so the derived password cannot be recomputed: attach the number again")
+                    guard let secret else {
+                        throw TrunkError.notFound("the installation key (\(store.keyPath)) is missing, so the derived password cannot be recomputed: restore it from the backup made with the database, or attach the number again")
                     }
                     credentials = (config.number, username, RegisterPassword.derive(secret: secret, trunkId: trunk.id, username: username))
                 }

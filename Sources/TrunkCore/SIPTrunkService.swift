@@ -62,20 +62,24 @@ public struct SIPTrunkService: Sendable {
     /// `POST /v1/sip/attach`: configures up to 100 numbers at once; numbers that cannot be configured are
     /// listed in `failed` with the reason, the others are configured.
     public func attach(_ request: AttachRequest) throws(TrunkError) -> AttachResult {
-        let numbers = request.allNumbers
-        var errors: [FieldError] = []
-        if numbers.isEmpty { errors.append(FieldError("phone_numbers", "give at least one number in E.164 form, e.g. +14155550123")) }
-        if numbers.count > Self.maximumNumbersPerCall {
-            errors.append(FieldError("phone_numbers", "\(numbers.count) numbers given; at most \(Self.maximumNumbersPerCall) per call"))
-        }
-        if let trunkId = request.trunkId, !Self.isIdentifier(trunkId) {
-            errors.append(FieldError("trunk_id", "\"\(trunkId)\" may contain only letters, digits, '-' and '_' (1-64 characters)"))
-        }
-        let directions = Self.validate(directions: request.directions, errors: &errors)
-        guard errors.isEmpty else { throw TrunkError.validation(errors) }
+        let (numbers, directions) = try Self.validated(request)
 
+        // The installation key (made on first use) seals stored passwords and derives registration passwords.
+        var secret: [UInt8]?
+        if directions.contains(where: { $0.authMode == .register || $0.sipPassword != nil }) {
+            do {
+                secret = try store.installationSecret(create: !store.isReadOnly)
+            } catch {
+                throw .store(error)
+            }
+        }
+        return try write { writer in try attach(request, numbers: numbers, directions: directions, secret: secret, writer: writer) }
+    }
+
+    /// The attach inside a caller's transaction (the demo data set is written in one).
+    func attach(_ request: AttachRequest, numbers: [String], directions: [ValidDirection], secret: [UInt8]?, writer: StoreWriter) throws -> AttachResult {
         let timestamp = now()
-        return try write { writer in
+        do {
             _ = try requireEntitlement(writer.reader)
             let trunkId = request.trunkId ?? Self.newIdentifier("trk")
             let existingTrunk = try writer.reader.trunk(id: trunkId)
@@ -134,20 +138,23 @@ public struct SIPTrunkService: Sendable {
                         transport: direction.transport?.rawValue, secureMedia: direction.secureMedia,
                         customHeaders: direction.headers, createdAt: previous?.createdAt ?? timestamp, updatedAt: timestamp)
                     try writer.save(config)
-                    var authentication = Authentication(
-                        configId: config.id, mode: direction.authMode, outboundUsername: direction.sipUsername,
-                        outboundPassword: direction.sipPassword)
+                    var authentication = Authentication(configId: config.id, mode: direction.authMode, outboundUsername: direction.sipUsername)
+                    if let password = direction.sipPassword {
+                        guard let secret else { throw TrunkError.notFound("the installation key is missing: passwords cannot be stored") }
+                        authentication.outboundPassword = try SealedSecret.seal(password, secret: secret, configId: config.id)
+                    }
                     if direction.authMode == .register {
                         let username = direction.registerUsername ?? "siptrunk-\(trunkId)"
                         authentication.username = username
                         if let provided = direction.registerPassword {
                             // The user chose it and knows it: it is stored for the REGISTER client but never
                             // echoed back (plaintext secrets stay out of output).
+                            guard let secret else { throw TrunkError.notFound("the installation key is missing: passwords cannot be stored") }
                             authentication.passwordSource = "provided"
-                            authentication.providedPassword = provided
+                            authentication.providedPassword = try SealedSecret.seal(provided, secret: secret, configId: config.id)
                         } else {
+                            guard let secret else { throw TrunkError.notFound("the installation key is missing: the registration password cannot be derived") }
                             authentication.passwordSource = "derived"
-                            let secret = try writer.installationSecret(orCreate: Installation.makeSecret)
                             registerPassword = RegisterPassword.derive(secret: secret, trunkId: trunkId, username: username)
                         }
                     }
@@ -162,6 +169,22 @@ public struct SIPTrunkService: Sendable {
             }
             return AttachResult(trunkId: trunkId, configured: configured, failed: failed, registerPasswordForPbx: registerPassword)
         }
+    }
+
+    /// Validates an attach request: the numbers it names and its directions.
+    static func validated(_ request: AttachRequest) throws(TrunkError) -> (numbers: [String], directions: [ValidDirection]) {
+        let numbers = request.allNumbers
+        var errors: [FieldError] = []
+        if numbers.isEmpty { errors.append(FieldError("phone_numbers", "give at least one number in E.164 form, e.g. +14155550123")) }
+        if numbers.count > Self.maximumNumbersPerCall {
+            errors.append(FieldError("phone_numbers", "\(numbers.count) numbers given; at most \(Self.maximumNumbersPerCall) per call"))
+        }
+        if let trunkId = request.trunkId, !Self.isIdentifier(trunkId) {
+            errors.append(FieldError("trunk_id", "\"\(trunkId)\" may contain only letters, digits, '-' and '_' (1-64 characters)"))
+        }
+        let directions = Self.validate(directions: request.directions, errors: &errors)
+        guard errors.isEmpty else { throw TrunkError.validation(errors) }
+        return (numbers, directions)
     }
 
     /// A direction after validation.
@@ -226,12 +249,16 @@ public struct SIPTrunkService: Sendable {
                 }
                 valid.sipUsername = options.sipUsername
                 valid.sipPassword = options.sipPassword
+                refuseControls(options.sipUsername, field: "\(field).options.sip_username", errors: &errors)
+                refuseControls(options.sipPassword, field: "\(field).options.sip_password", errors: &errors)
             }
             if authMode == .register {
                 if type == .outbound {
                     errors.append(FieldError("\(field).auth_mode", "registration authenticates calls your PBX sends to us; use it on the inbound direction"))
                 }
                 valid.registerUsername = direction.registerAuth?.username
+                refuseControls(direction.registerAuth?.username, field: "\(field).register_auth.username", errors: &errors)
+                refuseControls(direction.registerAuth?.password, field: "\(field).register_auth.password", errors: &errors)
                 if let username = valid.registerUsername, username.isEmpty || username.contains(where: { $0 == " " || $0 == "@" || $0 == ":" }) {
                     errors.append(FieldError("\(field).register_auth.username", "\"\(username)\" must be non-empty without spaces, '@' or ':'"))
                 }
@@ -252,14 +279,20 @@ public struct SIPTrunkService: Sendable {
                 if header.key.isEmpty || !header.key.utf8.allSatisfy({ $0 < 0x80 && isTokenByte($0) }) {
                     errors.append(FieldError("\(headerField).key", "\"\(header.key)\" is not a header name (letters, digits and -.!%*_+`'~)"))
                 }
-                if header.value.contains(where: { $0.isNewline || $0 == "\0" }) {
-                    errors.append(FieldError("\(headerField).value", "must not contain line breaks or NUL"))
+                if let control = TerminalSafeText.firstControl(in: header.value) {
+                    errors.append(FieldError("\(headerField).value", "contains the control character \(TerminalSafeText.name(of: control)); a header value is one line of printable text"))
                 }
                 valid.headers.append(header)
             }
             result.append(valid)
         }
         return result
+    }
+
+    /// Stored text is shown in terminals later: control characters and bidi overrides are refused at input (issue 19).
+    static func refuseControls(_ text: String?, field: String, errors: inout [FieldError]) {
+        guard let text, let control = TerminalSafeText.firstControl(in: text) else { return }
+        errors.append(FieldError(field, "contains the control character \(TerminalSafeText.name(of: control)); use printable characters only"))
     }
 
     static func isTokenByte(_ byte: UInt8) -> Bool {

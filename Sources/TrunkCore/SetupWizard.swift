@@ -47,8 +47,12 @@ public struct Provider: Hashable, Sendable {
         Provider(id: "cisco", name: "Cisco UCM / CUBE", guidance: "CUBE: the outside interface's address (show sip-ua status); UCM: the SIP trunk's destination address.", typical: "TCP 5060"),
         Provider(id: "ringcentral", name: "RingCentral", guidance: "RingCentral Admin Portal → Phone System → Phones & Devices → your BYOC trunk: the SIP domain and outbound proxy.", typical: "TLS 5061"),
         Provider(id: "teams", name: "Microsoft Teams", guidance: "Direct Routing needs a certified SBC (AudioCodes, Ribbon, Oracle, ...): enter the SBC's FQDN, not a Microsoft address. sip.pstnhub.microsoft.com is Microsoft's side.", typical: "TLS 5061"),
-        Provider(id: "other", name: "Other", guidance: "Your PBX or carrier's SIP server: a host name, IP address or sip: URI; add :port and ;transport= if you know them.", typical: "discovery will find out"),
+        other,
     ]
+
+    public static let other = Provider(
+        id: "other", name: "Other", guidance: "Your PBX or carrier's SIP server: a host name, IP address or sip: URI; add :port and ;transport= if you know them.",
+        typical: "discovery will find out")
 }
 
 /// The wizard's progress: everything typed or chosen so far, saved after each step so a wizard left half-way
@@ -79,7 +83,7 @@ public struct SetupDraft: Codable, Hashable, Sendable {
         self.trunkId = trunkId
     }
 
-    public var provider: Provider { Provider.catalog.first { $0.id == providerId } ?? Provider.catalog.last! }
+    public var provider: Provider { Provider.catalog.first { $0.id == providerId } ?? Provider.other }
     public var isOutbound: Bool { direction == "outbound" }
 
     /// The numbers parsed from `numbersText`: one per line (commas and spaces also separate).
@@ -153,9 +157,13 @@ extension SIPTrunkService {
     /// The password a PBX registers with for `trunkId` and `username` (guide Step 5), derived from the
     /// installation secret (created on first use); never stored.
     public func registerPassword(trunkId: String, username: String) throws(TrunkError) -> String {
-        try write { writer in
-            let secret = try writer.installationSecret(orCreate: Installation.makeSecret)
-            return RegisterPassword.derive(secret: secret, trunkId: trunkId, username: username)
+        let secret: [UInt8]?
+        do {
+            secret = try store.installationSecret(create: true)
+        } catch {
+            throw .store(error)
         }
+        guard let secret else { throw TrunkError.notFound("the installation key could not be made") }
+        return RegisterPassword.derive(secret: secret, trunkId: trunkId, username: username)
     }
 }

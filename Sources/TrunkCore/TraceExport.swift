@@ -124,3 +124,67 @@ public enum TraceExport {
         return formatter.string(from: date)
     }
 }
+
+extension TraceExport {
+    /// The trace with the digest `response`s of `Authorization` and `Proxy-Authorization` headers (RFC 3261 §22.4)
+    /// replaced by `"REDACTED"`. With the nonce, realm and username beside it a response can be cracked offline, and
+    /// exports are shared; everything else stays as received. Other headers and bodies are untouched.
+    public static func redactingCredentials(_ trace: [TraceMessage]) -> [TraceMessage] {
+        trace.map { message in
+            var message = message
+            message.raw = Data(redactedCredentials(Array(message.raw)))
+            return message
+        }
+    }
+
+    static func redactedCredentials(_ raw: [UInt8]) -> [UInt8] {
+        // Only the header section is read as text; the body's bytes are kept exactly.
+        let end = headerEnd(raw)
+        guard let head = redactLines(String(decoding: raw[..<end], as: UTF8.self)) else { return raw }
+        return head + raw[end...]
+    }
+
+    private static func headerEnd(_ raw: [UInt8]) -> Int {
+        var index = 0
+        while index + 1 < raw.count {
+            if raw[index] == 0x0A, raw[index + 1] == 0x0A { return index }
+            if raw[index] == 0x0A, raw[index + 1] == 0x0D { return index }
+            index += 1
+        }
+        return raw.count
+    }
+
+    /// The header lines with responses redacted, or nil when there was nothing to redact.
+    private static func redactLines(_ head: String) -> [UInt8]? {
+        var changed = false
+        let lines = head.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
+            let lower = line.lowercased()
+            guard lower.hasPrefix("authorization:") || lower.hasPrefix("authorization ") || lower.hasPrefix("proxy-authorization"),
+                let value = responseValue(in: line)
+            else { return line }
+            changed = true
+            return line[..<value.lowerBound] + "REDACTED" + line[value.upperBound...]
+        }
+        return changed ? Array(lines.joined(separator: "\n").utf8) : nil
+    }
+
+    /// The range inside the quotes of the `response="..."` parameter, if the line has one.
+    private static func responseValue(in line: Substring) -> Range<Substring.Index>? {
+        var search = line.startIndex
+        while let range = line[search...].range(of: "response", options: .caseInsensitive) {
+            search = range.upperBound
+            let before = range.lowerBound == line.startIndex ? " " : line[line.index(before: range.lowerBound)]
+            guard before == " " || before == "," || before == "\t" else { continue }
+            var cursor = range.upperBound
+            while cursor < line.endIndex, line[cursor] == " " || line[cursor] == "\t" { cursor = line.index(after: cursor) }
+            guard cursor < line.endIndex, line[cursor] == "=" else { continue }
+            cursor = line.index(after: cursor)
+            while cursor < line.endIndex, line[cursor] == " " || line[cursor] == "\t" { cursor = line.index(after: cursor) }
+            guard cursor < line.endIndex, line[cursor] == "\"" else { continue }
+            let open = line.index(after: cursor)
+            guard let close = line[open...].firstIndex(of: "\"") else { return nil }
+            return open..<close
+        }
+        return nil
+    }
+}

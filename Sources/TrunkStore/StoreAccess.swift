@@ -63,8 +63,14 @@ public struct StoreReader {
         try Region.order(Column("is_default").desc, Column("name")).fetchAll(db)
     }
 
-    /// The per-installation secret, if one was created.
-    public func installationSecret() throws -> [UInt8]? {
+    /// Every configuration's authentication, for re-sealing stored passwords.
+    public func authentications() throws -> [Authentication] {
+        try Authentication.fetchAll(db)
+    }
+
+    /// The installation secret as databases before the key file kept it (`TrunkDatabase.installationSecret` reads
+    /// the key file now).
+    func installationSecret() throws -> [UInt8]? {
         try Data.fetchOne(db, sql: "SELECT secret FROM installation_secret WHERE id = 1").map { Array($0) }
     }
 }
@@ -106,16 +112,6 @@ public struct StoreWriter {
         if try SIPConfiguration.filter(Column("number") == number).fetchCount(db) == 0 {
             _ = try PhoneNumber.deleteOne(db, key: number)
         }
-    }
-
-    /// The installation secret, created from `make()` on first use.
-    public func installationSecret(orCreate make: () -> [UInt8]) throws -> [UInt8] {
-        if let existing = try reader.installationSecret() { return existing }
-        let secret = make()
-        try db.execute(
-            sql: "INSERT INTO installation_secret (id, secret, created_at) VALUES (1, ?, ?)",
-            arguments: [Data(secret), Date()])
-        return secret
     }
 }
 

@@ -335,9 +335,9 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
                 }
             case .back:
                 if showMessage { showMessage = false } else { detail = nil; message = nil }
-            case .nextTab: switchTab(to: Tab(rawValue: (tab.rawValue + 1) % Tab.allCases.count)!)
-            case .previousTab: switchTab(to: Tab(rawValue: (tab.rawValue + Tab.allCases.count - 1) % Tab.allCases.count)!)
-            case .tab(let index): switchTab(to: Tab(rawValue: index)!)
+            case .nextTab: switchTab(to: Tab(rawValue: (tab.rawValue + 1) % Tab.allCases.count) ?? tab)
+            case .previousTab: switchTab(to: Tab(rawValue: (tab.rawValue + Tab.allCases.count - 1) % Tab.allCases.count) ?? tab)
+            case .tab(let index): switchTab(to: Tab(rawValue: index) ?? tab)
             case .nextPage:
                 if let next = page?.next {
                     cursors.append(next)
@@ -386,7 +386,7 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
     public func paste(_ text: String) {
         let line = String(text.prefix { !$0.isNewline })
         if editor != nil {
-            editor!.form.paste(line)
+            editor?.form.paste(line)
         } else if searching {
             traceSearch.insert(line)
             applySearch()
@@ -686,9 +686,9 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
     }
 
     func drawConfiguration(_ frame: inout Frame, _ rect: Rect, _ view: HealthView) {
-        if editor != nil {
-            frame.put(editor!.section.title + " of \(view.phoneNumber) \(view.direction)", x: rect.x, y: rect.y, role: .title, limit: rect.width)
-            editor!.form.draw(in: &frame, rect: Rect(x: rect.x, y: rect.y + 2, width: rect.width, height: rect.height - 2), labelWidth: 18)
+        if let title = editor?.section.title {
+            frame.put(title + " of \(view.phoneNumber) \(view.direction)", x: rect.x, y: rect.y, role: .title, limit: rect.width)
+            editor?.form.draw(in: &frame, rect: Rect(x: rect.x, y: rect.y + 2, width: rect.width, height: rect.height - 2), labelWidth: 18)
             return
         }
         var rows = LabelledRows(rect, labelWidth: 18)
@@ -743,7 +743,7 @@ public enum TraceLadder {
                 label = String(firstLine.split(separator: " ").first ?? "")
                 role = .arrowRequest
             }
-            let remote = column[host]!
+            let remote = column[host] ?? 0
             let sent = message.direction == "sent"
             let retransmission = sent && !seen.insert(message.raw).inserted
             let time: String

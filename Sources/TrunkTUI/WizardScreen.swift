@@ -260,7 +260,7 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
 
     private func goBack() {
         guard draft.step != .direction else { return }
-        var previous = SetupStep(rawValue: draft.step.rawValue - 1)!
+        guard var previous = SetupStep(rawValue: draft.step.rawValue - 1) else { return }
         if !draft.isOutbound, previous == .discovery || previous == .destination { previous = .direction }
         move(to: previous)
     }

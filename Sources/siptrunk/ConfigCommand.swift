@@ -16,7 +16,7 @@ struct ConfigCommand: ParsableCommand {
         @Flag(help: "Print one JSON document.") var json = false
 
         func run() throws {
-            let service = try store.service()
+            let service = try store.service(.readOnly)
             let config = try runUseCase(json: json) { try service.advancedConfig(number: number, direction: direction) }
             if json {
                 JSONOutput.success(config)
@@ -63,7 +63,7 @@ struct ConfigCommand: ParsableCommand {
         @Flag(help: "Print one JSON document.") var json = false
 
         func run() throws {
-            let service = try store.service()
+            let service = try store.service(.existing)
             let patch: AdvancedConfigPatch
             if let request {
                 patch = try decodeRequest(AdvancedConfigPatch.self, from: request)

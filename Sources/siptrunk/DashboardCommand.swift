@@ -33,7 +33,7 @@ struct DashboardCommand: ParsableCommand {
     }
 
     func run() throws {
-        let service = try store.service()
+        let service = try store.service(.existing)
         let trust = try TLSTrust.load(caFile: caFile)
         // Health comes from a running monitor; with none, this process monitors until it quits.
         var embedded: MonitorRunner?

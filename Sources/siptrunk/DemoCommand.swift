@@ -18,7 +18,7 @@ struct DemoCommand: ParsableCommand {
     @Flag(help: "Print one JSON document.") var json = false
 
     func run() throws {
-        let database = try store.open()
+        let database = try store.open(.create)
         let summary = try runUseCase(json: json) { try DemoData.populate(database, orgId: store.orgId) }
         if json {
             JSONOutput.success(summary)

@@ -41,7 +41,7 @@ struct DiscoverCommand: ParsableCommand {
             throw CommandFailure.refused("cannot use '\(destination)' as a destination: \(error.message)")
         }
         let trust = try TLSTrust.load(caFile: caFile)
-        let service = try store.service()
+        let service = try store.service(.create)
         try runUseCase(json: json) { try service.checkDiscoveryAllowed() }
 
         let startedAt = Date()

@@ -29,10 +29,9 @@ enum JSONOutput {
         encoder.dateEncodingStrategy = .iso8601
         do {
             let data = try encoder.encode(envelope)
-            FileHandle.standardOutput.write(data)
-            FileHandle.standardOutput.write(Data("\n".utf8))
+            TerminalOutput.json(String(decoding: data, as: UTF8.self) + "\n")
         } catch {
-            FileHandle.standardError.write(Data("siptrunk: cannot encode JSON: \(error)\n".utf8))
+            printError("siptrunk: cannot encode JSON: \(error)")
         }
     }
 
@@ -47,7 +46,7 @@ enum JSONOutput {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.dateEncodingStrategy = .iso8601
         guard let data = try? encoder.encode(payload) else { return }
-        FileHandle.standardOutput.write(data + Data("\n".utf8))
+        TerminalOutput.json(String(decoding: data, as: UTF8.self) + "\n")
     }
 
     static func failure(_ code: String, _ message: String) {

@@ -40,8 +40,9 @@ struct MonitorCommand: ParsableCommand {
         var ranges: [ClosedRange<Int>] = []
         for text in texts {
             let parts = text.split(separator: "-").compactMap { Int($0) }
-            guard (1...2).contains(parts.count), parts.allSatisfy({ (100...699).contains($0) }), parts.first! <= parts.last! else { return nil }
-            ranges.append(parts.first!...parts.last!)
+            guard (1...2).contains(parts.count), parts.allSatisfy({ (100...699).contains($0) }), let low = parts.first, let high = parts.last, low <= high
+            else { return nil }
+            ranges.append(low...high)
         }
         return ranges
     }
@@ -59,7 +60,7 @@ struct MonitorCommand: ParsableCommand {
     }
 
     func run() throws {
-        let service = try store.service()
+        let service = try store.service(.create)
         let trust = try TLSTrust.load(caFile: caFile)
         let policy = HealthPolicy(failAfter: failAfter, recoverAfter: recoverAfter, acceptedCodes: Self.codes(accept) ?? [200...299])
         let json = self.json
@@ -192,11 +193,12 @@ final class MonitorRunner: @unchecked Sendable {
                 } catch let error as DNSError {
                     looked[key] = .failure(ProbeFailure.dns(error))
                 } catch {
-                    FileHandle.standardError.write(Data("siptrunk monitor: \(target.number) (\(target.endpoint)) is not monitored: \(error)\n".utf8))
+                    printError("siptrunk monitor: \(target.number) (\(target.endpoint)) is not monitored: \(error)")
                     continue
                 }
             }
-            switch looked[key]! {
+            guard let outcome = looked[key] else { continue }
+            switch outcome {
             case .success(let resolved): endpoints.append(HealthMonitor.Endpoint(id: target.configId, peer: resolved.peer, domain: resolved.domain))
             case .failure(let failure): failed.append((target, failure))
             }
@@ -279,7 +281,7 @@ final class MonitorRunner: @unchecked Sendable {
         do {
             try service.recordHealth(batch)
         } catch {
-            FileHandle.standardError.write(Data("siptrunk monitor: could not store \(batch.count) samples: \(error)\n".utf8))
+            printError("siptrunk monitor: could not store \(batch.count) samples: \(error)")
         }
     }
 

@@ -12,7 +12,7 @@ struct NumbersCommand: ParsableCommand {
     @Flag(help: "Print one JSON document.") var json = false
 
     func run() throws {
-        let service = try store.service()
+        let service = try store.service(.readOnly)
         let numbers = try runUseCase(json: json) { try service.numbers() }
         if json {
             JSONOutput.success(["numbers": numbers])
@@ -41,7 +41,7 @@ struct FirewallCommand: ParsableCommand {
     @Flag(help: "Print one JSON document.") var json = false
 
     func run() throws {
-        let service = try store.service()
+        let service = try store.service(.readOnly)
         let info = try runUseCase(json: json) { try service.firewall(region: region) }
         if json {
             JSONOutput.success(info)
@@ -63,7 +63,7 @@ struct ProfileCommand: ParsableCommand {
         @Flag(help: "Print one JSON document.") var json = false
 
         func run() throws {
-            let database = try store.open()
+            let database = try store.open(.readOnly)
             let regions: [Region]
             do { regions = try database.read { try $0.regions() } } catch { throw CommandFailure.refused("\(error)") }
             if json {
@@ -96,7 +96,7 @@ struct ProfileCommand: ParsableCommand {
         @Flag(help: "Print one JSON document.") var json = false
 
         func run() throws {
-            let service = try store.service()
+            let service = try store.service(.create)
             let change = ProfileChange(
                 region: region, signallingHosts: hosts.isEmpty ? nil : hosts, ipv4: ipv4.isEmpty ? nil : ipv4,
                 ipv6: ipv6.isEmpty ? nil : ipv6, tlsPort: tlsPort, udpPort: udpPort, tcpPort: tcpPort, rtpRange: rtp,

@@ -13,7 +13,7 @@ struct OutboundSetupCommand: ParsableCommand {
     @Flag(help: "Print one JSON document.") var json = false
 
     func run() throws {
-        let service = try store.service()
+        let service = try store.service(.readOnly)
         let setup = try runUseCase(json: json) { try service.outboundSetup(number: number, region: region) }
         if json {
             JSONOutput.success(setup)
@@ -41,7 +41,7 @@ struct OrgCommand: ParsableCommand {
         @Flag(help: "Print one JSON document.") var json = false
 
         func run() throws {
-            let service = try store.service()
+            let service = try store.service(.readOnly)
             let organisation = try runUseCase(json: json) { try service.organisation() }
             if json { JSONOutput.success(organisation) } else {
                 print("\(organisation.id)  \(organisation.name)  SIP \(organisation.sipEntitled ? "enabled" : "not enabled")")
@@ -55,7 +55,7 @@ struct OrgCommand: ParsableCommand {
         @Flag(help: "Print one JSON document.") var json = false
 
         func run() throws {
-            let service = try store.service()
+            let service = try store.service(.existing)
             let organisation = try runUseCase(json: json) { try service.setEntitlement(sipEntitled) }
             if json { JSONOutput.success(organisation) } else {
                 print("\(organisation.id): SIP \(organisation.sipEntitled ? "enabled" : "disabled")")

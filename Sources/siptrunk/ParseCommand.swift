@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SIPCore
+import TrunkStore
 
 /// `siptrunk parse [FILE|-] [--json]`: decode one SIP message, like sngrep's raw view, and check it.
 struct ParseCommand: ParsableCommand {
@@ -49,27 +50,18 @@ struct ParseCommand: ParsableCommand {
 
     func readInput() throws -> [UInt8] {
         let limit = SIPParserLimits().maxMessageBytes
-        let handle: FileHandle
-        if let file, file != "-" {
-            guard FileManager.default.fileExists(atPath: file) else {
-                throw CommandFailure.usage("cannot read '\(file)': no such file")
+        // Read at most one byte past the limit, so a huge input is refused without being held in memory; a
+        // directory or a device is refused with a sentence (it trapped in Foundation's FileHandle, issue 19).
+        let bytes: [UInt8]
+        do {
+            if let file, file != "-" {
+                bytes = try PrivateFile.read(file, limit: limit)
+            } else {
+                bytes = try PrivateFile.readAll(STDIN_FILENO, limit: limit, name: "standard input")
             }
-            guard let opened = FileHandle(forReadingAtPath: file) else {
-                throw CommandFailure.usage("cannot read '\(file)': permission denied or not a regular file")
-            }
-            handle = opened
-        } else {
-            handle = FileHandle.standardInput
-        }
-        // Read at most one byte past the limit, so a huge input is refused without being held in memory.
-        var bytes: [UInt8] = []
-        while bytes.count <= limit {
-            let chunk = handle.readData(ofLength: limit + 1 - bytes.count)
-            if chunk.isEmpty { break }
-            bytes += chunk
-        }
-        if bytes.count > limit {
-            throw CommandFailure.refused("the input is larger than the \(limit)-byte limit for one SIP message")
+        } catch {
+            if error.description.contains("byte limit") { throw CommandFailure.refused("\(error) for one SIP message") }
+            throw CommandFailure.usage("\(error)")
         }
         if bytes.isEmpty { throw CommandFailure.refused("the input is empty: there is no SIP message to parse") }
         return bytes

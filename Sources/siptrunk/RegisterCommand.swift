@@ -24,7 +24,8 @@ struct RegisterCommand: ParsableCommand {
     @Option(help: "udp, tcp or tls.") var transport: String?
     @Option(help: "The SIP domain (default: the registrar's host).") var domain: String?
     @Option(help: "Username (without --trunk).") var username: String?
-    @Option(help: "Password (or set SIPTRUNK_PASSWORD).") var password: String?
+    @Option(help: "Password. Visible in ps: prefer --password-stdin or SIPTRUNK_PASSWORD.") var password: String?
+    @Flag(help: "Read the password from the first line of standard input.") var passwordStdin = false
     @Option(help: "Seconds to ask the registration to last.") var expires: Int = 300
     @Flag(help: "Stop after the first successful registration.") var once = false
     @Option(help: "DNS server HOST:PORT.") var dnsServer: String?
@@ -46,7 +47,7 @@ struct RegisterCommand: ParsableCommand {
         guard expires >= 10, expires <= 86_400 else { throw ValidationError("--expires must be from 10 to 86400 seconds") }
         if trunk == nil {
             guard to != nil, username != nil else { throw ValidationError("give --trunk ID, or --to REGISTRAR and --username") }
-        } else if username != nil || password != nil {
+        } else if username != nil || password != nil || passwordStdin {
             throw ValidationError("--trunk takes the credentials from the trunk: leave out --username and --password")
         }
     }
@@ -56,7 +57,7 @@ struct RegisterCommand: ParsableCommand {
         var settings: RegistrationSettings?
         var service: SIPTrunkService?
         if let trunk {
-            let opened = try store.service()
+            let opened = try store.service(.create)
             service = opened
             settings = try runUseCase(json: json) { try opened.registrationSettings(trunkId: trunk) }
         }
@@ -66,8 +67,9 @@ struct RegisterCommand: ParsableCommand {
         guard let user = settings?.username ?? username else {
             throw CommandFailure.usage("give --trunk ID, or --to REGISTRAR and --username")
         }
-        guard let secret = settings?.password ?? password ?? ProcessInfo.processInfo.environment["SIPTRUNK_PASSWORD"] else {
-            throw CommandFailure.usage("give --password or set SIPTRUNK_PASSWORD")
+        let given = settings == nil ? try PasswordInput.resolve(option: password, fromStandardInput: passwordStdin, environment: "SIPTRUNK_PASSWORD", name: "--password") : nil
+        guard let secret = settings?.password ?? given else {
+            throw CommandFailure.usage("give the password: --password-stdin, SIPTRUNK_PASSWORD or --password")
         }
         let trust = try TLSTrust.load(caFile: caFile)
         let target = try CallTarget.resolve(registrarText, transport: transport ?? settings?.transport, dnsServer: dnsServer)
@@ -83,7 +85,7 @@ struct RegisterCommand: ParsableCommand {
                 do {
                     try service.recordRegistration(Self.state(of: client, trunkId: trunkId, registrar: target.peer.description))
                 } catch {
-                    FileHandle.standardError.write(Data("siptrunk: could not store the registration state: \(error)\n".utf8))
+                    printError("siptrunk: could not store the registration state: \(error)")
                 }
             }
             guard live else { return }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SIPNetwork
+import SystemPackage
 import TUICurses
 import TUIKit
 import TrunkCore
@@ -25,7 +26,7 @@ struct SetupCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() throws {
-        let service = try store.service()
+        let service = try store.service(.create)
         let trust = try TLSTrust.load(caFile: caFile)
         let terminal = try TerminalSession.open(theme: theme, ascii: ascii)
         let network = WizardNetwork(service: service, trust: trust, dnsServer: dnsServer, discoveryTimeout: discoveryTimeout)
@@ -36,7 +37,7 @@ struct SetupCommand: ParsableCommand {
         case .quit: print("Saved: run siptrunk again to continue at step \(screen.draft.step.rawValue) (\(screen.draft.step.title)).")
         case .signal(let number) where number == SIGHUP: Foundation.exit(129)
         case .signal(let number):
-            FileHandle.standardError.write(Data("siptrunk: stopped by signal \(number); the wizard resumes at step \(screen.draft.step.rawValue)\n".utf8))
+            printError("siptrunk: stopped by signal \(number); the wizard resumes at step \(screen.draft.step.rawValue)")
             Foundation.exit(128 + number)
         case .inputClosed: Foundation.exit(1)
         }
@@ -70,12 +71,13 @@ enum ThemeFiles {
     static func directories() -> [String] {
         var result: [String] = []
         if let env = ProcessInfo.processInfo.environment["SIPTRUNK_THEMES"] { result.append(env) }
-        for start in [URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent(), URL(fileURLWithPath: FileManager.default.currentDirectoryPath)] {
+        let executable = FilePath(URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().path).removingLastComponent()
+        for start in [executable, FilePath(FileManager.default.currentDirectoryPath)] {
             var directory = start
             for _ in 0..<6 {
-                result.append(directory.appendingPathComponent("Themes").path)
-                result.append(directory.appendingPathComponent("share/siptrunk/Themes").path)
-                directory.deleteLastPathComponent()
+                result.append(directory.appending("Themes").string)
+                result.append(directory.appending("share/siptrunk/Themes").string)
+                directory = directory.removingLastComponent()
             }
         }
         return result

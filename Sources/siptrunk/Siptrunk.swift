@@ -27,7 +27,7 @@ enum Main {
             try command.run()
         } catch let failure as CommandFailure {
             if !failure.message.isEmpty {
-                FileHandle.standardError.write(Data("siptrunk: \(failure.message)\n".utf8))
+                printError("siptrunk: \(failure.message)")
             }
             exit(failure.exitCode)
         } catch {
@@ -37,7 +37,7 @@ enum Main {
             }
             // Usage errors (unknown option, missing argument, bad value) exit 2 like other Unix tools.
             let message = Siptrunk.fullMessage(for: error)
-            if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            if !message.isEmpty { printError(message) }
             exit(code == .validationFailure ? 2 : code.rawValue)
         }
     }
@@ -54,11 +54,4 @@ struct CommandFailure: Error {
     static func usage(_ message: String) -> CommandFailure { CommandFailure(message: message, exitCode: 2) }
     /// Already reported (for example as JSON on stdout); exit 1 without another message.
     static let silent = CommandFailure(message: "", exitCode: 1)
-}
-
-/// `print` for this executable writes each line straight to standard output, so live progress (probe
-/// attempts, discovery, call events) reaches a pipe or `tee` as it happens, not when a buffer fills.
-func print(_ items: Any..., separator: String = " ", terminator: String = "\n") {
-    let text = items.map { "\($0)" }.joined(separator: separator) + terminator
-    FileHandle.standardOutput.write(Data(text.utf8))
 }

@@ -11,12 +11,15 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .customLong("org"), help: ArgumentHelp("The organisation to act for.", valueName: "id"))
     var orgId: String = Installation.defaultOrgId
 
-    /// Opens the database, creating and preparing it on first use.
-    func open() throws -> TrunkDatabase {
+    /// Opens the database. Only the commands that create (the wizard, demo, attach, profile set) pass `.create`;
+    /// the others refuse a missing file, so a mistyped `--db` is said, not made (issue 19). Read-only commands
+    /// pass `.readOnly` and work on a file they cannot write.
+    func open(_ access: TrunkDatabase.Access) throws -> TrunkDatabase {
         let resolved = path ?? TrunkDatabase.defaultPath()
         do {
-            let store = try TrunkDatabase(path: resolved)
-            try Installation.prepare(store, host: HostFacts.current())
+            let store = try TrunkDatabase(path: resolved, access: access)
+            for notice in store.notices { printError("siptrunk: \(notice)") }
+            if !store.isReadOnly { try Installation.prepare(store, host: HostFacts.current()) }
             return store
         } catch let error as StoreError {
             throw CommandFailure.refused(error.message)
@@ -25,8 +28,8 @@ struct StoreOptions: ParsableArguments {
         }
     }
 
-    func service() throws -> SIPTrunkService {
-        SIPTrunkService(store: try open(), orgId: orgId)
+    func service(_ access: TrunkDatabase.Access) throws -> SIPTrunkService {
+        SIPTrunkService(store: try open(access), orgId: orgId)
     }
 }
 

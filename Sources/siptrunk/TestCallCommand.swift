@@ -73,7 +73,8 @@ struct TestCallCommand: ParsableCommand {
     @Option(help: "Seconds to talk before hanging up.") var duration: Double = 5
     @Option(help: "Seconds to ring before CANCEL.") var ringTimeout: Double = 30
     @Option(help: "Digest username for the PBX.") var username: String?
-    @Option(help: "Digest password (or set SIPTRUNK_PASSWORD, which stays out of the process list).") var password: String?
+    @Option(help: "Digest password. Visible in ps: prefer --password-stdin or SIPTRUNK_PASSWORD.") var password: String?
+    @Flag(help: "Read the digest password from the first line of standard input.") var passwordStdin = false
     @Option(help: "SRTP (AES_CM_128_HMAC_SHA1_80, SDES): on, off, or auto = on over TLS, as the guide requires.")
     var srtp: String = "auto"
     @Option(help: "Our address for SDP (default: the address signalling leaves from).") var mediaAddress: String?
@@ -103,7 +104,7 @@ struct TestCallCommand: ParsableCommand {
         } catch {
             throw CommandFailure.refused("--number \(number): \(error)")
         }
-        let service = try store.service()
+        let service = try store.service(.create)
         if inbound {
             try runInbound(e164, service: service)
             return
@@ -134,7 +135,7 @@ struct TestCallCommand: ParsableCommand {
         defer { prober.shutdown() }
         var request = TestCallRunner.Request(number: e164, target: target)
         request.username = username
-        request.password = password ?? ProcessInfo.processInfo.environment["SIPTRUNK_PASSWORD"]
+        request.password = try PasswordInput.resolve(option: password, fromStandardInput: passwordStdin, environment: "SIPTRUNK_PASSWORD", name: "--password")
         request.mediaAddress = mediaAddress
         request.ringTimeout = Self.duration(ringTimeout)
         request.duration = Self.duration(duration)

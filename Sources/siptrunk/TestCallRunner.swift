@@ -35,6 +35,9 @@ struct TestCallRunner {
     /// Places the call; throws `CommandFailure` (or `TrunkError` from the use cases) when it cannot start.
     func run(_ request: Request, observer: Observer) throws -> TestCallReport {
         let target = request.target
+        if let media = request.mediaAddress, !IPAddress.isIPv4(media), !IPAddress.isIPv6(media) {
+            throw CommandFailure.usage("--media-address '\(media)' is not an IP address: give one of this host's addresses")
+        }
         let profile = try service.firewall(region: nil)
         let ports = request.rtpPorts ?? (profile.rtp.portMin...profile.rtp.portMax)
         let local: PeerAddress
@@ -81,7 +84,7 @@ struct TestCallRunner {
             }.wait()
         } catch let error as TransportError {
             // The RTP port pair could not be bound: nothing was sent.
-            let reason = "cannot start the call's media: \(error.failure) — widen --rtp-ports or free ports in \(ports.lowerBound)–\(ports.upperBound)"
+            let reason = "cannot start the call's media: \(Self.describe(error.failure))"
             try? service.abandonTestCall(callId: callID, reason: reason)
             throw CommandFailure.refused(reason)
         }
@@ -90,6 +93,12 @@ struct TestCallRunner {
         let report = TestCallReport(call: call)
         try service.finishTestCall(report, trace: trace.map(TracedMessage.init))
         return report
+    }
+
+    /// A media socket failure in words (`RTPSocket` explains the address; a full range says how to widen it).
+    static func describe(_ failure: TransportFailure) -> String {
+        guard case .other(let text) = failure else { return "\(failure)" }
+        return text.hasPrefix("no free RTP port") ? text + " — widen --rtp-ports or free ports in the range" : text
     }
 
     /// The RTP counters, once a second while the call is up (`live` runs on the event loop); returns the stop.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TrunkCore
+import TrunkStore
 
 /// `siptrunk trace export CALL_ID`: a stored call's SIP trace as text, Markdown with Mermaid, or pcap.
 struct TraceCommand: ParsableCommand {
@@ -14,35 +15,43 @@ struct TraceCommand: ParsableCommand {
 
         @Argument(help: "The call's Call-ID (siptrunk test-call prints it; the dashboard lists them).") var callId: String
         @Option(help: "text, markdown or pcap.") var format: String = "text"
-        @Option(help: ArgumentHelp("Write to this file instead of standard output (pcap needs one).", valueName: "path")) var output: String?
+        @Option(help: ArgumentHelp("Write to this file (created 0600), or - for standard output. pcap needs one.", valueName: "path")) var output: String?
+        @Flag(help: "Replace an existing --output file.") var force = false
+        @Flag(help: "Keep digest responses in Authorization headers (redacted by default: they can be cracked offline).") var includeCredentials = false
         @OptionGroup var store: StoreOptions
 
         func validate() throws {
             guard ["text", "markdown", "pcap"].contains(format) else { throw ValidationError("--format must be text, markdown or pcap") }
-            if format == "pcap", output == nil { throw ValidationError("pcap is binary: give --output FILE") }
+            if format == "pcap", output == nil { throw ValidationError("pcap is binary: give --output FILE, or --output - to write it to a pipe") }
         }
 
         func run() throws {
-            let service = try store.service()
+            let service = try store.service(.readOnly)
             guard let stored = try runUseCase(json: false, { try service.testCall(callId: callId) }) else {
                 throw CommandFailure.refused("no stored call with Call-ID '\(callId)': siptrunk dashboard lists them")
             }
+            let trace = includeCredentials ? stored.trace : TraceExport.redactingCredentials(stored.trace)
             let bytes: [UInt8]
             switch format {
-            case "pcap": bytes = TraceExport.pcap(stored.trace)
-            case "markdown": bytes = Array(TraceExport.markdown(stored.trace, title: "SIP trace of \(callId)").utf8)
-            default: bytes = Array(TraceExport.text(stored.trace).utf8)
+            case "pcap": bytes = TraceExport.pcap(trace)
+            case "markdown": bytes = Array(TraceExport.markdown(trace, title: "SIP trace of \(callId)").utf8)
+            default: bytes = Array(TraceExport.text(trace).utf8)
             }
-            if let output {
-                do {
-                    try Data(bytes).write(to: URL(fileURLWithPath: output))
-                } catch {
-                    throw CommandFailure.refused("cannot write \(output): \(error.localizedDescription)")
+            guard let output, output != "-" else {
+                if format == "pcap" {
+                    guard isatty(STDOUT_FILENO) == 0 else { throw CommandFailure.usage("pcap is binary: redirect standard output to a file or a pipe (siptrunk trace export ... --output - | tshark -r -)") }
+                    TerminalOutput.binary(bytes)
+                } else {
+                    TerminalOutput.standardOutput(String(decoding: bytes, as: UTF8.self))
                 }
-                print("wrote \(stored.trace.count) messages to \(output)")
-            } else {
-                FileHandle.standardOutput.write(Data(bytes))
+                return
             }
+            do {
+                try PrivateFile.write(bytes, to: output, replacing: force)
+            } catch {
+                throw CommandFailure.refused("\(error)")
+            }
+            print("wrote \(trace.count) messages to \(output)\(includeCredentials ? "" : " (digest responses redacted; --include-credentials keeps them)")")
         }
     }
 }

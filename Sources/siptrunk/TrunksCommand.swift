@@ -32,14 +32,20 @@ struct TrunksCommand: ParsableCommand {
         @Option(help: "Username the PBX registers with (auth register).")
         var registerUsername: String?
 
-        @Option(help: "Password for the PBX to register with, at least 8 characters; without it one is derived.")
+        @Option(help: "Password for the PBX to register with, at least 8 characters; without it one is derived. Visible in ps: prefer --register-password-stdin or SIPTRUNK_REGISTER_PASSWORD.")
         var registerPassword: String?
+
+        @Flag(help: "Read --register-password from the first line of standard input.")
+        var registerPasswordStdin = false
 
         @Option(help: "Username for digest challenges from your PBX on outbound calls.")
         var sipUsername: String?
 
-        @Option(help: "Password for digest challenges from your PBX on outbound calls.")
+        @Option(help: "Password for digest challenges from your PBX on outbound calls. Visible in ps: prefer --sip-password-stdin or SIPTRUNK_SIP_PASSWORD.")
         var sipPassword: String?
+
+        @Flag(help: "Read --sip-password from the first line of standard input.")
+        var sipPasswordStdin = false
 
         @Option(name: .customLong("header"), help: "A custom header KEY=VALUE (repeatable).")
         var headers: [String] = []
@@ -48,6 +54,11 @@ struct TrunksCommand: ParsableCommand {
         var secureMedia = true
 
         func requestDirections() throws -> [AttachRequest.Direction] {
+            if registerPasswordStdin, sipPasswordStdin { throw ValidationError("only one password can come from standard input") }
+            let registerPassword = try PasswordInput.resolve(
+                option: registerPassword, fromStandardInput: registerPasswordStdin, environment: "SIPTRUNK_REGISTER_PASSWORD", name: "--register-password")
+            let sipPassword = try PasswordInput.resolve(
+                option: sipPassword, fromStandardInput: sipPasswordStdin, environment: "SIPTRUNK_SIP_PASSWORD", name: "--sip-password")
             let chosen = directions.isEmpty ? [sipEndpoint == nil ? "inbound" : "outbound"] : directions
             var custom: [CustomHeader] = []
             for header in headers {
@@ -101,7 +112,7 @@ struct TrunksCommand: ParsableCommand {
                 guard !numbers.isEmpty else { throw ValidationError("give at least one number, e.g. +14155550123") }
                 body = AttachRequest(phoneNumbers: numbers, trunkId: trunkId, directions: try direction.requestDirections())
             }
-            let service = try store.service()
+            let service = try store.service(.create)
             let result = try runUseCase(json: json) { try service.attach(body) }
             if json {
                 JSONOutput.success(result)
@@ -130,7 +141,7 @@ struct TrunksCommand: ParsableCommand {
             guard directions.count == 1, let update = directions.first else {
                 throw ValidationError("update changes one direction: give --direction inbound or --direction outbound")
             }
-            let service = try store.service()
+            let service = try store.service(.existing)
             let result = try runUseCase(json: json) { try service.update(number: number, with: update) }
             if json {
                 JSONOutput.success(UpdateResult(registerPasswordForPbx: result.registerPasswordForPbx))
@@ -160,7 +171,7 @@ struct TrunksCommand: ParsableCommand {
         @Flag(help: "Print one JSON document.") var json = false
 
         func run() throws {
-            let service = try store.service()
+            let service = try store.service(.existing)
             let removed = try runUseCase(json: json) { try service.detach(number: number, directions: directions.isEmpty ? nil : directions) }
             if json {
                 JSONOutput.success(["detached": removed])
@@ -178,7 +189,7 @@ struct TrunksCommand: ParsableCommand {
         @Flag(help: "Print one JSON document.") var json = false
 
         func run() throws {
-            let service = try store.service()
+            let service = try store.service(.readOnly)
             let configuration = try runUseCase(json: json) { try service.configuration(number: number) }
             if json {
                 JSONOutput.success(configuration)
@@ -205,7 +216,7 @@ struct TrunksCommand: ParsableCommand {
         @Flag(help: "Print one JSON document.") var json = false
 
         func run() throws {
-            let service = try store.service()
+            let service = try store.service(.readOnly)
             let trunks = try runUseCase(json: json) { try service.trunks() }
             if json {
                 JSONOutput.success(["trunks": trunks])
@@ -220,16 +231,20 @@ struct TrunksCommand: ParsableCommand {
     }
 }
 
+/// The largest API request body, as the HTTP API's limit.
+let maximumRequestBytes = 2 * 1024 * 1024
+
 /// Reads and decodes an API request body from a file or standard input.
 func decodeRequest<T: Decodable>(_ type: T.Type, from path: String) throws -> T {
+    // Bounded like the API's request body (2 MiB): standard input of any size is refused, not held (issue 19).
     let data: Data
-    if path == "-" {
-        data = FileHandle.standardInput.readDataToEndOfFile()
-    } else {
-        guard let contents = FileManager.default.contents(atPath: path) else {
-            throw CommandFailure.usage("cannot read '\(path)': no such file")
-        }
-        data = contents
+    do {
+        data = Data(
+            path == "-"
+                ? try PrivateFile.readAll(STDIN_FILENO, limit: maximumRequestBytes, name: "the request on standard input")
+                : try PrivateFile.read(path, limit: maximumRequestBytes))
+    } catch {
+        throw CommandFailure.usage("\(error)")
     }
     let decoder = JSONDecoder()
     decoder.keyDecodingStrategy = .convertFromSnakeCase

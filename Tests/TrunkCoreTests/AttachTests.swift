@@ -46,7 +46,7 @@ struct AttachTests {
          ["directions[0].auth_mode: \"token\" is not an auth mode; use ip or register"]),
         (AttachRequest(phoneNumber: "+14155550123", directions: [.init(type: "inbound", headers: .init(headers: [.init(key: "X-Bad\r\nVia", value: "x"), .init(key: "X-Ok", value: "a\r\nb")]))]),
          ["directions[0].headers.headers[0].key: \"X-Bad\r\nVia\" is not a header name (letters, digits and -.!%*_+`'~)",
-          "directions[0].headers.headers[1].value: must not contain line breaks or NUL"]),
+          "directions[0].headers.headers[1].value: contains the control character \\x0D; a header value is one line of printable text"]),
         (AttachRequest(phoneNumber: "+14155550123", trunkId: "bad id!", directions: [inbound]),
          ["trunk_id: \"bad id!\" may contain only letters, digits, '-' and '_' (1-64 characters)"]),
     ] as [(AttachRequest, [String])])

@@ -115,7 +115,7 @@ struct CLITests {
     @Test func missingFileIsAUsageError() throws {
         let run = try Self.run(["parse", "/nonexistent/message.sip"])
         #expect(run.status == 2)
-        #expect(run.stderr == "siptrunk: cannot read '/nonexistent/message.sip': no such file\n")
+        #expect(run.stderr == "siptrunk: cannot read '/nonexistent/message.sip': no such file or directory\n")
     }
 
     @Test func parseDestination() throws {

@@ -33,6 +33,13 @@ enum FuzzTarget {
         while (try? stream.next()) != nil, count < 64 { count += 1 }
 
         let text = String(decoding: bytes, as: UTF8.self)
+        // What reaches a terminal holds no control character or bidi override (a CR is kept only before LF).
+        let safe = Array(TerminalSafeText.escaped(text).unicodeScalars)
+        for (index, scalar) in safe.enumerated() where TerminalSafeText.isUnsafe(scalar) {
+            guard scalar.value == 0x0D, index + 1 < safe.count, safe[index + 1].value == 0x0A else {
+                fatalError("TerminalSafeText left U+\(String(scalar.value, radix: 16)) in its output")
+            }
+        }
         _ = try? SIPURI(parsing: text)
         _ = try? TelURI(parsing: text)
         _ = try? AnyURI(parsing: text)
