@@ -21,6 +21,10 @@ public enum TransportFailure: Sendable, Hashable {
     case connectionTimeout
     case unreachable
     case tls(TLSFailure, detail: String)
+    /// A stream peer sent bytes that are not SIP (the framing is lost and the connection dropped).
+    case malformedStream(String)
+    /// A stream peer sent a message larger than the parser's limit.
+    case messageTooLarge(limit: Int)
     case other(String)
 
     public enum TLSFailure: String, Sendable, Hashable {

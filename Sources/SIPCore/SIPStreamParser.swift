@@ -73,6 +73,7 @@ public struct SIPStreamParser: Sendable {
         guard readIndex < buffer.count else { return nil }
 
         guard let headEnd = findHeadEnd() else {
+            try checkStartLine()
             if buffer.count - readIndex > limits.maxMessageBytes {
                 throw SIPParseError(
                     .messageTooLarge(limit: limits.maxMessageBytes), location: "header section",
@@ -96,6 +97,29 @@ public struct SIPStreamParser: Sendable {
         }
         readIndex = headEnd
         return Pending(head: head, bodyLength: bodyLength)
+    }
+
+    /// Garbage is refused as soon as it shows, not when the peer stops sending (a TCP peer that answers with an
+    /// HTTP banner or binary noise without an empty line once read as a timeout, issue 19): the first byte of a
+    /// message is a token character (a method) or 'S' (SIP/2.0), and once the first line has arrived it must parse as
+    /// a start line.
+    private func checkStartLine() throws(SIPParseError) {
+        let first = buffer[readIndex]
+        guard ASCII.isToken(first) else {
+            throw SIPParseError(.malformedStartLine("the stream does not start with a SIP request or status line (byte 0x\(String(first, radix: 16, uppercase: true)))"), location: "start line", offset: droppedBytes + readIndex)
+        }
+        var index = readIndex
+        while index < buffer.count, buffer[index] != ASCII.lf { index += 1 }
+        guard index < buffer.count else { return }
+        var line = Array(buffer[readIndex...index])
+        line += [ASCII.cr, ASCII.lf]
+        do {
+            _ = try SIPMessageParser.parseHead(line, from: 0, end: line.count, terminatorRequired: true, limits: limits)
+        } catch {
+            var shifted = error
+            shifted.offset += droppedBytes + readIndex
+            throw shifted
+        }
     }
 
     /// Index just past the empty line that ends the header section, if it has arrived.

@@ -60,6 +60,7 @@ public struct ProbeFailure: Error, Sendable, Hashable, CustomStringConvertible {
         case tlsProtocol = "tls_protocol"
         case timeout
         case malformedResponse = "malformed_response"
+        case responseTooLarge = "response_too_large"
     }
 
     public var kind: Kind
@@ -120,6 +121,14 @@ public struct ProbeFailure: Error, Sendable, Hashable, CustomStringConvertible {
                     kind: .tlsProtocol, message: "TLS handshake with \(peer.hostReference) failed: \(detail)",
                     remedy: "enable TLS 1.2 or newer on the PBX")
             }
+        case .malformedStream(let detail):
+            return ProbeFailure(
+                kind: .malformedResponse, message: "\(peer.hostReference) answered on \(name) with bytes that are not SIP: \(detail)",
+                remedy: "check that the port is the PBX's SIP port over \(peer.transport.viaToken), not another service")
+        case .messageTooLarge(let limit):
+            return ProbeFailure(
+                kind: .responseTooLarge, message: "\(peer.hostReference) sent a message over the \(limit)-byte limit on \(name)",
+                remedy: "a SIP answer is a few kilobytes: check that the port is the PBX's SIP port and not another service")
         case .other(let detail):
             return ProbeFailure(kind: .connectionReset, message: "\(name) to \(peer.hostReference) failed: \(detail)", remedy: "check the address, port and transport")
         }

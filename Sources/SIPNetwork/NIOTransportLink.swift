@@ -330,9 +330,14 @@ public final class NIOTransportLink: @unchecked Sendable {
                     link.received(message.serialized(), from: peer)
                 }
             } catch {
-                // The stream's framing is lost: show the engine what arrived and drop the connection.
-                link.received(Array(buffer.readableBytesView), from: peer)
-                link.failed(peer, .connectionReset)
+                // The stream's framing is lost: say why and drop the connection (issue 19: a 10 MB answer was
+                // reported as the parse error of its last chunk, garbage as a reset).
+                if case .messageTooLarge(let limit) = error.kind {
+                    link.failed(peer, .messageTooLarge(limit: limit))
+                } else {
+                    link.failed(peer, .malformedStream(error.description))
+                }
+                context.close(promise: nil)
             }
         }
 

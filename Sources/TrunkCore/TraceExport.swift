@@ -138,34 +138,31 @@ extension TraceExport {
     }
 
     static func redactedCredentials(_ raw: [UInt8]) -> [UInt8] {
-        // Only the header section is read as text; the body's bytes are kept exactly.
-        let end = headerEnd(raw)
-        guard let head = redactLines(String(decoding: raw[..<end], as: UTF8.self)) else { return raw }
-        return head + raw[end...]
-    }
-
-    private static func headerEnd(_ raw: [UInt8]) -> Int {
-        var index = 0
-        while index + 1 < raw.count {
-            if raw[index] == 0x0A, raw[index + 1] == 0x0A { return index }
-            if raw[index] == 0x0A, raw[index + 1] == 0x0D { return index }
-            index += 1
-        }
-        return raw.count
-    }
-
-    /// The header lines with responses redacted, or nil when there was nothing to redact.
-    private static func redactLines(_ head: String) -> [UInt8]? {
+        // Line by line over the header section's bytes (a String would take CRLF as one character); the body's
+        // bytes are kept exactly.
+        var out: [UInt8] = []
         var changed = false
-        let lines = head.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
+        var start = 0
+        while start < raw.count {
+            var end = start
+            while end < raw.count, raw[end] != 0x0A { end += 1 }
+            let lineEnd = end < raw.count ? end + 1 : end
+            let content = raw[start..<end]
+            if content.isEmpty || content == [0x0D] {
+                out += raw[start...]  // the empty line: the body follows untouched
+                break
+            }
+            let line = Substring(String(decoding: content, as: UTF8.self))
             let lower = line.lowercased()
-            guard lower.hasPrefix("authorization:") || lower.hasPrefix("authorization ") || lower.hasPrefix("proxy-authorization"),
-                let value = responseValue(in: line)
-            else { return line }
-            changed = true
-            return line[..<value.lowerBound] + "REDACTED" + line[value.upperBound...]
+            if lower.hasPrefix("authorization") || lower.hasPrefix("proxy-authorization"), let value = responseValue(in: line) {
+                changed = true
+                out += Array((line[..<value.lowerBound] + "REDACTED" + line[value.upperBound...]).utf8) + raw[end..<lineEnd]
+            } else {
+                out += raw[start..<lineEnd]
+            }
+            start = lineEnd
         }
-        return changed ? Array(lines.joined(separator: "\n").utf8) : nil
+        return changed ? out : raw
     }
 
     /// The range inside the quotes of the `response="..."` parameter, if the line has one.

@@ -107,6 +107,11 @@ public struct StoreWriter {
         try SIPConfiguration.deleteOne(db, key: id)
     }
 
+    /// Writes the installation secret the way databases before the key file kept it (tests of the move only).
+    func insertLegacyInstallationSecret(_ secret: [UInt8]) throws {
+        try db.execute(sql: "INSERT INTO installation_secret (id, secret, created_at) VALUES (1, ?, ?)", arguments: [Data(secret), Date()])
+    }
+
     /// Deletes a number that has no configuration left.
     public func deleteNumberIfUnused(_ number: String) throws {
         if try SIPConfiguration.filter(Column("number") == number).fetchCount(db) == 0 {

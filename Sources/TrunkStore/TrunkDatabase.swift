@@ -62,7 +62,9 @@ public final class TrunkDatabase: Sendable {
     public let isReadOnly: Bool
     /// What was noticed and put right while opening (a file readable by others made 0600), for the caller to say.
     public let notices: [String]
-    let pool: DatabasePool
+    /// A pool (WAL: readers never block the writer) when writable; a read-only queue otherwise, since a pool
+    /// sets the journal mode, which a read-only file refuses.
+    let pool: any DatabaseWriter
 
     /// `$XDG_DATA_HOME/siptrunk/siptrunk.sqlite`, falling back to `~/.local/share/siptrunk/siptrunk.sqlite`.
     public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
@@ -74,6 +76,14 @@ public final class TrunkDatabase: Sendable {
             base = home + "/.local/share"
         }
         return base + "/siptrunk/siptrunk.sqlite"
+    }
+
+    /// `file:` URI of `path` with `immutable=1`.
+    static func immutableURI(_ path: String) -> String {
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "?#%")
+        return "file:" + (absolute.addingPercentEncoding(withAllowedCharacters: allowed) ?? absolute) + "?immutable=1"
     }
 
     /// The schema version this build knows: the number of its named migrations.
@@ -128,7 +138,7 @@ public final class TrunkDatabase: Sendable {
             }
         }
         let writable = access != .readOnly && Glibc.access(path, W_OK) == 0
-        if access == .existing, !writable {
+        if access != .readOnly, !writable {
             throw StoreError(.cannotOpen, "cannot write \(path): \(PrivateFile.reason(errno)); this command changes the database")
         }
 
@@ -146,7 +156,15 @@ public final class TrunkDatabase: Sendable {
             }
         }
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
+            if writable {
+                pool = try DatabasePool(path: path, configuration: configuration)
+            } else if Glibc.access(filePath.removingLastComponent().isEmpty ? "." : filePath.removingLastComponent().string, W_OK) == 0 {
+                pool = try DatabaseQueue(path: path, configuration: configuration)
+            } else {
+                // SQLite reads a WAL database through its -shm file, which cannot be made in a read-only directory:
+                // open it as immutable (RFC 8089 URI, SQLITE_USE_URI) — this process only reads it, once.
+                pool = try DatabaseQueue(path: Self.immutableURI(path), configuration: configuration)
+            }
             let applied = try pool.read { db in try Schema.migrator.appliedIdentifiers(db) }
             let known = Set(Schema.migrator.migrations)
             let unknown = applied.filter { !known.contains($0) }

@@ -81,7 +81,11 @@ struct MonitorCommand: ParsableCommand {
         let count = try runner.start()
         if !json {
             let every = String(format: "%g", interval)
-            if count == 0 {
+            let unresolved = runner.unresolvedCount
+            if unresolved > 0 {
+                // Every endpoint failing DNS is not "no endpoints" (issue 19): say what is being watched and why it fails.
+                print("monitoring \(count + unresolved) endpoint\(count + unresolved == 1 ? "" : "s") every \(every) s; \(unresolved) of them do not resolve in DNS yet and are sampled as DNS failures until they do; Ctrl-C stops")
+            } else if count == 0 {
                 print("no outbound endpoints to probe yet (attach one: siptrunk trunks attach NUMBER --direction outbound --endpoint HOST); the list is read again every 5 minutes; Ctrl-C stops")
             } else {
                 print("monitoring \(count) endpoint\(count == 1 ? "" : "s") every \(every) s (unreachable after \(failAfter) failures, healthy after \(recoverAfter) answers); Ctrl-C stops")
@@ -144,7 +148,10 @@ final class MonitorRunner: @unchecked Sendable {
         prober = NetworkProber(timers: TransactionTimers(t1: .milliseconds(500), t2: .seconds(4), t4: .seconds(5)), trust: trust)
     }
 
-    /// Loads the endpoints and starts probing; how many are monitored.
+    /// Endpoints whose names did not resolve at the last refresh (sampled as DNS failures until they do).
+    private(set) var unresolvedCount = 0
+
+    /// Loads the endpoints and starts probing; how many are probed.
     @discardableResult
     func start() throws -> Int {
         let count = try refresh()
@@ -218,6 +225,7 @@ final class MonitorRunner: @unchecked Sendable {
             writes.async { onSample(result, numbers.get(result.endpointID) ?? result.endpointID) }
         }
         _ = service
+        unresolvedCount = failed.count
         return endpoints.count
     }
 

@@ -26,11 +26,21 @@ struct CLITests {
     /// pipe must fail with EPIPE, not kill the test process.
     static let ignoreSIGPIPE: Void = { signal(SIGPIPE, SIG_IGN) }()
 
-    static func run(_ arguments: [String], stdin: [UInt8]? = nil) throws -> Run {
+    /// Runs the binary (or `wrapper` with the binary's path before `arguments`: setpriv, say) in `directory`.
+    static func run(
+        _ arguments: [String], stdin: [UInt8]? = nil, directory: String? = nil, environment: [String: String] = [:], wrapper: [String] = []
+    ) throws -> Run {
         _ = ignoreSIGPIPE
         let process = Process()
-        process.executableURL = try binary
-        process.arguments = arguments
+        if let program = wrapper.first {
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = Array(wrapper.dropFirst()) + [try binary.path] + arguments
+        } else {
+            process.executableURL = try binary
+            process.arguments = arguments
+        }
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
