@@ -149,7 +149,8 @@ extension ProbeCommand {
             JSONOutput.success(["flood": result])
         } else {
             print("\(result.target): \(result.sent) probes in \(result.seconds) s = \(Int(result.probesPerSecond))/s, \(result.answered) answered")
-            print("round trip ms: p50 \(result.roundTripMs["p50"]!)  p90 \(result.roundTripMs["p90"]!)  p99 \(result.roundTripMs["p99"]!)  max \(result.roundTripMs["max"]!)")
+            let trip = { (name: String) in result.roundTripMs[name] ?? 0 }
+            print("round trip ms: p50 \(trip("p50"))  p90 \(trip("p90"))  p99 \(trip("p99"))  max \(trip("max"))")
             print("CPU: \(result.cpuSeconds) s (\(result.cpuCores) cores)")
             for (kind, number) in result.failures.sorted(by: { $0.key < $1.key }) { print("failed: \(kind) × \(number)") }
         }

@@ -128,6 +128,23 @@ struct MonitorTests {
         #expect(view?.healthStatus == "healthy" && view?.lastCheckedAt != nil)
     }
 
+    /// Every endpoint failing DNS is not "no outbound endpoints" (issue 19): the monitor says what it watches.
+    @Test func aMonitorWhoseEveryNameFailsDNSSaysSo() throws {
+        let database = TestCallTests.database()
+        let attach = try TestProcess.siptrunk([
+            "trunks", "attach", "+15558880004", "--direction", "outbound", "--endpoint", "nowhere.pbx.test", "--port", "5060",
+            "--transport", "udp", "--db", database,
+        ])
+        #expect(attach.status == 0, "\(attach.output)")
+        let log = NSTemporaryDirectory() + "siptrunk-monitor-\(UUID().uuidString).log"
+        // Nothing answers DNS on the discard port: every look-up fails.
+        let monitor = try TestProcess.start(
+            try TestProcess.siptrunkPath(), ["monitor", "--interval", "10", "--dns-server", "127.0.0.1:9", "--db", database], log: log)
+        defer { TestProcess.stop(monitor) }
+        #expect(Self.waitForLine(containing: "1 of them do not resolve in DNS yet", in: log, seconds: 20), "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        #expect(!((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("no outbound endpoints"))
+    }
+
     @Test func intervalsBelowTenSecondsAreRefused() throws {
         let result = try TestProcess.siptrunk(["monitor", "--interval", "5", "--db", TestCallTests.database()])
         #expect(result.status == 2)
