@@ -104,10 +104,17 @@ let package = Package(
             ]
         ),
 
+        /// Everything that runs, for every front end: the health monitor, the outbound and inbound test-call runners,
+        /// the wizard's network (discovery and calls), RFC 3263 call targets; typed errors, no printing.
+        .target(
+            name: "TrunkRuntime",
+            dependencies: ["TrunkCore", "SIPRuntime", "SIPNetwork", "SIPEngine", "SIPCore"]
+        ),
+
         .executableTarget(
             name: "siptrunk",
             dependencies: [
-                "SIPCore", "SIPEngine", "SIPNetwork", "SIPRuntime", "TrunkStore", "TrunkCore", "TUIKit", "TUICurses", "TrunkTUI",
+                "SIPCore", "SIPEngine", "SIPNetwork", "SIPRuntime", "TrunkStore", "TrunkCore", "TrunkRuntime", "TUIKit", "TUICurses", "TrunkTUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -126,7 +133,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SIPNetworkTests",
-            dependencies: ["siptrunk", "SIPNetwork", "SIPEngine", "SIPRuntime", "SIPCore", "TrunkCore", "TrunkStore"],
+            dependencies: ["TrunkRuntime", "SIPNetwork", "SIPEngine", "SIPRuntime", "SIPCore", "TrunkCore", "TrunkStore"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
@@ -141,10 +148,8 @@ let package = Package(
             name: "TrunkCoreTests",
             dependencies: ["TrunkCore", "TrunkStore", "SIPCore", "SIPEngine", "StoreTorture"]
         ),
-        .testTarget(
-            name: "siptrunkCLITests",
-            dependencies: ["siptrunk"]
-        ),
+        // Runs the built binary as a user would (no module dependency: `swift build --build-tests` builds it).
+        .testTarget(name: "siptrunkCLITests"),
 
         /// The parsers' fuzz driver: replays files normally, runs libFuzzer when built by Tests/Fuzz/run.sh.
         .executableTarget(

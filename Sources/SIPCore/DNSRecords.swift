@@ -45,6 +45,8 @@ public enum DNSError: Error, Sendable, Hashable, CustomStringConvertible {
     case nxdomain(String)
     case noRecords(String)
     case timeout(String)
+    /// The server answered REFUSED (or SERVFAIL), or nothing listens on its port.
+    case refused(String)
     case other(String)
 
     public var description: String {
@@ -52,6 +54,7 @@ public enum DNSError: Error, Sendable, Hashable, CustomStringConvertible {
         case .nxdomain(let name): return "\(name) does not exist (NXDOMAIN)"
         case .noRecords(let name): return "\(name) exists but has no records of that type"
         case .timeout(let server): return "the DNS server \(server) did not answer"
+        case .refused(let server): return "the DNS server \(server) refused the query"
         case .other(let detail): return detail
         }
     }

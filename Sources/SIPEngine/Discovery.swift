@@ -111,6 +111,10 @@ extension ProbeFailure {
             return ProbeFailure(kind: .dnsNoRecords, message: "\(name) has no A, AAAA or SIP SRV records", remedy: "add an address record for the host, or use its IP address")
         case .timeout(let server):
             return ProbeFailure(kind: .dnsTimeout, message: "\(server) did not answer the DNS query", remedy: "check the DNS server (--dns-server HOST:PORT), or use an IP address")
+        case .refused(let server):
+            return ProbeFailure(
+                kind: .dnsRefused, message: "\(server) refused the DNS query (REFUSED or SERVFAIL, or nothing listens there)",
+                remedy: "use a DNS server that resolves this name for you (--dns-server HOST:PORT), or the PBX's IP address")
         case .other(let detail):
             return ProbeFailure(kind: .dnsNoRecords, message: detail, remedy: "check the host name and the DNS server")
         }

@@ -50,6 +50,7 @@ public struct ProbeFailure: Error, Sendable, Hashable, CustomStringConvertible {
         case dnsNxdomain = "dns_nxdomain"
         case dnsNoRecords = "dns_no_records"
         case dnsTimeout = "dns_timeout"
+        case dnsRefused = "dns_refused"
         case icmpUnreachable = "icmp_unreachable"
         case connectionRefused = "connection_refused"
         case connectionReset = "connection_reset"

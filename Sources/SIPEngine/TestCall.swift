@@ -246,6 +246,8 @@ public final class TestCall {
             }
             // Set-up time runs from the first INVITE handed to the transport, as sipp's UAC measures it.
             if firstInviteAt == nil { firstInviteAt = layer.clock.now }
+            // The timeline names the SIP messages as well as the status changes (issue 14: "a timeline of SIP events").
+            note("invite_sent", "INVITE sent to \(target)\(authorization == nil ? "" : " with credentials")")
         } catch {
             finish(.failed, .failed, "failed", "cannot build the INVITE: \(error)")
         }
@@ -344,9 +346,9 @@ public final class TestCall {
         let routes = ((try? response.recordRoute) ?? []).reversed().map(\.description)
         let to = response.field(.to)?.value ?? ""
         dialog = (toTag, contact, routes, to)
-        sendACK()
         move(to: .inProgress)
         note("answered", "\(response.statusCode ?? 200) \(response.statusLine?.reason ?? "")")
+        sendACK()
         startMedia(response)
         hangupTimer = layer.clock.schedule(after: configuration.duration) { [weak self] in self?.hangUp() }
     }
@@ -405,6 +407,7 @@ public final class TestCall {
         message.append(.contentLength, "0")
         ack = message
         layer.sendOutsideTransaction(message, to: target)
+        note("ack_sent", "ACK sent")
     }
 
     private func receivedStray(_ response: SIPMessage, from peer: PeerAddress) {
@@ -517,6 +520,7 @@ public final class TestCall {
         bye.append(.cseq, "\(cseq) BYE")
         bye.append(.contentLength, "0")
         do {
+            defer { if !status.isFinal { note("bye_sent", "BYE sent") } }
             try layer.start(bye, to: target) { [weak self] event in
                 guard let self else { return }
                 switch event {

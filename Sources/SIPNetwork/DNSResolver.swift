@@ -53,7 +53,10 @@ public final class DNSResolver {
         case ARES_SUCCESS: return answer.bytes
         case ARES_ENOTFOUND: throw .nxdomain(name)
         case ARES_ENODATA: throw .noRecords(name)
-        case ARES_ETIMEOUT, ARES_ECONNREFUSED: throw .timeout(serverDescription)
+        case ARES_ETIMEOUT: throw .timeout(serverDescription)
+        // c-ares reports a REFUSED (or SERVFAIL) answer from every server, and a server port that is closed, this way:
+        // the server answered, so it is not a timeout (issue 14).
+        case ARES_ECONNREFUSED, ARES_EREFUSED: throw .refused(serverDescription)
         default: throw .other("looking up \(name): \(String(cString: ares_strerror(answer.status)))")
         }
     }
@@ -149,6 +152,7 @@ public final class DNSResolver {
         }
         if result.isEmpty {
             if let timeout = failures.first(where: { if case .timeout = $0 { return true } else { return false } }) { throw timeout }
+            if let refused = failures.first(where: { if case .refused = $0 { return true } else { return false } }) { throw refused }
             if failures.contains(.nxdomain(host)) { throw .nxdomain(host) }
             throw .noRecords(host)
         }

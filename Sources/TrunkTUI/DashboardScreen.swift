@@ -2,7 +2,6 @@ import Foundation
 import SIPCore
 import TUIKit
 import TrunkCore
-import TrunkStore
 
 /// The SIP dashboard: trunk overview with health, and for one number its health, SIP traces as ladder diagrams,
 /// call logs, firewall and configuration. It re-reads the database every few seconds, so what a monitor in

@@ -5,6 +5,7 @@ import SIPNetwork
 import TUICurses
 import TUIKit
 import TrunkCore
+import TrunkRuntime
 import TrunkTUI
 
 /// `siptrunk dashboard`: the SIP dashboard (overview, health, traces, call logs, firewall, configuration).

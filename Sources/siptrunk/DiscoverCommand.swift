@@ -5,6 +5,7 @@ import SIPEngine
 import SIPNetwork
 import SIPRuntime
 import TrunkCore
+import TrunkRuntime
 
 /// `siptrunk discover DEST`: the guide's Step 3 — find how a PBX speaks SIP and recommend a port and transport.
 struct DiscoverCommand: ParsableCommand {

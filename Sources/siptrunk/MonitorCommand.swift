@@ -5,6 +5,7 @@ import SIPEngine
 import SIPNetwork
 import SIPRuntime
 import TrunkCore
+import TrunkRuntime
 
 /// `siptrunk monitor`: the health monitor (guide: SIP Dashboard → health), probing every outbound endpoint.
 struct MonitorCommand: ParsableCommand {
@@ -66,8 +67,8 @@ struct MonitorCommand: ParsableCommand {
         let json = self.json
         let runner = MonitorRunner(
             service: service, trust: trust, dnsServer: dnsServer, interval: interval, policy: policy,
-            owner: "siptrunk monitor (pid \(getpid()))"
-        ) { result, number in
+            owner: "siptrunk monitor (pid \(getpid()))",
+            onSample: { result, number in
             if json {
                 JSONOutput.line(SampleJSON(
                     configId: result.endpointID, phoneNumber: number, at: Date(timeIntervalSince1970: result.wallTime), outcome: result.outcome,
@@ -77,7 +78,7 @@ struct MonitorCommand: ParsableCommand {
                 let detail = result.outcome == "ok" ? "\(result.responseCode ?? 0) in \(result.responseTimeMs ?? 0) ms" : "\(result.outcome): \(result.message ?? "")"
                 print("\(Self.timestamp()) \(number) \(result.state.rawValue) (\(detail))")
             }
-        }
+        }, onProblem: { problem in printError("siptrunk monitor: \(problem)") })
         let count = try runner.start()
         if !json {
             let every = String(format: "%g", interval)
@@ -110,206 +111,4 @@ struct MonitorCommand: ParsableCommand {
     nonisolated(unsafe) static let formatter = ISO8601DateFormatter()
 
     static func timestamp() -> String { formatter.string(from: Date()) }
-}
-
-/// The phone number of each monitored configuration, written on refresh and read by the store queue.
-final class NumberNames: @unchecked Sendable {
-    private let lock = NSLock()
-    private var names: [String: String] = [:]
-    func set(_ id: String, _ number: String) { lock.withLock { names[id] = number } }
-    func get(_ id: String) -> String? { lock.withLock { names[id] } }
-}
-
-/// The health monitor's loop, shared by `siptrunk monitor` and a dashboard that finds no monitor running:
-/// probes on SIPRuntime's event loop, samples stored in order on their own queue, the trunk list re-read every
-/// 5 minutes, samples rolled up every hour, and a heartbeat so other processes know a monitor runs.
-final class MonitorRunner: @unchecked Sendable {
-    let service: SIPTrunkService
-    let dnsServer: String?
-    let interval: Double
-    let policy: HealthPolicy
-    let owner: String
-    let onSample: @Sendable (HealthSampleResult, String) -> Void
-    let prober: NetworkProber
-    let writes = DispatchQueue(label: "siptrunk.monitor.store")
-    let numbers = NumberNames()
-    private var timer: DispatchSourceTimer?
-
-    init(
-        service: SIPTrunkService, trust: TLSTrust, dnsServer: String?, interval: Double, policy: HealthPolicy, owner: String,
-        onSample: @escaping @Sendable (HealthSampleResult, String) -> Void
-    ) {
-        self.service = service
-        self.dnsServer = dnsServer
-        self.interval = interval
-        self.policy = policy
-        self.owner = owner
-        self.onSample = onSample
-        prober = NetworkProber(timers: TransactionTimers(t1: .milliseconds(500), t2: .seconds(4), t4: .seconds(5)), trust: trust)
-    }
-
-    /// Endpoints whose names did not resolve at the last refresh (sampled as DNS failures until they do).
-    private(set) var unresolvedCount = 0
-
-    /// Loads the endpoints and starts probing; how many are probed.
-    @discardableResult
-    func start() throws -> Int {
-        let count = try refresh()
-        let timer = DispatchSource.makeTimerSource(queue: writes)
-        var ticks = 0
-        // Every second: store the samples; every 30 s the heartbeat, every 5 min the trunk list, hourly the roll-up.
-        timer.schedule(deadline: .now() + 1, repeating: 1)
-        timer.setEventHandler { [weak self] in
-            guard let self else { return }
-            ticks += 1
-            self.flush()
-            if ticks % 30 == 0 { try? self.service.beatMonitorHeartbeat(owner: self.owner) }
-            if ticks % max(10, Int(self.interval)) == 0 { self.checkUnresolved() }
-            if ticks % 300 == 0 { _ = try? self.refresh(onStoreQueue: true) }
-            if ticks % 3600 == 0 { _ = try? self.service.rollUpHealth() }
-        }
-        timer.resume()
-        self.timer = timer
-        writes.async { [service, owner] in
-            try? service.beatMonitorHeartbeat(owner: owner)
-            _ = try? service.rollUpHealth()
-        }
-        return count
-    }
-
-    /// Endpoints whose name does not resolve: not probed, but sampled as DNS failures once per interval (so the
-    /// dashboard shows why) and looked up again each time. Touched on the store queue only.
-    var unresolved: [MonitorTarget] = []
-    var unresolvedTrackers: [String: HealthTracker] = [:]
-    var checkingNames = false
-    let lookups = DispatchQueue(label: "siptrunk.monitor.dns")
-
-    /// Reads the trunk list and (re)starts probing; `onStoreQueue` when called from the store queue's timer.
-    /// Each distinct name is looked up once (a trunk's numbers share its endpoint).
-    func refresh(onStoreQueue: Bool = false) throws -> Int {
-        let targets = try runUseCase(json: false) { try self.service.monitorTargets() }
-        var endpoints: [HealthMonitor.Endpoint] = []
-        var failed: [(MonitorTarget, ProbeFailure)] = []
-        var looked: [String: Result<CallTarget, ProbeFailure>] = [:]
-        for target in targets {
-            numbers.set(target.configId, target.number)
-            let key = Self.nameKey(target)
-            if looked[key] == nil {
-                do {
-                    looked[key] = .success(try CallTarget.lookup(target.endpoint, transport: target.transport, dnsServer: dnsServer))
-                } catch let error as DNSError {
-                    looked[key] = .failure(ProbeFailure.dns(error))
-                } catch {
-                    printError("siptrunk monitor: \(target.number) (\(target.endpoint)) is not monitored: \(error)")
-                    continue
-                }
-            }
-            guard let outcome = looked[key] else { continue }
-            switch outcome {
-            case .success(let resolved): endpoints.append(HealthMonitor.Endpoint(id: target.configId, peer: resolved.peer, domain: resolved.domain))
-            case .failure(let failure): failed.append((target, failure))
-            }
-        }
-        let initial = (try? service.healthTrackers()) ?? [:]
-        let record: @Sendable () -> Void = { [self, failed] in
-            unresolved = failed.map(\.0)
-            unresolvedTrackers = unresolvedTrackers.filter { id, _ in failed.contains { $0.0.configId == id } }
-            for (target, failure) in failed { recordUnresolved(target, failure, initial: initial) }
-        }
-        if onStoreQueue { record() } else { writes.async(execute: record) }
-        let service = self.service, writes = self.writes, numbers = self.numbers, onSample = self.onSample
-        let pending = self.pending
-        prober.monitor(endpoints, interval: .milliseconds(Int64(interval * 1000)), policy: policy, initial: initial) { result, tracker in
-            // Collected here, stored once a second in one transaction (see `flush`).
-            pending.append((result, tracker))
-            writes.async { onSample(result, numbers.get(result.endpointID) ?? result.endpointID) }
-        }
-        _ = service
-        unresolvedCount = failed.count
-        return endpoints.count
-    }
-
-    /// Once per interval: the names that did not resolve are looked up again, each once, on their own queue (a
-    /// DNS server that does not answer must not hold up storing samples); any that resolves now brings a full
-    /// refresh (probed from then on), the others get another DNS-failure sample.
-    func checkUnresolved() {
-        guard !unresolved.isEmpty, !checkingNames else { return }
-        checkingNames = true
-        let targets = unresolved, dnsServer = self.dnsServer
-        lookups.async { [self] in
-            var failures: [String: ProbeFailure] = [:]
-            var resolvedAny = false
-            var names: [String: MonitorTarget] = [:]
-            for target in targets where names[Self.nameKey(target)] == nil { names[Self.nameKey(target)] = target }
-            for (key, target) in names {
-                do {
-                    _ = try CallTarget.lookup(target.endpoint, transport: target.transport, dnsServer: dnsServer)
-                    resolvedAny = true
-                } catch let error as DNSError {
-                    failures[key] = ProbeFailure.dns(error)
-                } catch {
-                    continue
-                }
-            }
-            writes.async { [self, failures, resolvedAny] in
-                checkingNames = false
-                if resolvedAny {
-                    _ = try? refresh(onStoreQueue: true)
-                    return
-                }
-                for target in targets {
-                    if let failure = failures[Self.nameKey(target)] { recordUnresolved(target, failure, initial: [:]) }
-                }
-            }
-        }
-    }
-
-    static func nameKey(_ target: MonitorTarget) -> String { target.endpoint + "|" + (target.transport ?? "") }
-
-    /// A failed lookup as a sample: it counts as a failed probe (degraded, then unreachable), with the resolver's
-    /// reason and remedy.
-    func recordUnresolved(_ target: MonitorTarget, _ failure: ProbeFailure, initial: [String: HealthTracker]) {
-        var tracker = unresolvedTrackers[target.configId] ?? initial[target.configId] ?? HealthTracker()
-        let changed = tracker.record(answered: false, policy: policy) != nil
-        unresolvedTrackers[target.configId] = tracker
-        let result = HealthSampleResult(
-            endpointID: target.configId, wallTime: Date().timeIntervalSince1970, outcome: failure.kind.rawValue, message: failure.message,
-            remedy: failure.remedy, state: tracker.state, changed: changed)
-        pending.append((result, tracker))
-        onSample(result, target.number)
-    }
-
-    /// Samples waiting to be stored, shared by the event loop (adds) and the store queue (takes).
-    let pending = PendingSamples()
-
-    /// Stores what the probes found since the last flush, in one transaction.
-    func flush() {
-        let batch = pending.take()
-        guard !batch.isEmpty else { return }
-        do {
-            try service.recordHealth(batch)
-        } catch {
-            printError("siptrunk monitor: could not store \(batch.count) samples: \(error)")
-        }
-    }
-
-    func stop() {
-        timer?.cancel()
-        try? prober.eventLoop.submit { self.prober.monitor?.stop() }.wait()
-        writes.sync { flush() }
-        prober.shutdown()
-    }
-}
-
-/// Samples handed from the event loop to the store queue.
-final class PendingSamples: @unchecked Sendable {
-    private let lock = NSLock()
-    private var samples: [(HealthSampleResult, HealthTracker)] = []
-    func append(_ sample: (HealthSampleResult, HealthTracker)) { lock.withLock { samples.append(sample) } }
-    func take() -> [(HealthSampleResult, HealthTracker)] {
-        lock.withLock {
-            defer { samples.removeAll(keepingCapacity: true) }
-            return samples
-        }
-    }
 }

@@ -5,6 +5,7 @@ import SIPEngine
 import SIPNetwork
 import SIPRuntime
 import TrunkCore
+import TrunkRuntime
 
 /// `siptrunk probe DEST`: SIP OPTIONS to a server, like sipsak, with classified failures.
 struct ProbeCommand: ParsableCommand {
@@ -111,8 +112,55 @@ struct ProbeCommand: ParsableCommand {
                 current += 1
             }
         }
-        if json { JSONOutput.success(["attempts": results]) }
+        let summary = ProbeSummary(results)
+        if json {
+            JSONOutput.success(ProbeJSON(attempts: results, summary: count > 1 ? summary : nil))
+        } else if count > 1 {
+            print(summary.text(target: destination))
+        }
         if answered == 0 { throw CommandFailure.silent }
+    }
+}
+
+/// `probe --json`: every attempt, and with `--count` above 1 the summary.
+struct ProbeJSON: Encodable {
+    var attempts: [DiscoveryReport.Attempt]
+    var summary: ProbeSummary?
+}
+
+/// What ping says at the end (issue 14): probes sent and answered, the loss, and the round trips' min, average,
+/// max and mean deviation.
+struct ProbeSummary: Encodable {
+    var sent: Int
+    var answered: Int
+    var lossPercent: Double
+    var minMs: Double?
+    var avgMs: Double?
+    var maxMs: Double?
+    var mdevMs: Double?
+
+    init(_ attempts: [DiscoveryReport.Attempt]) {
+        sent = attempts.count
+        let trips = attempts.compactMap(\.responseTimeMs)
+        answered = trips.count
+        lossPercent = sent == 0 ? 0 : (Double(sent - answered) / Double(sent) * 1000).rounded() / 10
+        guard !trips.isEmpty else { return }
+        let average = trips.reduce(0, +) / Double(trips.count)
+        // ping's mdev: the standard deviation, sqrt(mean of squares - square of mean).
+        let squares = trips.map { $0 * $0 }.reduce(0, +) / Double(trips.count)
+        func round(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }
+        minMs = trips.min().map(round)
+        maxMs = trips.max().map(round)
+        avgMs = round(average)
+        mdevMs = round(max(0, squares - average * average).squareRoot())
+    }
+
+    func text(target: String) -> String {
+        var lines = ["--- \(target) probe statistics ---", "\(sent) probes sent, \(answered) answered, \(lossPercent.formatted())% loss"]
+        if let minMs, let avgMs, let maxMs, let mdevMs {
+            lines.append(String(format: "round trip min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms", minMs, avgMs, maxMs, mdevMs))
+        }
+        return lines.joined(separator: "\n")
     }
 }
 
@@ -174,31 +222,5 @@ extension TLSTrust {
         } catch {
             throw CommandFailure.usage("--ca-file: \(error)")
         }
-    }
-}
-
-/// How a probe attempt reads on a terminal.
-enum AttemptText {
-    static func line(_ attempt: DiscoveryAttemptResult, showTLS: Bool = true) -> String {
-        let target = attempt.target
-        let place = "\(target.transport.viaToken) \(target.peer.hostReference):\(target.port)"
-        var text: String
-        var tls: TLSDetails?
-        switch attempt.outcome {
-        case .response(let response):
-            let agent = (response.server ?? response.userAgent).map { "  \($0)" } ?? ""
-            text = String(format: "%@  %d %@  %.3f ms", place, response.statusCode, response.reason, DiscoveryReport.milliseconds(response.roundTrip)) + agent
-            tls = response.tls
-        case .failure(let failure):
-            text = "\(place)  \(failure.kind.rawValue): \(failure.message)\n    → \(failure.remedy)"
-            tls = failure.tls
-        }
-        if showTLS, let tls {
-            let expiry = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: tls.notAfter))
-            text += "\n    TLS \(tls.protocolVersion) \(tls.cipher)"
-            text += "\n    certificate: \(tls.subject); names: \(tls.subjectAlternativeNames.isEmpty ? "none" : tls.subjectAlternativeNames.joined(separator: ", "))"
-            text += "\n    issuer: \(tls.issuer); expires \(expiry); trusted: \(tls.trusted ? "yes" : "no"); name matches: \(tls.hostnameMatches ? "yes" : "no")"
-        }
-        return text
     }
 }

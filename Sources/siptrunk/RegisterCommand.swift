@@ -5,6 +5,7 @@ import SIPEngine
 import SIPNetwork
 import SIPRuntime
 import TrunkCore
+import TrunkRuntime
 import TrunkStore
 
 /// `siptrunk register`: registration-based trunk authentication.

@@ -5,6 +5,7 @@ import SystemPackage
 import TUICurses
 import TUIKit
 import TrunkCore
+import TrunkRuntime
 import TrunkTUI
 
 /// `siptrunk` (no arguments) or `siptrunk setup`: the eight-step set-up wizard in the terminal.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TrunkRuntime
 
 /// `siptrunk`: connect a SIP trunk and keep it healthy.
 struct Siptrunk: ParsableCommand {
@@ -25,6 +26,9 @@ enum Main {
         do {
             var command = try Siptrunk.parseAsRoot()
             try command.run()
+        } catch let error as RuntimeError {
+            printError("siptrunk: \(error.message)")
+            exit(error.kind == .usage ? 2 : 1)
         } catch let failure as CommandFailure {
             if !failure.message.isEmpty {
                 printError("siptrunk: \(failure.message)")

@@ -5,48 +5,7 @@ import SIPEngine
 import SIPNetwork
 import SIPRuntime
 import TrunkCore
-
-/// Where a call or registration goes: `--to DEST`, or the number's outbound endpoint from the store.
-struct CallTarget {
-    var peer: PeerAddress
-    var domain: String
-
-    static func resolve(_ text: String, transport: String?, dnsServer: String?) throws -> CallTarget {
-        do {
-            return try lookup(text, transport: transport, dnsServer: dnsServer)
-        } catch let error as DNSError {
-            let failure = ProbeFailure.dns(error)
-            throw CommandFailure.refused("\(failure.message) — \(failure.remedy)")
-        }
-    }
-
-    /// As `resolve`, but a DNS failure is thrown as the resolver's `DNSError` (the monitor records it as a sample).
-    static func lookup(_ text: String, transport: String?, dnsServer: String?) throws -> CallTarget {
-        let parsed: Destination
-        do {
-            parsed = try Destination(parsing: text)
-        } catch {
-            throw CommandFailure.refused("cannot use '\(text)' as a destination: \(error.message)")
-        }
-        let chosen = transport.flatMap { SIPTransport(rawValue: $0.lowercased()) } ?? parsed.transport ?? .udp
-        var port = parsed.port ?? chosen.defaultPort
-        var host = parsed.host
-        // An address needs no DNS (and no resolver: the monitor resolves thousands of endpoints).
-        if IPAddress.isIPv4(host) || IPAddress.isIPv6(host) {
-            return CallTarget(peer: PeerAddress(host: host, port: port, transport: chosen), domain: parsed.host)
-        }
-        let resolver = try DNSResolver(server: dnsServer)
-        if parsed.port == nil, !IPAddress.isIPv4(host), !IPAddress.isIPv6(host) {
-            let service = (chosen == .tls ? "_sips._tcp." : (chosen == .tcp ? "_sip._tcp." : "_sip._udp.")) + host
-            if let first = try? resolver.srv(service).first {
-                host = first.target
-                port = first.port
-            }
-        }
-        let address = try resolver.addresses(host)[0]
-        return CallTarget(peer: PeerAddress(host: address, port: port, transport: chosen), domain: parsed.host)
-    }
-}
+import TrunkRuntime
 
 /// `siptrunk test-call`: guide Step 7 — a real call with a media check.
 struct TestCallCommand: ParsableCommand {
@@ -161,18 +120,6 @@ struct TestCallCommand: ParsableCommand {
     }
 
     static func duration(_ seconds: Double) -> Duration { .milliseconds(Int64(seconds * 1000)) }
-
-    /// The advanced config's codec names as SDP codecs.
-    static func codec(named name: String) -> Codec? {
-        switch name.uppercased().replacingOccurrences(of: ".", with: "") {
-        case "PCMU": .pcmu
-        case "PCMA": .pcma
-        case "G722": .g722
-        case "G729": .g729
-        case "OPUS": .opus
-        default: nil
-        }
-    }
 
     func runInbound(_ number: E164Number, service: SIPTrunkService) throws {
         let (host, port) = try TestCallRunner.listenAddress(listen)

@@ -124,7 +124,14 @@ struct TrunksCommand: ParsableCommand {
                     print("\nRegistration password for your PBX (shown once; configure it as the trunk's secret):\n  \(password)")
                 }
             }
-            if result.configured.isEmpty { throw CommandFailure.silent }
+            // Exit 1 when any number failed (issue 14): a script must not take a partial attach for success. The
+            // JSON still lists both parts, and the numbers that were configured stay configured.
+            if !result.failed.isEmpty {
+                if !json, !result.configured.isEmpty {
+                    printError("siptrunk: \(result.failed.count) of \(result.failed.count + result.configured.count) numbers were not configured (listed above)")
+                }
+                throw CommandFailure.silent
+            }
         }
     }
 

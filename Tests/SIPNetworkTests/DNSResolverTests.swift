@@ -136,6 +136,34 @@ struct ProbeCommandDNSTests {
         #expect(result.output.contains("200 OK"))
     }
 
+    /// A server that answers REFUSED (dnsmasq for a name outside its zones, with no upstream) is not a timeout.
+    @Test func aRefusedAnswerHasItsOwnKind() throws {
+        // A dnsmasq with no zone and no upstream answers REFUSED to every query.
+        let port = ProbeIntegrationTests.freePort(Int32(SOCK_DGRAM.rawValue))
+        let dnsmasq = Process()
+        dnsmasq.executableURL = URL(fileURLWithPath: "/usr/sbin/dnsmasq")
+        dnsmasq.arguments = ["--no-daemon", "--port=\(port)", "--listen-address=127.0.0.1", "--bind-interfaces", "--no-resolv", "--no-hosts", "--pid-file="]
+        dnsmasq.standardOutput = FileHandle.nullDevice
+        dnsmasq.standardError = FileHandle.nullDevice
+        try dnsmasq.run()
+        defer {
+            kill(dnsmasq.processIdentifier, SIGKILL)
+            dnsmasq.waitUntilExit()
+        }
+        let server = "127.0.0.1:\(port)"
+        let resolver = try DNSResolver(server: server, timeout: .milliseconds(500), tries: 1)
+        var outcome: DNSError?
+        for _ in 0..<20 {
+            do { _ = try resolver.addresses("pbx.example.com") } catch { outcome = error }
+            if outcome == .refused(server) { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        #expect(outcome == .refused(server))
+        let result = try Self.runProbe(["pbx.example.com", "--dns-server", server, "--json"])
+        #expect(result.status == 1)
+        #expect(result.output.contains("\"kind\" : \"dns_refused\""), "\(result.output)")
+    }
+
     @Test func unknownNameIsNXDOMAIN() throws {
         let dnsmasq = try DNSResolverTests.Dnsmasq()
         defer { dnsmasq.stop() }

@@ -179,9 +179,7 @@ struct HostilePeerTests {
                 ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", directory + "/key.pem",
                  "-out", directory + "/cert.pem", "-days", "2", "-config", directory + "/req.cnf"])
             guard made.status == 0 else { throw TestFailure("openssl req: \(made.output)") }
-            let probe = try HostilePeer(.tcp, acceptOnly: true)
-            port = probe.port
-            probe.stop()
+            port = ProbeIntegrationTests.freePort(Int32(SOCK_STREAM.rawValue))
             pid = try TestProcess.start(
                 "/usr/bin/openssl",
                 ["s_server", "-quiet", "-accept", "127.0.0.1:\(port)", "-cert", directory + "/cert.pem", "-key", directory + "/key.pem"],
@@ -303,6 +301,42 @@ struct HostilePeerTests {
         #expect(data["status"] as? String == "failed", "\(run.output)")
         #expect(counter.value <= 3, "answered \(counter.value - 1) challenges")
         #expect(run.seconds < 10, "took \(run.seconds) s")
+    }
+}
+
+/// `probe --count N` ends with ping's summary (issue 14).
+struct ProbeSummaryTests {
+    @Test func countEndsWithSentAnsweredLossAndRoundTrips() throws {
+        let calls = Ordinals()
+        // Answers every probe but the second (and none of its retransmissions).
+        let peer = try HostilePeer(.udp) { request, reply in
+            guard let request, calls.ordinal(of: request.callID ?? "") != 2 else { return }
+            reply.send(HostilePeer.response(to: request, code: 200))
+        }
+        let run = try HostilePeerTests.siptrunk(["probe", "127.0.0.1:\(peer.port)", "--count", "3", "--interval", "0", "--timeout", "0.5"])
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("--- 127.0.0.1:\(peer.port) probe statistics ---"), "\(run.output)")
+        #expect(run.output.contains("3 probes sent, 2 answered, 33.3% loss"), "\(run.output)")
+        #expect(run.output.contains("round trip min/avg/max/mdev = "), "\(run.output)")
+        let json = try HostilePeerTests.siptrunk(["probe", "127.0.0.1:\(peer.port)", "--count", "2", "--interval", "0", "--timeout", "0.5", "--json"])
+        let object = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any]
+        let summary = try #require((object?["data"] as? [String: Any])?["summary"] as? [String: Any])
+        #expect(summary["sent"] as? Int == 2 && summary["answered"] as? Int == 2 && summary["loss_percent"] as? Double == 0)
+        #expect(summary["min_ms"] != nil && summary["mdev_ms"] != nil)
+    }
+}
+
+/// The order in which keys were first seen (1-based), thread-safe.
+final class Ordinals: @unchecked Sendable {
+    private let lock = NSLock()
+    private var seen: [String: Int] = [:]
+
+    func ordinal(of key: String) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        if let known = seen[key] { return known }
+        seen[key] = seen.count + 1
+        return seen.count
     }
 }
 

@@ -7,7 +7,7 @@ import Testing
 import TrunkCore
 import TrunkStore
 
-@testable import siptrunk
+import TrunkRuntime
 
 /// A real kamailio (with its TLS module) on loopback, with certificates from a CA the test makes with openssl.
 /// Addresses and what listens there are in Fixtures/kamailio/kamailio.cfg.

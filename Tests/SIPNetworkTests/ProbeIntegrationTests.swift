@@ -5,24 +5,30 @@ import SIPNetwork
 import SIPRuntime
 import Testing
 
-@testable import siptrunk
+import TrunkRuntime
 
 /// OPTIONS probes over real sockets against real peers on loopback: sipp (from Debian's sip-tester) as the
 /// answering server, closed ports, a silent UDP socket and a socket that answers garbage.
 @Suite(.serialized)
 struct ProbeIntegrationTests {
-    /// A free port: bind port 0, read what the kernel chose, release it.
+    /// A free port below the kernel's ephemeral range (32768–60999) and above the RTP range (10000–20000): a port
+    /// bind(0) hands out is handed out again to the next socket that needs one (a client's, in a test running
+    /// alongside) while a test still means to use it; ports down here are only taken on purpose.
     static func freePort(_ type: Int32) -> Int {
-        let fd = socket(AF_INET, type, 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            let port = Int.random(in: 21000..<30000, using: &generator)
+            let fd = socket(AF_INET, type, 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = UInt16(port).bigEndian
+            let length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+            close(fd)
+            if bound == 0 { return port }
+        }
+        return 29999
     }
 
     /// A bound UDP socket on loopback; `answer` (if any) is sent back to each datagram by a reader thread.

@@ -7,7 +7,7 @@ import Testing
 import TrunkCore
 import TrunkStore
 
-@testable import siptrunk
+import TrunkRuntime
 
 /// A sipp UAS for one scenario (a file in Fixtures/sipp, or sipp's built-in `uas`), with media on its own port.
 final class SippUAS {
@@ -88,6 +88,12 @@ struct TestCallTests {
         let events = (result.json["timeline"] as? [[String: Any]] ?? []).compactMap { $0["event"] as? String }
         #expect(events.starts(with: ["initiated"]))
         #expect(events.contains("answered") && events.contains("hangup") && events.last == "completed")
+        // The SIP messages are named in order among the status events (issue 14).
+        let details = (result.json["timeline"] as? [[String: Any]] ?? []).compactMap { $0["detail"] as? String }
+        let sip = zip(events, details).filter { ["invite_sent", "trying", "ringing", "answered", "ack_sent", "bye_sent", "completed"].contains($0.0) }
+        // (sipp's UAS sends no 100 Trying.)
+        #expect(sip.map(\.0) == ["invite_sent", "ringing", "answered", "ack_sent", "bye_sent", "completed"], "\(events)")
+        #expect(sip.first?.1.hasPrefix("INVITE sent to") == true && sip.last?.1.contains("BYE answered 200") == true, "\(details)")
 
         // Stored: the call, its timeline and the whole SIP trace under its Call-ID.
         let service = SIPTrunkService(store: try TrunkDatabase(path: database))

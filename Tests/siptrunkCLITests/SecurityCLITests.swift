@@ -220,10 +220,7 @@ struct SecurityCLITests {
 /// SQL on a database file through the sqlite3 library's own shell-less API (Foundation has no SQLite).
 enum SQLiteShell {
     static func execute(_ path: String, _ sql: String) throws {
-        let python = """
-            import sqlite3, sys
-            c = sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()
-            """
+        let python = "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", python, path, sql]

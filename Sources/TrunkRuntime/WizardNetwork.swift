@@ -7,20 +7,20 @@ import TrunkCore
 
 /// The wizard's live steps over real sockets: discovery (Step 3) and the test call (Step 7), each on its own
 /// prober and thread, so the screen's thread never blocks; progress goes back through the callbacks.
-final class WizardNetwork: SetupNetwork, @unchecked Sendable {
+public final class WizardNetwork: SetupNetwork, @unchecked Sendable {
     let service: SIPTrunkService
     let trust: TLSTrust
     let dnsServer: String?
     let discoveryTimeout: Double
 
-    init(service: SIPTrunkService, trust: TLSTrust, dnsServer: String?, discoveryTimeout: Double = 4) {
+    public init(service: SIPTrunkService, trust: TLSTrust, dnsServer: String?, discoveryTimeout: Double = 4) {
         self.service = service
         self.trust = trust
         self.dnsServer = dnsServer
         self.discoveryTimeout = discoveryTimeout
     }
 
-    func discover(_ destination: String, progress: @escaping @Sendable (DiscoveryProgress) -> Void) {
+    public func discover(_ destination: String, progress: @escaping @Sendable (DiscoveryProgress) -> Void) {
         let service = service, trust = trust, dnsServer = dnsServer, timeout = discoveryTimeout
         Thread.detachNewThread {
             do {
@@ -55,7 +55,7 @@ final class WizardNetwork: SetupNetwork, @unchecked Sendable {
         }
     }
 
-    func testCall(number: String, destination: String, transport: String?, progress: @escaping @Sendable (TestCallProgress) -> Void) {
+    public func testCall(number: String, destination: String, transport: String?, progress: @escaping @Sendable (TestCallProgress) -> Void) {
         let service = service, trust = trust, dnsServer = dnsServer
         Thread.detachNewThread {
             do {
@@ -67,7 +67,7 @@ final class WizardNetwork: SetupNetwork, @unchecked Sendable {
                 progress(.finished(report))
             } catch let error as TrunkError {
                 progress(.failed(error.messages.joined(separator: "; ")))
-            } catch let error as CommandFailure {
+            } catch let error as RuntimeError {
                 progress(.failed(error.message))
             } catch {
                 progress(.failed("\(error)"))
@@ -75,7 +75,7 @@ final class WizardNetwork: SetupNetwork, @unchecked Sendable {
         }
     }
 
-    func inboundTestCall(number: String, listen: String, progress: @escaping @Sendable (TestCallProgress) -> Void) {
+    public func inboundTestCall(number: String, listen: String, progress: @escaping @Sendable (TestCallProgress) -> Void) {
         let service = service
         Thread.detachNewThread {
             do {
@@ -88,7 +88,7 @@ final class WizardNetwork: SetupNetwork, @unchecked Sendable {
                 progress(.finished(report))
             } catch let error as TrunkError {
                 progress(.failed(error.messages.joined(separator: "; ")))
-            } catch let error as CommandFailure {
+            } catch let error as RuntimeError {
                 progress(.failed(error.message))
             } catch let error as E164Number.Problem {
                 progress(.failed("\(number): \(error)"))

@@ -8,35 +8,54 @@ import TrunkCore
 /// One outbound test call from start to stored result, shared by `siptrunk test-call` and the wizard's Step 7:
 /// the link opened first (so an unreachable PBX is explained before anything is recorded), the rate limit and the
 /// queued record, the call with its live trace and counters, then the stored report and trace.
-struct TestCallRunner {
-    let service: SIPTrunkService
-    let prober: NetworkProber
+public struct TestCallRunner {
+    public let service: SIPTrunkService
+    public let prober: NetworkProber
 
-    struct Request {
-        var number: E164Number
-        var target: CallTarget
-        var username: String?
-        var password: String?
-        var mediaAddress: String?
-        var ringTimeout: Duration = .seconds(30)
-        var duration: Duration = .seconds(5)
+    public init(service: SIPTrunkService, prober: NetworkProber) {
+        self.service = service
+        self.prober = prober
+    }
+
+    public struct Request {
+        public var number: E164Number
+        public var target: CallTarget
+        public var username: String?
+        public var password: String?
+        public var mediaAddress: String?
+        public var ringTimeout: Duration = .seconds(30)
+        public var duration: Duration = .seconds(5)
         /// on, off, or auto (on over TLS).
-        var srtp = "auto"
-        var rtpPorts: ClosedRange<Int>?
+        public var srtp = "auto"
+        public var rtpPorts: ClosedRange<Int>?
+
+        public init(number: E164Number, target: CallTarget) {
+            self.number = number
+            self.target = target
+        }
     }
 
     /// Callbacks arrive on the prober's event loop.
-    struct Observer {
-        var message: (TraceEntry, Double) -> Void = { _, _ in }
-        var timeline: (TestCallTimelineEvent) -> Void = { _ in }
-        var media: (Int, Int) -> Void = { _, _ in }
+    public struct Observer {
+        public var message: (TraceEntry, Double) -> Void = { _, _ in }
+        public var timeline: (TestCallTimelineEvent) -> Void = { _ in }
+        public var media: (Int, Int) -> Void = { _, _ in }
+
+        public init(
+            message: @escaping (TraceEntry, Double) -> Void = { _, _ in }, timeline: @escaping (TestCallTimelineEvent) -> Void = { _ in },
+            media: @escaping (Int, Int) -> Void = { _, _ in }
+        ) {
+            self.message = message
+            self.timeline = timeline
+            self.media = media
+        }
     }
 
-    /// Places the call; throws `CommandFailure` (or `TrunkError` from the use cases) when it cannot start.
-    func run(_ request: Request, observer: Observer) throws -> TestCallReport {
+    /// Places the call; throws `RuntimeError` (or `TrunkError` from the use cases) when it cannot start.
+    public func run(_ request: Request, observer: Observer) throws -> TestCallReport {
         let target = request.target
         if let media = request.mediaAddress, !IPAddress.isIPv4(media), !IPAddress.isIPv6(media) {
-            throw CommandFailure.usage("--media-address '\(media)' is not an IP address: give one of this host's addresses")
+            throw RuntimeError.usage("--media-address '\(media)' is not an IP address: give one of this host's addresses")
         }
         let profile = try service.firewall(region: nil)
         let ports = request.rtpPorts ?? (profile.rtp.portMin...profile.rtp.portMax)
@@ -45,7 +64,7 @@ struct TestCallRunner {
             local = try prober.eventLoop.flatSubmit { prober.link.open(target.peer, serverName: target.domain).map { prober.link.localAddress(for: target.peer) } }.wait()
         } catch let error as TransportError {
             let failure = ProbeFailure.transport(error.failure, peer: target.peer)
-            throw CommandFailure.refused("cannot reach \(target.peer): \(failure.kind.rawValue): \(failure.message) — \(failure.remedy)")
+            throw RuntimeError.refused("cannot reach \(target.peer): \(failure.kind.rawValue): \(failure.message) — \(failure.remedy)")
         }
         var generator = SystemRandomNumberGenerator()
         let callID = String(generator.next(), radix: 36) + String(generator.next(), radix: 36) + "@" + local.hostReference
@@ -55,7 +74,7 @@ struct TestCallRunner {
             offerSRTP: request.srtp == "on" || (request.srtp == "auto" && target.peer.transport == .tls))
         // The number's codec order (siptrunk config), when it has one; G.711 is added if missing for the tone.
         if let order = (try? service.advancedConfig(number: request.number.value, direction: "outbound"))?.codecConfig.codecs, !order.isEmpty {
-            var codecs = order.compactMap(TestCallCommand.codec(named:))
+            var codecs = order.compactMap { Self.codec(named: $0) }
             if !codecs.contains(where: { $0.name == "PCMU" || $0.name == "PCMA" }) { codecs.append(.pcmu) }
             configuration.codecs = codecs
         }
@@ -86,17 +105,35 @@ struct TestCallRunner {
             // The RTP port pair could not be bound: nothing was sent.
             let reason = "cannot start the call's media: \(Self.describe(error.failure))"
             try? service.abandonTestCall(callId: callID, reason: reason)
-            throw CommandFailure.refused(reason)
+            throw RuntimeError.refused(reason)
         }
         try prober.eventLoop.submit { prober.layer.trace.onRecord = nil }.wait()
         let trace = prober.trace.filter { $0.callID == call.callID }
         let report = TestCallReport(call: call)
-        try service.finishTestCall(report, trace: trace.map(TracedMessage.init))
+        do {
+            try service.finishTestCall(report, trace: trace.map(TracedMessage.init))
+        } catch {
+            // The record never stays queued (it counts against the rate limit): failed, with why it could not be kept.
+            try? service.abandonTestCall(callId: callID, reason: "the call ended (\(report.status)) but its result could not be stored: \(error)")
+            throw error
+        }
         return report
     }
 
+    /// The advanced config's codec names as SDP codecs.
+    static func codec(named name: String) -> Codec? {
+        switch name.uppercased().replacingOccurrences(of: ".", with: "") {
+        case "PCMU": .pcmu
+        case "PCMA": .pcma
+        case "G722": .g722
+        case "G729": .g729
+        case "OPUS": .opus
+        default: nil
+        }
+    }
+
     /// A media socket failure in words (`RTPSocket` explains the address; a full range says how to widen it).
-    static func describe(_ failure: TransportFailure) -> String {
+    public static func describe(_ failure: TransportFailure) -> String {
         guard case .other(let text) = failure else { return "\(failure)" }
         return text.hasPrefix("no free RTP port") ? text + " — widen --rtp-ports or free ports in the range" : text
     }
@@ -110,28 +147,40 @@ struct TestCallRunner {
     }
 
     /// `HOST:PORT` to listen on (IPv6 in brackets), or why not.
-    static func listenAddress(_ text: String) throws -> (host: String, port: Int) {
+    public static func listenAddress(_ text: String) throws -> (host: String, port: Int) {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else {
-            throw CommandFailure.usage("listen on HOST:PORT, e.g. 0.0.0.0:5060 (not '\(text)')")
+            throw RuntimeError.usage("listen on HOST:PORT, e.g. 0.0.0.0:5060 (not '\(text)')")
         }
         let host = String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        guard IPAddress.isIPv4(host) || IPAddress.isIPv6(host) else { throw CommandFailure.usage("'\(host)' is not an IP address to listen on") }
+        guard IPAddress.isIPv4(host) || IPAddress.isIPv6(host) else { throw RuntimeError.usage("'\(host)' is not an IP address to listen on") }
         return (host, port)
     }
 
-    struct InboundRequest {
-        var number: E164Number
-        var listen: (host: String, port: Int)
-        var mediaAddress: String?
-        var wait: Duration = .seconds(60)
-        var duration: Duration = .seconds(5)
-        var rtpPorts: ClosedRange<Int>?
+    public struct InboundRequest {
+        public var number: E164Number
+        public var listen: (host: String, port: Int)
+        public var mediaAddress: String?
+        public var wait: Duration = .seconds(60)
+        public var duration: Duration = .seconds(5)
+        public var rtpPorts: ClosedRange<Int>?
+
+        public init(
+            number: E164Number, listen: (host: String, port: Int), mediaAddress: String? = nil, wait: Duration = .seconds(60),
+            duration: Duration = .seconds(5), rtpPorts: ClosedRange<Int>? = nil
+        ) {
+            self.number = number
+            self.listen = listen
+            self.mediaAddress = mediaAddress
+            self.wait = wait
+            self.duration = duration
+            self.rtpPorts = rtpPorts
+        }
     }
 
     /// Waits for the PBX to call `number` at `listen`, answers, checks the media and hangs up; the record is made
     /// first (rate limit), then stored with the trace under the caller's Call-ID. The observer sees the call's
     /// messages once its INVITE has arrived (OPTIONS and other calls to the socket are left out).
-    func runInbound(_ request: InboundRequest, observer: Observer) throws -> (report: TestCallReport, trace: [TraceEntry]) {
+    public func runInbound(_ request: InboundRequest, observer: Observer) throws -> (report: TestCallReport, trace: [TraceEntry]) {
         let profile = try service.firewall(region: nil)
         let ports = request.rtpPorts ?? (profile.rtp.portMin...profile.rtp.portMax)
         let host = request.listen.host
@@ -169,7 +218,7 @@ struct TestCallRunner {
             let failure = ProbeFailure.transport(error.failure, peer: PeerAddress(host: host, port: request.listen.port, transport: .udp))
             let reason = "cannot listen on \(host):\(request.listen.port): \(failure.message)"
             try? service.abandonTestCall(callId: recordID, reason: reason)
-            throw CommandFailure.refused(reason)
+            throw RuntimeError.refused(reason)
         }
         try prober.eventLoop.submit { prober.layer.trace.onRecord = nil }.wait()
         var report = TestCallReport(inbound: call)

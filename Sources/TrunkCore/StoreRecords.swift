@@ -1,0 +1,11 @@
+import TrunkStore
+
+// The store records that are part of TrunkCore's own API, so the screens (TrunkTUI) speak to TrunkCore only and
+// never import the store (the architecture table). Each is a plain Equatable value; no GRDB type is behind them.
+
+/// One SIP message of a stored trace.
+public typealias TraceMessage = TrunkStore.TraceMessage
+/// One call-log row.
+public typealias CallLog = TrunkStore.CallLog
+/// Where a page of call logs ends, to read the next one (keyset paging).
+public typealias CallLogCursor = TrunkStore.CallLogCursor
