@@ -32,6 +32,13 @@ let package = Package(
         // libsrtp2 from the system (libsrtp2-dev): SRTP for test-call media.
         .systemLibrary(name: "CSRTP", path: "Sources/CSRTP"),
 
+        // libphonenumber from the system (libphonenumber-dev) behind a C interface: numbering plans for number checks.
+        .target(
+            name: "CPhoneNumber",
+            path: "Sources/CPhoneNumber",
+            linkerSettings: [.linkedLibrary("phonenumber"), .linkedLibrary("stdc++")]
+        ),
+
         /// SIP message model, parser and serializer, URIs, destinations, E.164, SDP, digest auth.
         .target(
             name: "SIPCore",
@@ -99,7 +106,7 @@ let package = Package(
         .target(
             name: "TrunkCore",
             dependencies: [
-                "SIPCore", "SIPEngine", "TrunkStore",
+                "SIPCore", "SIPEngine", "TrunkStore", "CPhoneNumber",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

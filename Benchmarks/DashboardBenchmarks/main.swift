@@ -130,7 +130,7 @@ func overviewBenchmark() throws {
     let service = SIPTrunkService(store: store, now: { now })
     let count = 10_000
     for batch in stride(from: 0, to: count, by: 100) {
-        let numbers = (batch..<min(count, batch + 100)).map { String(format: "+1415%07d", $0) }
+        let numbers = (batch..<min(count, batch + 100)).map { String(format: "+1415%03d%04d", 200 + $0 / 10000, $0 % 10000) }
         _ = try service.attach(AttachRequest(
             phoneNumbers: numbers, trunkId: "bench-\(batch / 100)",
             directions: [.init(type: "outbound", sipEndpoint: "192.0.2.\(batch / 100 % 250 + 1)", options: .init(port: 5060, transport: "udp"))]))

@@ -20,7 +20,7 @@ func prepareMonitorDatabase(_ database: String, count: Int, host: String) throws
     try Installation.prepare(store, host: Installation.HostFacts(hostName: "bench", ipv4: ["192.0.2.1"], ipv6: []))
     let service = SIPTrunkService(store: store)
     for batch in stride(from: 0, to: count, by: 100) {
-        let numbers = (batch..<min(count, batch + 100)).map { String(format: "+1415%07d", $0) }
+        let numbers = (batch..<min(count, batch + 100)).map { String(format: "+1415%03d%04d", 200 + $0 / 10000, $0 % 10000) }
         _ = try service.attach(AttachRequest(
             phoneNumbers: numbers, trunkId: "bench-\(batch / 100)",
             directions: [.init(type: "outbound", sipEndpoint: host, options: .init(port: 5060, transport: "udp"))]))

@@ -17,7 +17,7 @@ func warmCallSetupTimes(host: String, port: Int, count: Int, rtpPorts: ClosedRan
     try prober.eventLoop.flatSubmit { prober.link.open(target, serverName: nil) }.wait()
     var times: [Double] = []
     for _ in 0..<count {
-        let configuration = TestCallConfiguration(target: target, domain: host, number: "+15551234567", duration: .milliseconds(100), dtmf: nil)
+        let configuration = TestCallConfiguration(target: target, domain: host, number: "+14155554567", duration: .milliseconds(100), dtmf: nil)
         let call = try prober.testCall(configuration, mediaHost: "127.0.0.1", rtpPorts: rtpPorts) { _ in }.wait()
         if let setup = call.setupTime { times.append(setup.inMilliseconds) }
     }

@@ -229,7 +229,7 @@ if FileManager.default.isExecutableFile(atPath: "/usr/bin/sipp") {
     for index in 0..<30 {
         // A database per ten calls: the guide's rate limit is 10 test calls per 15 minutes.
         let call = run(siptrunkPath(), [
-            "test-call", "--number", "+15551234567", "--to", "127.0.0.1:\(uasPort)", "--duration", "0.5", "--json",
+            "test-call", "--number", "+14155554567", "--to", "127.0.0.1:\(uasPort)", "--duration", "0.5", "--json",
             "--rtp-ports", "37000-37999", "--db", scratch + "/calls-\(index / 10).sqlite",
         ])
         if let json = try? JSONSerialization.jsonObject(with: Data(call.output.utf8)) as? [String: Any],

@@ -178,7 +178,13 @@ public final class Terminal: @unchecked Sendable {
                         }
                         continue
                     }
-                    if app.handle(key) == .quit { return .quit }
+                    // The terminal runs raw (no ISIG), so Ctrl-C and Ctrl-Z arrive as keys (issue 14): Ctrl-C is the
+                    // screen's Quit (F10: the screen ends what runs and saves first); Ctrl-Z suspends like a shell job.
+                    if key == .control("z") {
+                        suspend()
+                        continue
+                    }
+                    if app.handle(key == .control("c") ? .function(10) : key) == .quit { return .quit }
                     sendClipboard(app)
                 }
             }
@@ -190,6 +196,20 @@ public final class Terminal: @unchecked Sendable {
             }
             draw(app)
         }
+    }
+
+    /// Ctrl-Z: give the terminal back to the shell and stop; on `fg` take it again and redraw everything.
+    private func suspend() {
+        writeRaw("\u{1B}[?2004l")
+        def_prog_mode()
+        endwin()
+        // SIGSTOP, not SIGTSTP: the stop must not depend on whose SIGTSTP handler is installed.
+        kill(getpid(), SIGSTOP)
+        // Continued (fg): the saved modes back, the whole screen repainted, bracketed paste on again.
+        reset_prog_mode()
+        previous = nil
+        clearok(siptrunk_stdscr(), true)
+        writeRaw("\u{1B}[?2004h")
     }
 
     private var clipboardSent = 0

@@ -97,9 +97,15 @@ public struct SIPTrunkService: Sendable {
             for (index, text) in numbers.enumerated() {
                 let number: E164Number
                 do {
-                    number = try E164Number(parsing: text)
+                    number = try NumberingPlan.e164(text)
                 } catch {
                     failed.append(.init(phoneNumber: text, reason: "phone_numbers[\(index)]: \"\(text)\" is not a valid E.164 number: \(error)"))
+                    continue
+                }
+                // The real numbering plan (issue 14): digits without + are read as E.164, and a number that then
+                // does not exist in the country it names is refused with that country.
+                if let problem = NumberingPlan.problem(number) {
+                    failed.append(.init(phoneNumber: number.value, reason: "phone_numbers[\(index)]: \(problem)"))
                     continue
                 }
                 guard seen.insert(number.value).inserted else {

@@ -86,9 +86,9 @@ public struct SetupDraft: Codable, Hashable, Sendable {
     public var provider: Provider { Provider.catalog.first { $0.id == providerId } ?? Provider.other }
     public var isOutbound: Bool { direction == "outbound" }
 
-    /// The numbers parsed from `numbersText`: one per line (commas and spaces also separate).
+    /// The numbers parsed from `numbersText` (see `NumberingPlan.numbers(in:)` for the separators).
     public var numberEntries: [String] {
-        numbersText.split(whereSeparator: { $0 == "\n" || $0 == "," || $0 == ";" }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        NumberingPlan.numbers(in: numbersText)
     }
 
     /// What a typed destination means, or what is wrong with it.
@@ -107,10 +107,12 @@ public struct SetupDraft: Codable, Hashable, Sendable {
         numberEntries.map { ($0, Self.check(number: $0)) }
     }
 
-    /// One number checked as E.164.
+    /// One number checked as E.164 and against its country's numbering plan (the rule attach applies).
     public static func check(number text: String) -> Checked<String> {
         do {
-            return .valid(try E164Number(parsing: text).value)
+            let number = try NumberingPlan.e164(text)
+            if let problem = NumberingPlan.problem(number) { return .invalid(problem) }
+            return .valid(number.value)
         } catch {
             return .invalid("\(error)")
         }

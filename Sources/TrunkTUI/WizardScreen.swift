@@ -192,8 +192,7 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
     public func paste(_ text: String) {
         switch draft.step {
         case .numbers where draft.attached.isEmpty:
-            let added = text.split(whereSeparator: { $0 == "\n" || $0 == "," || $0 == ";" }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            addNumbers(added)
+            addNumbers(NumberingPlan.numbers(in: text))
         default:
             for character in text where character != "\n" { _ = editField(.character(character)) }
         }
@@ -432,7 +431,11 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
         }
         let invalid = checks.filter { $0.result.value == nil }
         guard invalid.isEmpty else {
-            message = ("\(invalid.count) number\(invalid.count == 1 ? " is" : "s are") not valid E.164 — fix or remove \(invalid.count == 1 ? "it" : "them") (Backspace on the empty field takes the last one back).", .error)
+            // The first problem in full (a cell in the list has room for little), then what to do.
+            let first: String
+            if case .invalid(let problem) = invalid[0].result { first = problem.hasPrefix(invalid[0].text) || problem.hasPrefix("+") ? problem : "\(invalid[0].text): \(problem)" } else { first = invalid[0].text }
+            let more = invalid.count > 1 ? " (and \(invalid.count - 1) more)" : ""
+            message = ("\(first)\(more) — fix or remove \(invalid.count == 1 ? "it" : "them") (Backspace on the empty field takes the last one back).", .error)
             return
         }
         do {
@@ -674,11 +677,14 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
             case .valid(let number) where draft.attached.contains(number):
                 (text, role) = ("✓ \(number) attached", .ok)
             case .valid(let number) where failures[number] != nil:
-                (text, role) = ("✗ \(number): \(failures[number]!)", .error)
+                (text, role) = ("✗ \(number): \(failures[number] ?? "")", .error)
             case .valid(let number):
-                (text, role) = ("\(frame.glyphs.bullet) \(number)", .text)
+                // The country it was read as, so a number typed without its country code shows where it went.
+                let country = (try? NumberingPlan.e164(number)).map { NumberingPlan.facts($0) }.map { Locale(identifier: "en_US").localizedString(forRegionCode: $0.region) ?? $0.region } ?? ""
+                (text, role) = ("\(frame.glyphs.bullet) \(number)  \(country)", .text)
             case .invalid(let problem):
-                (text, role) = ("✗ \(check.text): \(problem)", .error)
+                // A numbering-plan refusal starts with the number already.
+                (text, role) = (problem.hasPrefix("+") ? "✗ \(problem)" : "✗ \(check.text): \(problem)", .error)
             }
             frame.put(text, x: x, y: top + row, role: role, limit: 37)
         }

@@ -22,11 +22,11 @@ struct MonitorTests {
         defer { kamailio?.stop() }
         let database = TestCallTests.database()
         let attach = try TestProcess.siptrunk([
-            "trunks", "attach", "+15558880001", "--trunk", "mon-trunk", "--direction", "outbound", "--endpoint", KamailioServer.good,
+            "trunks", "attach", "+14155558001", "--trunk", "mon-trunk", "--direction", "outbound", "--endpoint", KamailioServer.good,
             "--port", "5060", "--transport", "udp", "--db", database,
         ])
         #expect(attach.status == 0, "\(attach.output)")
-        let inbound = try TestProcess.siptrunk(["trunks", "attach", "+15558880002", "--trunk", "mon-trunk", "--direction", "inbound", "--db", database])
+        let inbound = try TestProcess.siptrunk(["trunks", "attach", "+14155558002", "--trunk", "mon-trunk", "--direction", "inbound", "--db", database])
         #expect(inbound.status == 0, "\(inbound.output)")
 
         let log = NSTemporaryDirectory() + "siptrunk-monitor-\(UUID().uuidString).log"
@@ -39,12 +39,12 @@ struct MonitorTests {
         let dashboard = try TmuxSession(command: "env LANG=C.UTF-8 TERM=xterm-256color \(try TestProcess.siptrunkPath()) dashboard --refresh 1 --db \(database); sleep 15", width: 80, height: 24)
         defer { dashboard.kill() }
         let before = try dashboard.waitFor("healthy")
-        #expect(before.contains("+15558880001") && before.contains("unchecked"), "\(before)")
+        #expect(before.contains("+14155558001") && before.contains("unchecked"), "\(before)")
         kamailio?.stop()
         kamailio = nil
         #expect(Self.waitForLine(containing: "\"health_status\":\"unreachable\"", in: log, seconds: 25), "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
         let down = try dashboard.waitFor("unreachable", seconds: 5)
-        #expect(down.split(separator: "\n").contains { $0.contains("+15558880001") && $0.contains("unreachable") }, "\(down)")
+        #expect(down.split(separator: "\n").contains { $0.contains("+14155558001") && $0.contains("unreachable") }, "\(down)")
 
         // The state is in the database for every other process (the dashboard, siptrunk numbers).
         let service = SIPTrunkService(store: try TrunkDatabase(path: database))
@@ -53,7 +53,7 @@ struct MonitorTests {
         #expect(stored.healthStatus == "unreachable")
         #expect(stored.lastFailures.first?.outcome == "icmp_unreachable" || stored.lastFailures.first?.outcome == "timeout", "\(stored.lastFailures)")
         #expect(stored.lastFailures.first?.remedy != nil)
-        #expect(try service.healthOverview().first { $0.phoneNumber == "+15558880002" }?.healthStatus == "unchecked")
+        #expect(try service.healthOverview().first { $0.phoneNumber == "+14155558002" }?.healthStatus == "unchecked")
 
         kamailio = try KamailioServer()
         let start = (try? String(contentsOfFile: log, encoding: .utf8))?.count ?? 0
@@ -79,7 +79,7 @@ struct MonitorTests {
     }
 
     /// The number's full health (uptime, failures) once the overview shows `state` (within 3 s), else the last seen.
-    static func eventually(_ service: SIPTrunkService, _ state: String, number: String = "+15558880001") throws -> HealthView? {
+    static func eventually(_ service: SIPTrunkService, _ state: String, number: String = "+14155558001") throws -> HealthView? {
         var view: HealthView?
         for _ in 0..<30 {
             view = try service.healthOverview().first { $0.phoneNumber == number }
@@ -99,7 +99,7 @@ struct MonitorTests {
         defer { kamailio.stop() }
         let database = TestCallTests.database()
         let attach = try TestProcess.siptrunk([
-            "trunks", "attach", "+15558880003", "--trunk", "dns-trunk", "--direction", "outbound", "--endpoint", "moved.pbx.test",
+            "trunks", "attach", "+14155558003", "--trunk", "dns-trunk", "--direction", "outbound", "--endpoint", "moved.pbx.test",
             "--port", "5060", "--transport", "udp", "--db", database,
         ])
         #expect(attach.status == 0, "\(attach.output)")
@@ -113,7 +113,7 @@ struct MonitorTests {
         #expect(Self.waitForLine(containing: "\"outcome\":\"dns_nxdomain\"", in: log, seconds: 5), "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
         #expect(Self.waitForLine(containing: "\"health_status\":\"unreachable\"", in: log, seconds: 15), "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
         let service = SIPTrunkService(store: try TrunkDatabase(path: database))
-        var view = try Self.eventually(service, "unreachable", number: "+15558880003")
+        var view = try Self.eventually(service, "unreachable", number: "+14155558003")
         #expect(view?.healthStatus == "unreachable")
         let failure = try #require(view?.lastFailures.first)
         #expect(failure.outcome == "dns_nxdomain" && failure.message?.contains("moved.pbx.test") == true && failure.remedy != nil, "\(failure)")
@@ -124,7 +124,7 @@ struct MonitorTests {
         dnsmasq = try DNSResolverTests.Dnsmasq(port: port, extra: ["--host-record=moved.pbx.test,\(KamailioServer.good)"])
         _ = try DNSResolverTests.resolver(for: dnsmasq!)
         #expect(Self.waitForLine(containing: "\"health_status\":\"healthy\"", in: log, seconds: 25), "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
-        view = try Self.eventually(service, "healthy", number: "+15558880003")
+        view = try Self.eventually(service, "healthy", number: "+14155558003")
         #expect(view?.healthStatus == "healthy" && view?.lastCheckedAt != nil)
     }
 
@@ -132,7 +132,7 @@ struct MonitorTests {
     @Test func aMonitorWhoseEveryNameFailsDNSSaysSo() throws {
         let database = TestCallTests.database()
         let attach = try TestProcess.siptrunk([
-            "trunks", "attach", "+15558880004", "--direction", "outbound", "--endpoint", "nowhere.pbx.test", "--port", "5060",
+            "trunks", "attach", "+14155558004", "--direction", "outbound", "--endpoint", "nowhere.pbx.test", "--port", "5060",
             "--transport", "udp", "--db", database,
         ])
         #expect(attach.status == 0, "\(attach.output)")

@@ -63,7 +63,7 @@ final class SippUAS {
 struct TestCallTests {
     static func call(_ sipp: SippUAS, _ extra: [String] = [], database: String) throws -> (status: Int32, output: String, json: [String: Any]) {
         let result = try TestProcess.siptrunk(
-            ["test-call", "--number", "+15551234567", "--to", "127.0.0.1:\(sipp.port)", "--duration", "1", "--ring-timeout", "2",
+            ["test-call", "--number", "+14155554567", "--to", "127.0.0.1:\(sipp.port)", "--duration", "1", "--ring-timeout", "2",
              "--rtp-ports", "30000-30999", "--json", "--db", database] + extra)
         let object = (try? JSONSerialization.jsonObject(with: Data(result.output.utf8))) as? [String: Any]
         return (result.status, result.output, (object?["data"] as? [String: Any]) ?? [:])
@@ -104,13 +104,13 @@ struct TestCallTests {
         let methods = stored.trace.compactMap { try? SIPMessageParser().parse(datagram: Array($0.raw)) }.map { $0.method?.rawValue ?? "\($0.statusCode ?? 0)" }
         #expect(methods.contains("INVITE") && methods.contains("ACK") && methods.contains("BYE") && methods.contains("200"))
         // It is a call on the trunk too: in the call logs, and in the trace viewer's list as a test call.
-        let page = try service.callLogPage(number: "+15551234567", after: nil)
+        let page = try service.callLogPage(number: "+14155554567", after: nil)
         let log = try #require(page.logs.first)
         #expect(page.total == 1 && log.callId == callID && log.status == "completed" && log.sipCode == 200)
-        #expect(log.direction == "outbound" && log.sourceIp == "127.0.0.1" && log.toUri?.contains("+15551234567") == true)
+        #expect(log.direction == "outbound" && log.sourceIp == "127.0.0.1" && log.toUri?.contains("+14155554567") == true)
         #expect((log.durationSeconds ?? 0) >= 1)
-        #expect(try service.tracedCalls(number: "+15551234567").map(\.callId) == [callID])
-        #expect(try service.tracedCalls(number: "+15551234567").first?.isTestCall == true)
+        #expect(try service.tracedCalls(number: "+14155554567").map(\.callId) == [callID])
+        #expect(try service.tracedCalls(number: "+14155554567").first?.isTestCall == true)
 
         // The real trace (addresses as the engine records them, `udp:127.0.0.1:port`) exports to a pcap
         // tshark reads message by message.
@@ -127,7 +127,7 @@ struct TestCallTests {
         let sipp = try SippUAS(scenario: "uas", echo: true, transport: .tcp)
         defer { sipp.stop() }
         let result = try TestProcess.siptrunk(
-            ["test-call", "--number", "+15551234567", "--to", "tcp://127.0.0.1:\(sipp.port)", "--duration", "1",
+            ["test-call", "--number", "+14155554567", "--to", "tcp://127.0.0.1:\(sipp.port)", "--duration", "1",
              "--rtp-ports", "30000-30999", "--json", "--db", Self.database()])
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("\"verdict\" : \"both_ways\""))
@@ -141,7 +141,7 @@ struct TestCallTests {
         defer { sipp.stop() }
         // sipp has no SRTP: plain RTP here; SRTP is tested against baresip.
         let result = try TestProcess.siptrunk(
-            ["test-call", "--number", "+15551234567", "--to", "tls://\(KamailioServer.good):5061", "--domain", "pbx.kamailio.test",
+            ["test-call", "--number", "+14155554567", "--to", "tls://\(KamailioServer.good):5061", "--domain", "pbx.kamailio.test",
              "--ca-file", kamailio.caFile, "--srtp", "off", "--duration", "1", "--rtp-ports", "30000-30999", "--json", "--db", Self.database()])
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("\"verdict\" : \"both_ways\""))
@@ -155,22 +155,22 @@ struct TestCallTests {
         let mediaPort = ProbeIntegrationTests.freePort(Int32(SOCK_DGRAM.rawValue))
         let log = NSTemporaryDirectory() + "siptrunk-uac-\(UUID().uuidString).log"
         // sipp starts calling after a moment, retransmitting its INVITE until we listen.
-        let uac = try TestProcess.start("/bin/sh", ["-c", "sleep 1; exec /usr/bin/sipp 127.0.0.1:\(listen) -sn uac -s +15551234567 -m 1 -d 4000 -rtp_echo -mi 127.0.0.1 -mp \(mediaPort) -i 127.0.0.1 -p \(sippPort) -nostdin -timeout 30"], log: log)
+        let uac = try TestProcess.start("/bin/sh", ["-c", "sleep 1; exec /usr/bin/sipp 127.0.0.1:\(listen) -sn uac -s +14155554567 -m 1 -d 4000 -rtp_echo -mi 127.0.0.1 -mp \(mediaPort) -i 127.0.0.1 -p \(sippPort) -nostdin -timeout 30"], log: log)
         defer { TestProcess.stop(uac) }
         let database = Self.database()
         let result = try TestProcess.siptrunk(
-            ["test-call", "--inbound", "--number", "+15551234567", "--listen", "127.0.0.1:\(listen)", "--wait", "15", "--duration", "1.5",
+            ["test-call", "--inbound", "--number", "+14155554567", "--listen", "127.0.0.1:\(listen)", "--wait", "15", "--duration", "1.5",
              "--rtp-ports", "30000-30999", "--json", "--db", database])
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("\"result\" : \"connected\""))
         #expect(result.output.contains("\"verdict\" : \"both_ways\""))
         #expect(result.output.contains("\"event\" : \"acknowledged\""))
         // Logged as an inbound call from sipp's address.
-        let logged = try #require(try SIPTrunkService(store: try TrunkDatabase(path: database)).callLogPage(number: "+15551234567", after: nil).logs.first)
+        let logged = try #require(try SIPTrunkService(store: try TrunkDatabase(path: database)).callLogPage(number: "+14155554567", after: nil).logs.first)
         #expect(logged.direction == "inbound" && logged.status == "completed" && logged.sourceIp == "127.0.0.1", "\(logged)")
         // Logged under sipp's Call-ID, where its trace is; the test call's record points there too.
         let service = SIPTrunkService(store: try TrunkDatabase(path: database))
-        let traced = try #require(try service.tracedCalls(number: "+15551234567").first)
+        let traced = try #require(try service.tracedCalls(number: "+14155554567").first)
         #expect(traced.callId == logged.callId && traced.isTestCall && !logged.callId.hasPrefix("inbound-"))
         #expect(try service.trace(callId: traced.callId).contains { $0.raw.starts(with: Array("INVITE ".utf8)) })
     }
@@ -178,7 +178,7 @@ struct TestCallTests {
     @Test func aListenAddressThatIsNotOneIsRefusedBeforeAnythingIsStored() throws {
         let database = Self.database()
         for (text, reason) in [("pbx.example.com:5060", "'pbx.example.com' is not an IP address"), ("127.0.0.1", "listen on HOST:PORT")] {
-            let result = try TestProcess.siptrunk(["test-call", "--inbound", "--number", "+15551234567", "--listen", text, "--db", database])
+            let result = try TestProcess.siptrunk(["test-call", "--inbound", "--number", "+14155554567", "--listen", text, "--db", database])
             #expect(result.status == 2 && result.output.contains(reason), "\(result.output)")
         }
         #expect(try SIPTrunkService(store: try TrunkDatabase(path: database)).testCalls().isEmpty)
@@ -190,7 +190,7 @@ struct TestCallTests {
         let socket = boundUDPSocket()
         defer { close(socket.fd) }
         let result = try TestProcess.siptrunk(
-            ["test-call", "--inbound", "--number", "+15551234567", "--listen", "127.0.0.1:\(socket.port)", "--wait", "1", "--db", database])
+            ["test-call", "--inbound", "--number", "+14155554567", "--listen", "127.0.0.1:\(socket.port)", "--wait", "1", "--db", database])
         #expect(result.status == 1 && result.output.contains("cannot listen on 127.0.0.1:\(socket.port)"), "\(result.output)")
         let calls = try SIPTrunkService(store: try TrunkDatabase(path: database)).testCalls()
         #expect(calls.count == 1 && calls.first?.status == "failed" && calls.first?.result == "failed", "\(calls)")
@@ -212,9 +212,9 @@ struct TestCallTests {
     @Test func inboundWithoutACallSaysWhatToCheck() throws {
         let listen = ProbeIntegrationTests.freePort(Int32(SOCK_DGRAM.rawValue))
         let result = try TestProcess.siptrunk(
-            ["test-call", "--inbound", "--number", "+15551234567", "--listen", "127.0.0.1:\(listen)", "--wait", "1", "--db", Self.database()])
+            ["test-call", "--inbound", "--number", "+14155554567", "--listen", "127.0.0.1:\(listen)", "--wait", "1", "--db", Self.database()])
         #expect(result.status == 1)
-        #expect(result.output.contains("no INVITE for +15551234567 arrived within 1 s"))
+        #expect(result.output.contains("no INVITE for +14155554567 arrived within 1 s"))
     }
 
     @Test func noEchoIsOneWayAudioWithACause() throws {
@@ -291,7 +291,7 @@ struct TestCallTests {
         defer { sipp.stop() }
         let database = Self.database()
         for _ in 0..<10 { _ = try Self.call(sipp, database: database) }
-        let eleventh = try TestProcess.siptrunk(["test-call", "--number", "+15551234567", "--to", "127.0.0.1:\(sipp.port)", "--db", database])
+        let eleventh = try TestProcess.siptrunk(["test-call", "--number", "+14155554567", "--to", "127.0.0.1:\(sipp.port)", "--db", database])
         #expect(eleventh.status == 1)
         #expect(eleventh.output.contains("10 test calls per 15 minutes have been made: the next one is allowed in 1"), "\(eleventh.output)")
         #expect(eleventh.output.contains(" min "))
@@ -299,7 +299,7 @@ struct TestCallTests {
 
     @Test func aClosedTCPPortIsExplainedNotThrown() throws {
         let port = ProbeIntegrationTests.freePort(Int32(SOCK_STREAM.rawValue))
-        let result = try TestProcess.siptrunk(["test-call", "--number", "+15551234567", "--to", "tcp://127.0.0.1:\(port)", "--db", Self.database()])
+        let result = try TestProcess.siptrunk(["test-call", "--number", "+14155554567", "--to", "tcp://127.0.0.1:\(port)", "--db", Self.database()])
         #expect(result.status == 1)
         #expect(result.output.contains("connection_refused: TCP \(port) refused on 127.0.0.1"))
     }
@@ -362,7 +362,7 @@ struct SRTPTests {
         let baresip = try BaresipUAS()
         defer { baresip.stop() }
         let result = try TestProcess.siptrunk(
-            ["test-call", "--number", "+15551234567", "--to", "127.0.0.30:5060", "--srtp", "on", "--duration", "6",
+            ["test-call", "--number", "+14155554567", "--to", "127.0.0.30:5060", "--srtp", "on", "--duration", "6",
              "--rtp-ports", "30000-30999", "--json", "--db", TestCallTests.database()])
         #expect(result.status == 0, "\(result.output)\n\(baresip.log.suffix(1500))")
         // RTCP both ways as SRTCP: our reports went out, and baresip's authenticated and told us how it hears us.
@@ -408,12 +408,12 @@ struct RegisterTests {
         let database = TestCallTests.database()
         // Registration authentication on the inbound direction (as the guide has it), the registrar at the outbound one.
         let attach = try TestProcess.siptrunk([
-            "trunks", "attach", "+15557770001", "--trunk", "reg-trunk", "--direction", "inbound", "--auth", "register",
+            "trunks", "attach", "+14155557001", "--trunk", "reg-trunk", "--direction", "inbound", "--auth", "register",
             "--register-username", "alice", "--register-password", "wonderland", "--db", database,
         ])
         #expect(attach.status == 0, "\(attach.output)")
         let outbound = try TestProcess.siptrunk([
-            "trunks", "attach", "+15557770003", "--trunk", "reg-trunk", "--direction", "outbound", "--endpoint", KamailioServer.good,
+            "trunks", "attach", "+14155557003", "--trunk", "reg-trunk", "--direction", "outbound", "--endpoint", KamailioServer.good,
             "--port", "5060", "--transport", "udp", "--db", database,
         ])
         #expect(outbound.status == 0, "\(outbound.output)")
@@ -429,7 +429,7 @@ struct RegisterTests {
 
         // Wrong credentials: the failure and its reason are stored.
         let update = try TestProcess.siptrunk([
-            "trunks", "update", "+15557770001", "--direction", "inbound", "--auth", "register", "--register-username", "alice",
+            "trunks", "update", "+14155557001", "--direction", "inbound", "--auth", "register", "--register-username", "alice",
             "--register-password", "looking-glass", "--db", database,
         ])
         #expect(update.status == 0, "\(update.output)")
@@ -441,7 +441,7 @@ struct RegisterTests {
 
     @Test func anIPAuthTrunkHasNothingToRegister() throws {
         let database = TestCallTests.database()
-        _ = try TestProcess.siptrunk(["trunks", "attach", "+15557770002", "--trunk", "ip-trunk", "--direction", "outbound", "--endpoint", "127.0.0.1", "--db", database])
+        _ = try TestProcess.siptrunk(["trunks", "attach", "+14155557002", "--trunk", "ip-trunk", "--direction", "outbound", "--endpoint", "127.0.0.1", "--db", database])
         let result = try TestProcess.siptrunk(["register", "--trunk", "ip-trunk", "--db", database])
         #expect(result.status != 0)
         #expect(result.output.contains("IP-based authentication"), "\(result.output)")

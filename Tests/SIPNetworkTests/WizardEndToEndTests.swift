@@ -114,7 +114,7 @@ struct WizardEndToEndTests {
         try session.waitFor("Step 5 of 8")
         try session.keys("Enter")  // IP-based
         try session.waitFor("Step 6 of 8")
-        try session.type("+15551234568")
+        try session.type("+14155554568")
         try session.keys("Enter")
         try session.waitFor("Attached 1 number")
         try session.keys("Enter")
@@ -123,14 +123,14 @@ struct WizardEndToEndTests {
         try session.keys("C-u")
         try session.type("127.0.0.1:\(listen)")
         try session.keys("F5")
-        try session.waitFor("for a call to +15551234568")  // listening
+        try session.waitFor("for a call to +14155554568")  // listening
 
         let sippPort = ProbeIntegrationTests.freePort(Int32(SOCK_DGRAM.rawValue))
         let mediaPort = ProbeIntegrationTests.freePort(Int32(SOCK_DGRAM.rawValue))
         let log = directory + "/uac.log"
         let uac = try TestProcess.start(
             "/usr/bin/sipp",
-            ["127.0.0.1:\(listen)", "-sn", "uac", "-s", "+15551234568", "-m", "1", "-d", "10000", "-rtp_echo", "-mi", "127.0.0.1", "-mp", "\(mediaPort)",
+            ["127.0.0.1:\(listen)", "-sn", "uac", "-s", "+14155554568", "-m", "1", "-d", "10000", "-rtp_echo", "-mi", "127.0.0.1", "-mp", "\(mediaPort)",
              "-i", "127.0.0.1", "-p", "\(sippPort)", "-nostdin", "-timeout", "30"], log: log)
         defer { TestProcess.stop(uac) }
         let called = try session.waitFor("Connected, audio both ways", seconds: 30)
@@ -142,7 +142,7 @@ struct WizardEndToEndTests {
         try session.waitFor("WIZARD-EXIT=0")
 
         let service = SIPTrunkService(store: try TrunkDatabase(path: database))
-        let call = try #require(try service.tracedCalls(number: "+15551234568").first)
+        let call = try #require(try service.tracedCalls(number: "+14155554568").first)
         #expect(call.isTestCall && call.direction == "inbound" && call.status == "completed")
         #expect(try service.trace(callId: call.callId).contains { $0.raw.starts(with: Array("INVITE ".utf8)) && $0.direction == "received" })
     }
@@ -180,9 +180,9 @@ struct WizardEndToEndTests {
         try session.waitFor("Step 5 of 8")
         try session.keys("Enter")  // IP-based
         try session.waitFor("Step 6 of 8")
-        try session.type("+1555")
+        try session.type("+1415")
         try session.waitFor("has 4 digits")  // checked as typed
-        try session.type("1234567")
+        try session.type("5554567")
         try session.keys("Enter")
         try session.waitFor("Attached 1 number")
         try session.keys("Enter")
@@ -192,13 +192,13 @@ struct WizardEndToEndTests {
         #expect(called.contains("INVITE") && called.contains("200 OK"), "\(called)")
         try session.keys("Enter")
         let summary = try session.waitFor("Step 8 of 8")
-        #expect(summary.contains("+15551234567") && summary.contains("connected"), "\(summary)")
+        #expect(summary.contains("+14155554567") && summary.contains("connected"), "\(summary)")
         try session.keys("Enter")
         try session.waitFor("WIZARD-EXIT=0")
 
         // Stored: the number on the trunk with the discovered endpoint, the test call, no draft left.
         let service = SIPTrunkService(store: try TrunkDatabase(path: database))
-        let configuration = try service.configuration(number: "+15551234567")
+        let configuration = try service.configuration(number: "+14155554567")
         #expect(configuration.outbound?.sipEndpoint?.contains(KamailioServer.good) == true, "\(configuration)")
         #expect(try service.setupDraft() == nil)
         let calls = try service.store.read { try $0.testCalls(orgId: service.orgId, since: .distantPast) }
@@ -236,7 +236,7 @@ struct WizardEndToEndTests {
         #expect(resumed.contains("Resumed"))
     }
 
-    @Test(arguments: [("INT", 130), ("TERM", 143), ("HUP", 129)])
+    @Test(arguments: [("INT", 130), ("TERM", 143), ("HUP", 129), ("QUIT", 131)])
     func signalsRestoreTheTerminal(signal: String, status: Int) throws {
         let directory = Self.scratch()
         let binary = try TestProcess.siptrunkPath()
@@ -245,9 +245,44 @@ struct WizardEndToEndTests {
         defer { session.kill() }
         try session.waitFor("Step 1 of 8")
         let pid = try #require(Int32(try String(contentsOfFile: directory + "/pid.txt", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
-        Glibc.kill(pid, signal == "INT" ? SIGINT : signal == "TERM" ? SIGTERM : SIGHUP)
+        Glibc.kill(pid, ["INT": SIGINT, "TERM": SIGTERM, "HUP": SIGHUP, "QUIT": SIGQUIT][signal] ?? SIGTERM)
         let screen = try session.waitFor("WIZARD-EXIT=", seconds: 5)
         #expect(screen.contains("WIZARD-EXIT=\(status)"), "\(screen)")
+        Thread.sleep(forTimeInterval: 0.3)
+        let before = try String(contentsOfFile: directory + "/before.txt", encoding: .utf8)
+        #expect(try String(contentsOfFile: directory + "/after.txt", encoding: .utf8) == before)
+    }
+
+    /// The terminal runs raw, so Ctrl-Z and Ctrl-C are keys (issue 14): Ctrl-Z hands the terminal back to the shell
+    /// (job control: `fg` brings the screen back, redrawn, and typing `fg` never reaches the screen as keys),
+    /// Ctrl-C quits like F10, and the terminal is as it was.
+    @Test func ctrlZSuspendsAndCtrlCQuits() throws {
+        let directory = Self.scratch()
+        let binary = try TestProcess.siptrunkPath()
+        let session = try TmuxSession(command: "cd \(directory) && env -i PATH=/usr/bin:/bin HOME=\(directory) TERM=xterm-256color PS1='SHELL> ' bash --norc --noprofile -i")
+        defer { session.kill() }
+        try session.waitFor("SHELL>")
+        // One command per line: a stopped job must be the program alone, or the shell runs the rest of the list.
+        try session.type("stty -g > before.txt")
+        try session.keys("Enter")
+        try session.type("LANG=C.UTF-8 \(binary) --db \(directory)/db.sqlite")
+        try session.keys("Enter")
+        try session.waitFor("Step 1 of 8")
+        try session.keys("Down")
+        try session.keys("C-z")
+        let suspended = try session.waitFor("Stopped")
+        #expect(!suspended.contains("Step 1 of 8") || suspended.contains("SHELL>"), "\(suspended)")
+        try session.type("fg")
+        try session.keys("Enter")
+        let back = try session.waitFor("Step 1 of 8")
+        // Redrawn as it was, the selection kept (Down moved it to Inbound before the suspension).
+        #expect(back.contains("(•) Inbound") || back.contains("(*) Inbound"), "\(back)")
+        try session.keys("C-c")
+        try session.waitFor("Saved: run siptrunk again")
+        try session.type("echo WIZARD-EXIT=$?; stty -g > after.txt")
+        try session.keys("Enter")
+        let ended = try session.waitFor("WIZARD-EXIT=")
+        #expect(ended.contains("WIZARD-EXIT=0"), "\(ended)")
         Thread.sleep(forTimeInterval: 0.3)
         let before = try String(contentsOfFile: directory + "/before.txt", encoding: .utf8)
         #expect(try String(contentsOfFile: directory + "/after.txt", encoding: .utf8) == before)

@@ -184,4 +184,14 @@ struct AttachTests {
             try database.service.firewall(region: "mars")
         }
     }
+
+    /// The numbering plan is the attach rule (issue 14): the same refusal in the wizard, the CLI and the API.
+    @Test func aNumberThatDoesNotExistInItsCountryIsRefusedWithTheCountry() throws {
+        let database = try TestDatabase()
+        let result = try database.service.attach(AttachRequest(
+            phoneNumbers: ["4155550303", "+1 (415) 555-0142", "+14155550303"], directions: [.init(type: "inbound")]))
+        #expect(result.configured.map(\.phoneNumber) == ["+14155550142", "+14155550303"])
+        #expect(result.failed.map(\.phoneNumber) == ["+4155550303"])
+        #expect(result.failed.first?.reason.hasPrefix("phone_numbers[0]: +4155550303 is not a valid number in Switzerland (+41)") == true)
+    }
 }
