@@ -61,15 +61,30 @@ public struct KeyBindings<Action: Hashable & Sendable>: Sendable {
         bindings.first { $0.keys.contains(key) }?.action
     }
 
-    /// The function bar: `F1 Help  Esc Back  Enter Next ...`, as many as fit in `rect`'s one row.
+    /// The function bar: `F1 Help  Esc Back  Enter Next ...`, as many as fit in `rect`'s one row. The first binding
+    /// (Help) and the last (Quit) always stay (issue 14: at 80 columns the bar dropped F10 Quit); the ones between
+    /// give way from the end.
     public func drawBar(in frame: inout Frame, rect: Rect) {
         frame.fill(rect, role: .keyLabel)
+        let shown = bindings.filter(\.inBar)
+        func width(_ binding: KeyBinding<Action>) -> Int {
+            DisplayWidth.of(binding.keys.first?.label ?? "") + 1 + DisplayWidth.of(binding.label) + 1
+        }
+        var chosen: [KeyBinding<Action>] = []
+        if let last = shown.last {
+            var room = rect.width - width(last)
+            // In order: once one does not fit, the rest (later, less important) give way too.
+            for binding in shown.dropLast() {
+                guard width(binding) <= room else { break }
+                chosen.append(binding)
+                room -= width(binding)
+            }
+            chosen.append(last)
+        }
         var x = rect.x
-        for binding in bindings where binding.inBar {
-            let key = binding.keys.first?.label ?? ""
-            let needed = DisplayWidth.of(key) + 1 + DisplayWidth.of(binding.label) + 1
-            guard x + needed <= rect.maxX else { break }
-            x += frame.put(key, x: x, y: rect.y, role: .keyName)
+        for binding in chosen {
+            guard x + width(binding) <= rect.maxX else { break }
+            x += frame.put(binding.keys.first?.label ?? "", x: x, y: rect.y, role: .keyName)
             x += frame.put(" " + binding.label + " ", x: x, y: rect.y, role: .keyLabel)
         }
     }

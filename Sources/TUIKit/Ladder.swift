@@ -85,8 +85,14 @@ public struct Ladder: Hashable, Sendable {
             let shown = DisplayWidth.truncate(label, to: room, ellipsis: g.ellipsis)
             frame.put(line.joined(), x: low + 1, y: y, role: role)
             if !shown.isEmpty {
-                let start = b > a ? low + 2 : low + 2 + max(0, room - DisplayWidth.of(shown))
-                frame.put(" " + shown + " ", x: start - 1, y: y, role: role, limit: length - 1)
+                // The arrowhead is never covered (issue 14: a long reason phrase took a response's head, so it read as
+                // going the wrong way): the label is cut, not the arrow.
+                if b > a {
+                    frame.put(" " + shown + " ", x: low + 1, y: y, role: role, limit: length - 1)
+                } else {
+                    let start = max(low + 2, low + 1 + room - DisplayWidth.of(shown))
+                    frame.put(" " + shown + " ", x: start, y: y, role: role, limit: high - start)
+                }
             }
         }
     }

@@ -10,6 +10,9 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
     public enum Action: Hashable, Sendable {
         case help, quit, open, back, nextTab, previousTab, tab(Int), sort, filter, nextPage, previousPage, refresh, save, copy, search
         case edit(String), toggle, move, timeFormat
+        /// In the full-message view: scroll by lines (a page is `Int.max / 2` lines' worth of sign), to an end, or
+        /// move to the next or previous message.
+        case scroll(Int), scrollPage(Int), scrollToEnd(Bool), message(Int)
     }
 
     public enum Tab: Int, CaseIterable, Sendable {
@@ -63,6 +66,9 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
     /// Copies asked for (sent by the terminal as OSC 52).
     public private(set) var clipboardRequests: [String] = []
     var showMessage = false
+    /// The first line of the full message shown, and how many lines the view had when last drawn (a page).
+    var messageScroll = 0
+    var messageRows = 10
     var page: CallLogPage?
     var cursors: [CallLogCursor?] = [nil]
     var logTable = Table(columns: [
@@ -262,6 +268,20 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
             for tab in Tab.allCases {
                 list.append(KeyBinding([.character(Character(String(tab.rawValue + 1)))], tab.title, "Show \(tab.title)", .tab(tab.rawValue), inBar: false))
             }
+            if tab == .traces, showMessage {
+                // The full message scrolls (issue 14: at 80×24 an INVITE's SDP was out of reach); moving between
+                // messages takes keys that do not scroll.
+                list.insert(contentsOf: [
+                    KeyBinding([.down, .character("j")], "Down", "Scroll the message down a line", .scroll(1), inBar: false),
+                    KeyBinding([.up, .character("k")], "Up", "Scroll the message up a line", .scroll(-1), inBar: false),
+                    KeyBinding([.pageDown, .character(" ")], "Scroll", "Scroll the message down a page", .scrollPage(1)),
+                    KeyBinding([.pageUp, .character("b")], "PgUp", "Scroll the message up a page", .scrollPage(-1), inBar: false),
+                    KeyBinding([.home, .character("g")], "Top", "The message's first line", .scrollToEnd(false), inBar: false),
+                    KeyBinding([.end, .character("G")], "End", "The message's last line", .scrollToEnd(true), inBar: false),
+                    KeyBinding([.right, .character("J"), .character("n")], "Next msg", "The next message of the call", .message(1)),
+                    KeyBinding([.left, .character("K"), .character("p")], "Prev msg", "The previous message of the call", .message(-1), inBar: false),
+                ], at: 1)
+            }
             if tab == .traces {
                 list.append(KeyBinding([.enter, .character("l")], "Message", "Open the selected message in full", .open))
                 list.append(KeyBinding([.character("/"), .function(7)], "Search", "Keep messages matching INVITE, 4xx, a Call-ID or an address", .search))
@@ -317,6 +337,12 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
             case .save: saveTrace()
             case .edit(let name): openEditor(ConfigEditor.Section(rawValue: name) ?? .failover)
             case .timeFormat: absoluteTimes.toggle()
+            case .scroll(let lines): scrollMessage(to: messageScroll + lines)
+            case .scrollPage(let direction): scrollMessage(to: messageScroll + direction * max(1, messageRows - 1))
+            case .scrollToEnd(let bottom): scrollMessage(to: bottom ? Int.max : 0)
+            case .message(let step):
+                traceSelection = max(0, min(trace.count - 1, traceSelection + step))
+                messageScroll = 0
             case .toggle, .move: break
             case .search: searching = true
             case .copy: copy()
@@ -331,6 +357,7 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
                     loadDetail()
                 } else if tab == .traces, !trace.isEmpty {
                     showMessage = true
+                    messageScroll = 0
                 }
             case .back:
                 if showMessage { showMessage = false } else { detail = nil; message = nil }
@@ -372,6 +399,18 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
             _ = logTable.handle(key, pageSize: 10)
         }
         return .continue
+    }
+
+    /// The message's lines as the full-message view shows them (CRLF is one Character in Swift: split on any newline).
+    static func lines(of message: TraceMessage) -> [String] {
+        String(decoding: message.raw, as: UTF8.self).split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
+    }
+
+    /// Scrolls the full message, never past its last page.
+    func scrollMessage(to line: Int) {
+        guard traceSelection < trace.count else { return }
+        let count = Self.lines(of: trace[traceSelection]).count
+        messageScroll = max(0, min(line, count - messageRows))
     }
 
     /// A key for a one-line field being typed into: Enter or Esc ends the typing (false), anything else edits.
@@ -637,15 +676,19 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
     }
 
     func drawMessage(_ frame: inout Frame, _ rect: Rect, _ message: TraceMessage) {
-        let text = String(decoding: message.raw, as: UTF8.self)
-        let header = "\(message.direction == "sent" ? "sent to" : "received from") \(message.remoteAddress) over \(message.transport.uppercased()) at \(Self.format(message.wallTime))"
+        let lines = Self.lines(of: message)
+        // The view's height is what a page is (kept for the scroll keys; the offset is clamped when scrolling).
+        messageRows = max(1, rect.height - 1)
+        let first = max(0, min(messageScroll, lines.count - messageRows))
+        let position = lines.count > messageRows ? " · lines \(first + 1)–\(min(lines.count, first + messageRows)) of \(lines.count)" : ""
+        let header = "\(message.direction == "sent" ? "sent to" : "received from") \(message.remoteAddress) over \(message.transport.uppercased()) at \(Self.format(message.wallTime))\(position)"
         frame.put(header, x: rect.x, y: rect.y, role: .dim, limit: rect.width)
         var y = rect.y + 1
         var inBody = false
-        // CRLF is one Character in Swift: split on any newline.
-        for (index, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() where y < rect.maxY {
-            let line = String(line)
+        for (index, line) in lines.enumerated() {
             if line.isEmpty { inBody = true }
+            guard index >= first else { continue }
+            guard y < rect.maxY else { break }
             let role: Role
             if index == 0 {
                 role = .title

@@ -186,6 +186,22 @@ struct LadderTests {
         #expect(header.contains("…"))
     }
 
+    /// Issue 14: at 80 columns a long reason phrase took a response's arrowhead. The label is cut, never the arrow.
+    @Test(arguments: [40, 60, 80, 120])
+    func longLabelsNeverCoverTheArrowhead(width: Int) {
+        let long = "100 trying -- your call is important to us, please hold the line"
+        let ladder = Ladder(parties: ["siptrunk", "pbx.example.com"], messages: [
+            Ladder.Message(from: 0, to: 1, label: "INVITE sip:+14155550123@pbx.example.com;transport=tls SIP/2.0"),
+            Ladder.Message(from: 1, to: 0, label: long, role: .arrowProvisional),
+        ])
+        let lines = draw(ladder, width: width).text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines[1].contains("▶") && lines[1].contains("INVITE"), "\(lines[1])")
+        #expect(lines[2].contains("◀") && lines[2].contains("100 trying"), "\(lines[2])")
+        // The head stands right after the left lifeline.
+        let columns = ladder.columns(in: Rect(x: 0, y: 0, width: width, height: 6), timeWidth: 0)
+        #expect(Array(lines[2])[columns[0] + 1] == "◀", "\(lines[2])")
+    }
+
     @Test func retransmissionsAreMarked() {
         let ladder = Ladder(parties: ["a", "b"], messages: [Ladder.Message(from: 0, to: 1, label: "INVITE", retransmission: true)])
         #expect(draw(ladder, width: 40).text.contains("↻ INVITE"))

@@ -46,7 +46,7 @@ struct DashboardGoldenTests {
         _ = screen.handle(.character("2"))
         try snap(screen, "trace")
         _ = screen.handle(.enter)
-        _ = screen.handle(.down)
+        _ = screen.handle(.character("J"))  // the next message: the 100 Trying
         try snap(screen, "message")
         _ = screen.handle(.escape)
         _ = screen.handle(.character("3"))
@@ -60,6 +60,39 @@ struct DashboardGoldenTests {
             try snap(screen, "edit-\(name)")
             _ = screen.handle(.escape)
         }
+    }
+
+    /// Issue 14: the full message scrolls by line and page, to its ends, and J/K or the arrows move between messages.
+    @Test func theFullMessageScrollsAndMovesBetweenMessages() throws {
+        let screen = try Self.screen()
+        _ = screen.handle(.down)
+        _ = screen.handle(.enter)
+        _ = screen.handle(.character("2"))
+        _ = screen.handle(.enter)  // the INVITE with its SDP, at 80×24
+        func shown() -> String {
+            var frame = Frame(width: 80, height: 24)
+            screen.render(into: &frame, tick: 0)
+            return frame.text
+        }
+        let top = shown()
+        #expect(top.contains("INVITE sip:") && top.contains("lines 1–"), "\(top)")
+        #expect(!top.contains("a=sendrecv"))
+        _ = screen.handle(.end)
+        let bottom = shown()
+        #expect(bottom.contains("a=sendrecv") && !bottom.contains("INVITE sip:+14155550101@pbx.acme.example:5061;transport=tls SIP/2.0"), "\(bottom)")
+        _ = screen.handle(.character("g"))
+        #expect(shown() == top)
+        _ = screen.handle(.pageDown)
+        let paged = shown()
+        #expect(paged != top, "\(paged)")
+        _ = screen.handle(.up)
+        #expect(shown() != paged)
+        _ = screen.handle(.character("J"))
+        #expect(shown().contains("SIP/2.0 100 Trying"))
+        _ = screen.handle(.left)
+        #expect(shown() == top)
+        _ = screen.handle(.escape)
+        #expect(!shown().contains("lines 1–"))
     }
 
     static func type(_ text: String, into screen: DashboardScreen) {
