@@ -82,6 +82,10 @@ public struct Glyphs: Hashable, Sendable {
     public var arrowRight, arrowLeft, bullet, radioOn, radioOff, checkOn, checkOff, ellipsis, blockFull: String
     public var spinner: [String]
     public var sparks: [String]
+    /// A probe that failed, in a sparkline (a gap would read as "no data").
+    public var sparkFailed: String = "×"
+    /// Only ASCII reaches the terminal (no UTF-8 locale, or --ascii): every other character is given its ASCII form.
+    public var asciiOnly = false
 
     public static let unicode = Glyphs(
         horizontal: "─", vertical: "│", topLeft: "┌", topRight: "┐", bottomLeft: "└", bottomRight: "┘", teeDown: "┬", teeUp: "┴",
@@ -91,7 +95,37 @@ public struct Glyphs: Hashable, Sendable {
     public static let ascii = Glyphs(
         horizontal: "-", vertical: "|", topLeft: "+", topRight: "+", bottomLeft: "+", bottomRight: "+", teeDown: "+", teeUp: "+",
         arrowRight: ">", arrowLeft: "<", bullet: "*", radioOn: "(*)", radioOff: "( )", checkOn: "[x]", checkOff: "[ ]",
-        ellipsis: "~", blockFull: "#", spinner: ["|", "/", "-", "\\"], sparks: ["_", ".", ":", "-", "=", "+", "*", "#"])
+        ellipsis: "~", blockFull: "#", spinner: ["|", "/", "-", "\\"], sparks: ["_", ".", ":", "-", "=", "+", "*", "#"], sparkFailed: "x",
+        asciiOnly: true)
+
+    /// The ASCII form of a character for a terminal that shows only ASCII (issue 14: "—" printed as three bytes and
+    /// shifted the columns). Symbols the screens use have a readable form; anything else becomes "?", one column.
+    public static func asciiForm(_ character: Character) -> String {
+        if character.isASCII { return String(character) }
+        switch character {
+        case "—", "–", "‒", "─", "━", "‐", "\u{2011}": return "-"
+        case "│", "┃": return "|"
+        case "┌", "┐", "└", "┘", "├", "┤", "┬", "┴", "┼", "╭", "╮", "╯", "╰": return "+"
+        case "…": return "~"
+        case "·", "•", "∙": return "*"
+        case "✓", "✔": return "v"
+        case "✗", "✘", "×": return "x"
+        case "→", "▶", "►", "≥": return ">"
+        case "←", "◀", "◄", "≤": return "<"
+        case "↑", "▲": return "^"
+        case "↓", "▼": return "v"
+        case "↻": return "R"
+        case "“", "”", "„": return "\""
+        case "‘", "’": return "'"
+        case "µ": return "u"
+        case "°": return "o"
+        case "\u{00A0}": return " "
+        case "▁", "▂", "▃": return "_"
+        case "▄", "▅": return "="
+        case "▆", "▇", "█": return "#"
+        default: return "?"
+        }
+    }
 }
 
 /// An off-screen grid of cells: screens draw into it, the backend writes only what changed since the last one,
@@ -133,7 +167,8 @@ public struct Frame: Hashable, Sendable {
         guard y >= 0, y < height, x < width else { return 0 }
         let end = min(width, x + (limit ?? width))
         var column = x
-        for character in text {
+        for original in text {
+            let character = glyphs.asciiOnly && !original.isASCII ? Character(Glyphs.asciiForm(original)) : original
             let w = DisplayWidth.of(character)
             if w == 0 { continue }
             if column + w > end {

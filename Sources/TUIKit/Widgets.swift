@@ -282,14 +282,15 @@ public enum ProgressBar {
 }
 
 public enum Sparkline {
-    /// The last `width` values as bars scaled from the smallest to the largest; nil values are gaps.
+    /// The last `width` values as bars scaled from the smallest to the largest; nil values (failed probes) are
+    /// marked (`×`, `x` in ASCII), not left blank.
     public static func text(_ values: [Double?], width: Int, glyphs: Glyphs) -> String {
         let shown = values.suffix(width)
         let present = shown.compactMap { $0 }
-        guard let low = present.min(), let high = present.max() else { return String(repeating: " ", count: shown.count) }
+        guard let low = present.min(), let high = present.max() else { return String(repeating: glyphs.sparkFailed, count: shown.count) }
         let levels = glyphs.sparks.count
         return shown.map { value in
-            guard let value else { return " " }
+            guard let value else { return glyphs.sparkFailed }
             let level = high == low ? levels / 2 : Int(((value - low) / (high - low) * Double(levels - 1)).rounded())
             return glyphs.sparks[min(levels - 1, max(0, level))]
         }.joined()

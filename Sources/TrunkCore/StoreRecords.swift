@@ -9,3 +9,5 @@ public typealias TraceMessage = TrunkStore.TraceMessage
 public typealias CallLog = TrunkStore.CallLog
 /// Where a page of call logs ends, to read the next one (keyset paging).
 public typealias CallLogCursor = TrunkStore.CallLogCursor
+/// Which calls a page of call logs holds.
+public typealias CallLogQuery = TrunkStore.CallLogQuery

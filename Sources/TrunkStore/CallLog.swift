@@ -51,11 +51,41 @@ public struct CallLogCursor: Codable, Hashable, Sendable {
     }
 }
 
+/// Which of a number's calls a page holds (all when empty).
+public struct CallLogQuery: Hashable, Sendable {
+    public var status: String?
+    public var codes: ClosedRange<Int>?
+    public var direction: String?
+    /// Part of the From or To URI, the Call-ID or the source address.
+    public var text: String?
+
+    public init(status: String? = nil, codes: ClosedRange<Int>? = nil, direction: String? = nil, text: String? = nil) {
+        self.status = status
+        self.codes = codes
+        self.direction = direction
+        self.text = text
+    }
+
+    func apply(to request: QueryInterfaceRequest<CallLog>) -> QueryInterfaceRequest<CallLog> {
+        var request = request
+        if let status { request = request.filter(Column("status") == status) }
+        if let codes { request = request.filter(codes.contains(Column("sip_code"))) }
+        if let direction { request = request.filter(Column("direction") == direction) }
+        if let text {
+            let pattern = "%" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+            request = request.filter(
+                sql: "(from_uri LIKE ? ESCAPE '\\' OR to_uri LIKE ? ESCAPE '\\' OR call_id LIKE ? ESCAPE '\\' OR source_ip LIKE ? ESCAPE '\\')",
+                arguments: [pattern, pattern, pattern, pattern])
+        }
+        return request
+    }
+}
+
 extension StoreReader {
     /// A page of a number's calls, newest first, after `cursor` (keyset pagination: a page deep in the history
-    /// costs what the first one costs, since the index leads straight to it).
-    public func callLogs(number: String, limit: Int, after cursor: CallLogCursor?) throws -> [CallLog] {
-        var request = CallLog.filter(Column("number") == number)
+    /// costs what the first one costs, since the index leads straight to it), narrowed by `query`.
+    public func callLogs(number: String, limit: Int, after cursor: CallLogCursor?, matching query: CallLogQuery = CallLogQuery()) throws -> [CallLog] {
+        var request = query.apply(to: CallLog.filter(Column("number") == number))
         if let cursor {
             request = request.filter(sql: "(started_at, id) < (?, ?)", arguments: [cursor.startedAt, cursor.id])
         }
@@ -79,9 +109,9 @@ extension StoreReader {
         try CallLog.filter(Column("call_id") == callId).fetchOne(db)
     }
 
-    public func callLogCount(number: String? = nil) throws -> Int {
-        if let number { return try CallLog.filter(Column("number") == number).fetchCount(db) }
-        return try CallLog.fetchCount(db)
+    public func callLogCount(number: String? = nil, matching query: CallLogQuery = CallLogQuery()) throws -> Int {
+        if let number { return try query.apply(to: CallLog.filter(Column("number") == number)).fetchCount(db) }
+        return try query.apply(to: CallLog.all()).fetchCount(db)
     }
 }
 

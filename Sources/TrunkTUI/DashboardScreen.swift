@@ -13,6 +13,8 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
         /// In the full-message view: scroll by lines (a page is `Int.max / 2` lines' worth of sign), to an end, or
         /// move to the next or previous message.
         case scroll(Int), scrollPage(Int), scrollToEnd(Bool), message(Int)
+        /// Call logs: filter by status, code or number; open the selected call's trace.
+        case filterLogs, openCall
     }
 
     public enum Tab: Int, CaseIterable, Sendable {
@@ -70,6 +72,9 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
     var messageScroll = 0
     var messageRows = 10
     var page: CallLogPage?
+    /// The call logs' filter, and whether it is being typed.
+    var logFilter = TextField(placeholder: "408, 4xx, failed, in, +1415…")
+    var filteringLogs = false
     var cursors: [CallLogCursor?] = [nil]
     var logTable = Table(columns: [
         .init("Started", width: 19), .init("Dir", width: 4), .init("Status", width: 10), .init("SIP", width: 4), .init("Dur", width: 6), .init("Source"),
@@ -216,10 +221,24 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
         traceSelection = min(traceSelection, max(0, trace.count - 1))
     }
 
+    /// Enter on a call log: its ladder in the SIP trace tab, when its trace is stored.
+    func openTraceOfSelectedLog() {
+        guard let logs = page?.logs, logTable.selected < logs.count else { return }
+        let callId = logs[logTable.selected].callId
+        switchTab(to: .traces)
+        if let index = calls.firstIndex(where: { $0.callId == callId }) {
+            testTable.selected = index
+            traceSelection = 0
+            loadTrace()
+        } else {
+            message = ("No SIP trace is stored for call \(callId) (traces come from test calls and capture).", .warning)
+        }
+    }
+
     func loadLogs() {
         guard let detail else { return }
         let selected = logTable.selected
-        page = try? service.callLogPage(number: detail.phoneNumber, after: cursors.last ?? nil)
+        page = try? service.callLogPage(number: detail.phoneNumber, after: cursors.last ?? nil, matching: logFilter.value)
         logTable.rows = (page?.logs ?? []).map { log in
             [Self.format(log.startedAt), log.direction == "inbound" ? "in" : "out", log.status, log.sipCode.map(String.init) ?? "—",
              log.durationSeconds.map { String(format: "%.0fs", $0) } ?? "—", log.sourceIp ?? "—"]
@@ -298,6 +317,8 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
                 list.append(KeyBinding([.character("c")], "Copy all", "Copy the addresses and ports to the terminal's clipboard (OSC 52)", .copy))
             }
             if tab == .callLogs {
+                list.append(KeyBinding([.enter], "Trace", "Open the selected call's SIP trace", .openCall))
+                list.append(KeyBinding([.character("/"), .function(7)], "Filter", "Keep calls by status (failed, busy ...), code (408, 4xx), direction (in, out) or a number / address", .filterLogs))
                 list.append(KeyBinding([.character("n"), .pageDown], "Next page", "The next 50 calls", .nextPage))
                 list.append(KeyBinding([.character("p"), .pageUp], "Prev page", "The previous 50 calls", .previousPage))
             }
@@ -317,13 +338,24 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
             return .continue
         }
         if searching {
+            // Enter keeps the search, Esc drops it (issue 14).
+            if key == .escape { traceSearch = TextField(placeholder: traceSearch.placeholder) }
             searching = Self.edit(&traceSearch, with: key)
             applySearch()
             return .continue
         }
         if filtering {
+            if key == .escape { filterField = TextField(placeholder: filterField.placeholder) }
             filtering = Self.edit(&filterField, with: key)
             applyFilter()
+            return .continue
+        }
+        if filteringLogs {
+            if key == .escape { logFilter = TextField(placeholder: logFilter.placeholder) }
+            filteringLogs = Self.edit(&logFilter, with: key)
+            cursors = [nil]
+            logTable.selected = 0
+            loadLogs()
             return .continue
         }
         if let action = bindings.action(for: key) {
@@ -360,7 +392,25 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
                     messageScroll = 0
                 }
             case .back:
-                if showMessage { showMessage = false } else { detail = nil; message = nil }
+                // Esc first drops what narrows the view (a search, a filter), then goes back.
+                if showMessage {
+                    showMessage = false
+                } else if detail != nil, tab == .traces, !traceSearch.value.isEmpty {
+                    traceSearch = TextField(placeholder: traceSearch.placeholder)
+                    applySearch()
+                } else if detail != nil, tab == .callLogs, !logFilter.value.isEmpty {
+                    logFilter = TextField(placeholder: logFilter.placeholder)
+                    cursors = [nil]
+                    loadLogs()
+                } else if detail == nil, !filterField.value.isEmpty {
+                    filterField = TextField(placeholder: filterField.placeholder)
+                    applyFilter()
+                } else {
+                    detail = nil
+                    message = nil
+                }
+            case .filterLogs: filteringLogs = true
+            case .openCall: openTraceOfSelectedLog()
             case .nextTab: switchTab(to: Tab(rawValue: (tab.rawValue + 1) % Tab.allCases.count) ?? tab)
             case .previousTab: switchTab(to: Tab(rawValue: (tab.rawValue + Tab.allCases.count - 1) % Tab.allCases.count) ?? tab)
             case .tab(let index): switchTab(to: Tab(rawValue: index) ?? tab)
@@ -431,6 +481,10 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
         } else if filtering {
             filterField.insert(line)
             applyFilter()
+        } else if filteringLogs {
+            logFilter.insert(line)
+            cursors = [nil]
+            loadLogs()
         }
     }
 
@@ -669,7 +723,7 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
             drawMessage(&frame, below, trace[traceSelection])
             return
         }
-        var ladder = TraceLadder.ladder(for: trace, absoluteTimes: absoluteTimes)
+        var ladder = TraceLadder.ladder(for: trace, absoluteTimes: absoluteTimes, since: fullTrace.first)
         ladder.selected = traceSelection
         ladder.offset = max(0, traceSelection - (below.height - 2))
         ladder.draw(in: &frame, rect: below)
@@ -713,9 +767,17 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
         let pageNumber = cursors.count
         let pages = max(1, (page.total + SIPTrunkService.callLogPageSize - 1) / SIPTrunkService.callLogPageSize)
         let countdown = max(0, 30 - Int(now().timeIntervalSince(logsLoadedAt)))
-        frame.put("page \(pageNumber) of \(pages) · \(page.total) calls · refresh in \(countdown) s", x: rect.x, y: rect.y, role: .dim, limit: rect.width)
+        var heading = "page \(pageNumber) of \(pages) · \(page.total) calls\(logFilter.value.isEmpty ? "" : " matching") · refresh in \(countdown) s"
+        if filteringLogs || !logFilter.value.isEmpty {
+            let used = frame.put("Filter:", x: rect.x, y: rect.y, role: .strong)
+            logFilter.draw(in: &frame, rect: Rect(x: rect.x + used + 1, y: rect.y, width: min(28, max(0, rect.width - used - 1)), height: 1), focused: filteringLogs)
+            heading = "  " + heading
+            frame.put(heading, x: rect.x + used + 30, y: rect.y, role: .dim, limit: max(0, rect.width - used - 30))
+        } else {
+            frame.put(heading, x: rect.x, y: rect.y, role: .dim, limit: rect.width)
+        }
         if page.logs.isEmpty {
-            frame.put("No calls logged for this number.", x: rect.x, y: rect.y + 2, role: .dim)
+            frame.put(logFilter.value.isEmpty ? "No calls logged for this number." : "No calls match '\(logFilter.value)' (Esc clears the filter).", x: rect.x, y: rect.y + 2, role: .dim)
             return
         }
         logTable.draw(in: &frame, rect: Rect(x: rect.x, y: rect.y + 1, width: rect.width, height: rect.height - 1), focused: true)
@@ -763,12 +825,14 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
 /// re-transmissions (the same message sent again) marked.
 public enum TraceLadder {
     /// Times are since the call's first message (`+12.5 ms`), or with `absoluteTimes` the wall clock in UTC.
-    public static func ladder(for trace: [TraceMessage], absoluteTimes: Bool = false) -> Ladder {
+    /// `since` is the call's first message when `trace` is a filtered part of it (issue 14: a search restarted the
+    /// times, so a BYE showed +0.0 ms).
+    public static func ladder(for trace: [TraceMessage], absoluteTimes: Bool = false, since first: TraceMessage? = nil) -> Ladder {
         var parties = ["siptrunk"]
         var column: [String: Int] = [:]
         var seen: Set<Data> = []
         var messages: [Ladder.Message] = []
-        let start = trace.first?.monotonicNs ?? 0
+        let start = (first ?? trace.first)?.monotonicNs ?? 0
         for message in trace {
             let host = AddressText.host(of: message.remoteAddress)
             if column[host] == nil {

@@ -149,7 +149,18 @@ struct WidgetTests {
     }
 
     @Test func sparklineScalesFromLowToHigh() {
-        #expect(Sparkline.text([1, 2, 3, nil, 8], width: 5, glyphs: .unicode) == "▁▂▃ █")
+        #expect(Sparkline.text([1, 2, 3, nil, 8], width: 5, glyphs: .unicode) == "▁▂▃×█")
+        // A failed probe is marked, not a gap (issue 14), in ASCII too.
+        #expect(Sparkline.text([1, nil, 8], width: 3, glyphs: .ascii) == "_x#")
+    }
+
+    /// Issue 14: without UTF-8 every character the screens draw has an ASCII form of one column.
+    @Test func asciiFramesHoldOnlyASCIIAndKeepTheirColumns() {
+        var frame = Frame(width: 30, height: 1, glyphs: .ascii)
+        let used = frame.put("— 1 ─ 2 · ✓ ok → 東京 …", x: 0, y: 0)
+        let expected = "- 1 - 2 * v ok > ?? ~"
+        #expect(frame.text == expected + String(repeating: " ", count: 30 - expected.count), "\(frame.text)")
+        #expect(used == expected.count)
     }
 }
 

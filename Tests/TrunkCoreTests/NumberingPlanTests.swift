@@ -41,3 +41,25 @@ struct NumberingPlanTests {
         #expect(NumberingPlan.problem(number)?.contains("does not start with a country calling code") == true, "\(NumberingPlan.problem(number) ?? "")")
     }
 }
+
+struct CallLogFilterTests {
+    @Test func typedFiltersMeanCodesClassesStatusesDirectionsOrText() {
+        #expect(SIPTrunkService.callLogQuery("408") == CallLogQuery(codes: 408...408))
+        #expect(SIPTrunkService.callLogQuery("4xx") == CallLogQuery(codes: 400...499))
+        #expect(SIPTrunkService.callLogQuery("Failed") == CallLogQuery(status: "failed"))
+        #expect(SIPTrunkService.callLogQuery("in") == CallLogQuery(direction: "inbound"))
+        #expect(SIPTrunkService.callLogQuery(" +1415 ") == CallLogQuery(text: "+1415"))
+        #expect(SIPTrunkService.callLogQuery("") == CallLogQuery())
+    }
+
+    @Test func pagesHoldOnlyMatchingCallsAndCountThem() throws {
+        let database = try TestDatabase()
+        _ = try DemoData.populate(database.store)
+        let all = try database.service.callLogPage(number: "+14155550101", after: nil)
+        let failed = try database.service.callLogPage(number: "+14155550101", after: nil, matching: "4xx")
+        #expect(failed.total < all.total)
+        #expect(failed.logs.allSatisfy { ($0.sipCode ?? 0) / 100 == 4 })
+        let text = try database.service.callLogPage(number: "+14155550101", after: nil, matching: "100_%")
+        #expect(text.total == 0, "LIKE wildcards in the typed text are taken literally")
+    }
+}

@@ -95,6 +95,46 @@ struct DashboardGoldenTests {
         #expect(!shown().contains("lines 1–"))
     }
 
+    /// Issue 14: a trace search keeps times relative to the call's first message and Esc drops it; call logs filter
+    /// by code, class, status or direction; Enter on a call opens its ladder.
+    @Test func searchesAndFiltersKeepTheirBearingsAndEscDropsThem() throws {
+        let screen = try Self.screen()
+        func shown() -> String {
+            var frame = Frame(width: 120, height: 40)
+            screen.render(into: &frame, tick: 0)
+            return frame.text
+        }
+        _ = screen.handle(.down)
+        _ = screen.handle(.enter)
+        _ = screen.handle(.character("2"))
+        let ladder = shown()
+        _ = screen.handle(.character("/"))
+        Self.type("BYE", into: screen)
+        _ = screen.handle(.enter)  // keep the search
+        let searched = shown()
+        #expect(searched.contains("BYE") && !searched.contains("+0.0 ms  ") && searched.contains("of"), "\(searched)")
+        _ = screen.handle(.escape)  // drops the search, stays on the number
+        #expect(shown() == ladder)
+        _ = screen.handle(.escape)  // now back to the overview
+        #expect(shown().contains("sorted by"))
+
+        // Call logs: 4xx keeps only 400-499 answers; Esc clears; Enter opens a traced call's ladder.
+        _ = screen.handle(.enter)
+        _ = screen.handle(.character("3"))
+        _ = screen.handle(.character("/"))
+        Self.type("4xx", into: screen)
+        _ = screen.handle(.enter)
+        let filtered = shown()
+        #expect(filtered.contains("matching"), "\(filtered)")
+        let rows = filtered.split(separator: "\n").filter { $0.contains("│ 2027-") }
+        #expect(!rows.isEmpty && rows.allSatisfy { $0.contains(" 4") }, "\(filtered)")
+        _ = screen.handle(.escape)
+        #expect(!shown().contains("matching"))
+        _ = screen.handle(.enter)
+        let opened = shown()
+        #expect(opened.contains("INVITE") || opened.contains("No SIP trace is stored"), "\(opened)")
+    }
+
     static func type(_ text: String, into screen: DashboardScreen) {
         for character in text { _ = screen.handle(.character(character)) }
     }
