@@ -279,9 +279,10 @@ struct WizardEndToEndTests {
         #expect(back.contains("(•) Inbound") || back.contains("(*) Inbound"), "\(back)")
         try session.keys("C-c")
         try session.waitFor("Saved: run siptrunk again")
-        try session.type("echo WIZARD-EXIT=$?; stty -g > after.txt")
+        try session.type("echo WIZARD-EXIT=$?; stty -g > after.txt; echo DONE-MARK")
         try session.keys("Enter")
-        let ended = try session.waitFor("WIZARD-EXIT=")
+        // Wait for the output, not the typed line (which holds the same words).
+        let ended = try session.waitFor("\nDONE-MARK")
         #expect(ended.contains("WIZARD-EXIT=0"), "\(ended)")
         Thread.sleep(forTimeInterval: 0.3)
         let before = try String(contentsOfFile: directory + "/before.txt", encoding: .utf8)
