@@ -27,16 +27,13 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
 
     // Step widgets.
     var directionList = ChoiceList([
-        .init("Outbound", "Your PBX sends calls to the phone network through this trunk (we call its SIP server)."),
-        .init("Inbound", "Calls to your numbers arrive here and are sent on to your PBX."),
+        .init("Outbound", "We place calls through your SIP provider or PBX (to its SIP server)."),
+        .init("Inbound", "Calls to your numbers come to us from your SIP provider or PBX."),
     ])
     var providerList = ChoiceList(Provider.catalog.map { .init($0.name, $0.typical) })
     var destinationField = TextField(placeholder: "pbx.example.com, 203.0.113.10:5061, sip:pbx.example.com;transport=tls")
     var focusOnField = false
-    var authList = ChoiceList([
-        .init("IP-based (recommended)", "Calls are accepted from your PBX's addresses; nothing to configure on the PBX."),
-        .init("Registration", "Your PBX registers with a username and a password derived for this trunk."),
-    ])
+    var authList = WizardScreen.authChoices(outbound: false)
     var usernameField = TextField()
     var shownPassword: String?
     var numberField = TextField(placeholder: "+14155550100 (Enter adds; paste a list)")
@@ -91,7 +88,8 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
         directionList.highlighted = draft.isOutbound ? 0 : 1
         providerList.highlighted = Provider.catalog.firstIndex { $0.id == draft.providerId } ?? Provider.catalog.count - 1
         destinationField = TextField(draft.destination, placeholder: destinationField.placeholder)
-        authList.highlighted = draft.authMode == "register" ? 1 : 0
+        authList = Self.authChoices(outbound: draft.isOutbound)
+        authList.highlighted = draft.authMode == "register" && !draft.isOutbound ? 1 : 0
         usernameField = TextField(draft.registerUsername ?? "siptrunk-\(draft.trunkId)")
         testNumberField = TextField(draft.attached.first ?? "", placeholder: testNumberField.placeholder)
         if let port = draft.port { portField = TextField(String(port), placeholder: "5060") }
@@ -241,7 +239,29 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
         }
     }
 
+    /// What Step 5 offers: registration authenticates the calls a PBX sends to us, so only an inbound trunk has it
+    /// (the rule attach applies; issue 14: an outbound trunk was offered it, shown a password, then refused at Step 6).
+    static func authChoices(outbound: Bool) -> ChoiceList {
+        outbound
+            ? ChoiceList([
+                .init("IP-based", "Your SIP server allows our addresses (Step 4); registration is inbound."),
+            ])
+            : ChoiceList([
+                .init("IP-based (recommended)", "We accept calls from your PBX's addresses; nothing to set on the PBX."),
+                .init("Registration", "Your PBX registers with us: a username and a password derived for it."),
+            ])
+    }
+
     private func move(to step: SetupStep) {
+        if step == .authentication {
+            let highlighted = draft.isOutbound ? 0 : authList.highlighted
+            authList = Self.authChoices(outbound: draft.isOutbound)
+            authList.highlighted = min(highlighted, authList.items.count - 1)
+            if draft.isOutbound {
+                draft.authMode = "ip"
+                draft.registerUsername = nil
+            }
+        }
         draft.step = step
         message = nil
         focusOnField = step == .destination || step == .numbers || step == .testCall
@@ -318,7 +338,7 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
         case .firewall:
             move(to: .authentication)
         case .authentication:
-            if authList.highlighted == 1 {
+            if authList.highlighted == 1, !draft.isOutbound {
                 let username = usernameField.value.trimmingCharacters(in: .whitespaces)
                 guard !username.isEmpty, username.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
                     message = ("Username: use letters, digits, '-', '_' or '.' (it goes into the PBX's registration settings).", .error)

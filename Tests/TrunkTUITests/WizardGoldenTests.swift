@@ -184,6 +184,30 @@ struct WizardGoldenTests {
         #expect(network.discovered == ["pbx.example.com", "pbx.sbc.example.net"])
     }
 
+    /// Issue 14: Step 5 offers only what the direction allows, so an outbound trunk is never shown a registration
+    /// password that Step 6 then refuses; an inbound one can register.
+    @Test func theAuthenticationStepOffersWhatTheDirectionAllows() throws {
+        let network = ScriptedNetwork()
+        let inbound = WizardScreen(service: try Self.service(), network: network, newDraft: SetupDraft(trunkId: "trunk_in")) { $0() }
+        for key in [Key.down, .enter, .enter] { _ = inbound.handle(key) }  // inbound, firewall
+        #expect(inbound.draft.step == .authentication)
+        var frame = render(inbound, width: 80, height: 24)
+        #expect(frame.text.contains("Registration"))
+
+        var draft = SetupDraft(trunkId: "trunk_out")
+        draft.step = .firewall
+        draft.destination = "pbx.example.com"
+        draft.authMode = "register"  // as an older draft might hold
+        let outbound = WizardScreen(service: try Self.service(), network: network, newDraft: draft) { $0() }
+        _ = outbound.handle(.enter)
+        #expect(outbound.draft.step == .authentication)
+        frame = render(outbound, width: 80, height: 24)
+        #expect(!frame.text.contains("Registration") && frame.text.contains("IP-based"), "\(frame.text)")
+        _ = outbound.handle(.down)
+        _ = outbound.handle(.enter)
+        #expect(outbound.draft.step == .numbers && outbound.draft.authMode == "ip")
+    }
+
     /// An inbound trunk's test call: the PBX calls in at the address siptrunk listens on (Tab moves to it).
     @Test func anInboundTrunkIsTestedByThePBXCallingIn() throws {
         let network = ScriptedNetwork()
