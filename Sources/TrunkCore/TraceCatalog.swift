@@ -21,6 +21,9 @@ public struct TracedCall: Hashable, Sendable {
     public var status: String
     public var sipCode: Int?
     public var isTestCall: Bool
+    /// Why a test call did not connect, from its timeline (issue 14: one whose socket could not be opened showed an
+    /// empty ladder and nothing else).
+    public var reason: String? = nil
 }
 
 extension SIPTrunkService {
@@ -31,15 +34,22 @@ extension SIPTrunkService {
             _ = try requireEntitlement(reader)
             let tests = try reader.testCalls(orgId: orgId).filter { $0.number == number }
             let testIds = Set(tests.map { $0.sipCallId ?? $0.callId })
+            // A test call that did not connect says why: the last event of its timeline.
+            var reasons: [String: String] = [:]
+            for test in tests where !["connected", "pending"].contains(test.result) {
+                if let last = try reader.timeline(callId: test.callId).last { reasons[test.sipCallId ?? test.callId] = last.detail }
+            }
             var calls = try reader.tracedCallLogs(number: number, scan: scan).map { log in
                 TracedCall(
                     callId: log.callId, startedAt: log.startedAt, direction: log.direction, status: log.status, sipCode: log.sipCode,
-                    isTestCall: testIds.contains(log.callId))
+                    isTestCall: testIds.contains(log.callId), reason: reasons[log.callId])
             }
-            // Test calls stored before they were logged as calls.
+            // Test calls stored before they were logged as calls, and those that never sent a message.
             let logged = Set(calls.map(\.callId))
             for test in tests where !logged.contains(test.sipCallId ?? test.callId) {
-                calls.append(TracedCall(callId: test.sipCallId ?? test.callId, startedAt: test.createdAt, direction: test.direction, status: test.result, sipCode: nil, isTestCall: true))
+                calls.append(TracedCall(
+                    callId: test.sipCallId ?? test.callId, startedAt: test.createdAt, direction: test.direction, status: test.result, sipCode: nil,
+                    isTestCall: true, reason: reasons[test.sipCallId ?? test.callId]))
             }
             return calls.sorted { $0.startedAt > $1.startedAt }
         }

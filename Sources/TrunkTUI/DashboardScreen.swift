@@ -723,6 +723,11 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
             drawMessage(&frame, below, trace[traceSelection])
             return
         }
+        if fullTrace.isEmpty, testTable.selected < calls.count {
+            let call = calls[testTable.selected]
+            frame.paragraph("No SIP message was exchanged for this call. " + (call.reason.map { "Why: \($0)" } ?? ""), in: below, role: .warning)
+            return
+        }
         var ladder = TraceLadder.ladder(for: trace, absoluteTimes: absoluteTimes, since: fullTrace.first)
         ladder.selected = traceSelection
         ladder.offset = max(0, traceSelection - (below.height - 2))

@@ -21,12 +21,29 @@ struct DashboardGoldenTests {
         return copy
     }
 
-    static func screen() throws -> DashboardScreen {
+    static func screen(prepare: (SIPTrunkService) throws -> Void = { _ in }) throws -> DashboardScreen {
         let path = NSTemporaryDirectory() + "siptrunk-dashboard-\(UUID().uuidString).sqlite"
         try FileManager.default.copyItem(atPath: try template.get(), toPath: path)
         let store = try TrunkDatabase(path: path)
         let service = SIPTrunkService(store: store, now: { now })
+        try prepare(service)
         return DashboardScreen(service: service, now: { now })
+    }
+
+    /// Issue 14: a test call that never sent a message (its socket could not be opened) shows why, not an empty ladder.
+    @Test func aTestCallThatNeverStartedSaysWhy() throws {
+        let screen = try Self.screen { service in
+            try service.beginTestCall(callId: "tc-port-taken", number: "+14155550101")
+            try service.abandonTestCall(callId: "tc-port-taken", reason: "cannot listen on 127.0.0.1:5060: Address already in use")
+        }
+        _ = screen.handle(.down)
+        _ = screen.handle(.enter)
+        _ = screen.handle(.character("2"))
+        var frame = Frame(width: 120, height: 40)
+        screen.render(into: &frame, tick: 0)
+        #expect(frame.text.contains("tc-port-taken"), "\(frame.text)")
+        // The newest call is selected: the one that failed.
+        #expect(frame.text.contains("No SIP message was exchanged for this call. Why: cannot listen on 127.0.0.1:5060: Address already in use"), "\(frame.text)")
     }
 
     func snap(_ screen: DashboardScreen, _ name: String) throws {
