@@ -4,7 +4,7 @@ public enum Key: Hashable, Sendable {
     case enter, escape, tab, backTab, backspace, delete
     case up, down, left, right, home, end, pageUp, pageDown
     case function(Int)
-    /// Ctrl with a letter (Ctrl-C arrives as a signal, not a key).
+    /// Ctrl with a letter (the terminal runs raw: Ctrl-C and Ctrl-Z arrive as keys too).
     case control(Character)
     case mouse(x: Int, y: Int)
 

@@ -9,6 +9,8 @@ import TrunkCore
 public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecked Sendable {
     public enum Action: Hashable, Sendable {
         case help, back, next, quit, focus, copy, writeFile, rerun, attach, call
+        /// Step 6: move the list's selection, remove the selected number.
+        case selectNumber(Int), removeNumber
     }
 
     let service: SIPTrunkService
@@ -37,6 +39,8 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
     var usernameField = TextField()
     var shownPassword: String?
     var numberField = TextField(placeholder: "+14155550100 (Enter adds; paste a list)")
+    /// The number selected in Step 6's list (Up/Down; Delete removes it).
+    var numberSelection = 0
     var testNumberField = TextField(placeholder: "+14155550100")
     /// Inbound: where siptrunk waits for the PBX's call (this machine's address and SIP port).
     var listenField = TextField("0.0.0.0:5060", placeholder: "IP:port", maxLength: 64)
@@ -113,7 +117,10 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
             list.append(KeyBinding([.character("c")], "Copy", "Copy the list to the terminal's clipboard (OSC 52)", .copy))
             list.append(KeyBinding([.character("w")], "Save", "Write the list to \(firewallFile)", .writeFile))
         case .numbers:
-            list.append(KeyBinding([.function(5)], "Attach", "Attach the numbers to the trunk", .attach))
+            list.append(KeyBinding([.function(5)], "Attach", "Attach the numbers in the list to the trunk (Enter only adds to the list)", .attach))
+            list.append(KeyBinding([.down], "Select", "Select the next number in the list", .selectNumber(1), inBar: false))
+            list.append(KeyBinding([.up], "Select", "Select the previous number in the list", .selectNumber(-1), inBar: false))
+            list.append(KeyBinding([.delete], "Remove", "Remove the selected number from the list (Backspace on the empty field takes the last one back)", .removeNumber, inBar: false))
         default: break
         }
         if draft.step == .testCall { list.append(KeyBinding([.function(5)], "Call", "Place the test call", .call)) }
@@ -173,13 +180,15 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
             return used
         case .authentication: return usernameField.handle(key)
         case .numbers:
-            if key == .character(",") || key == .character(" ") { addTypedNumber(); return true }
+            // Spaces belong to numbers written with them (+1 415 555 0142); commas and semicolons end one.
+            if key == .character(",") || key == .character(";") { addTypedNumber(); return true }
             if key == .backspace, numberField.value.isEmpty, !draft.numberEntries.isEmpty {
                 var entries = draft.numberEntries
                 numberField = TextField(entries.removeLast(), placeholder: numberField.placeholder)
-                draft.numbersText = entries.joined(separator: "\n")
+                setNumbers(entries)
                 return true
             }
+            if key == .delete, numberField.value.isEmpty { return false }  // the binding removes the selected number
             return numberField.handle(key)
         case .testCall: return draft.isOutbound || focusOnField ? testNumberField.handle(key) : listenField.handle(key)
         case .discovery: return portField.handle(key)
@@ -207,8 +216,19 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
         var entries = draft.numberEntries
         let room = SIPTrunkService.maximumNumbersPerCall - entries.count
         entries += numbers.prefix(max(0, room))
-        if numbers.count > room { message = ("At most \(SIPTrunkService.maximumNumbersPerCall) numbers per trunk set-up: \(numbers.count - max(0, room)) left out.", .warning) }
+        setNumbers(entries)
+        if numbers.count > room {
+            let refused = numbers.count - max(0, room)
+            message = ("The list holds at most \(SIPTrunkService.maximumNumbersPerCall) numbers: \(refused) not added (\(numbers.suffix(refused).prefix(3).joined(separator: ", "))\(refused > 3 ? ", …" : "")). Attach these first, then run the wizard again for the rest.", .error)
+        }
+    }
+
+    /// The list of numbers; a status about invalid ones goes once none is left (issue 14).
+    private func setNumbers(_ entries: [String]) {
         draft.numbersText = entries.joined(separator: "\n")
+        if message?.role == .error, !draft.numberChecks.contains(where: { $0.result.value == nil }), entries.count <= SIPTrunkService.maximumNumbersPerCall {
+            message = nil
+        }
     }
 
     private func perform(_ action: Action) -> ScreenCommand {
@@ -224,6 +244,13 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
         case .writeFile: writeFirewall()
         case .rerun: startDiscovery()
         case .attach: attachNumbers()
+        case .selectNumber(let step): numberSelection = max(0, min(draft.numberEntries.count - 1, numberSelection + step))
+        case .removeNumber:
+            guard draft.attached.isEmpty, numberSelection < draft.numberEntries.count else { break }
+            var entries = draft.numberEntries
+            entries.remove(at: numberSelection)
+            setNumbers(entries)
+            numberSelection = min(numberSelection, max(0, entries.count - 1))
         case .call: startCall()
         }
         return finished ? .quit : .continue
@@ -367,9 +394,15 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
             shownPassword = nil
             move(to: .numbers)
         case .numbers:
-            if !numberField.value.isEmpty { addTypedNumber() }
+            // Enter adds what is typed to the list; only F5 attaches (issue 14: Enter attached at once).
+            if !numberField.value.isEmpty {
+                addTypedNumber()
+                return
+            }
             if draft.attached.isEmpty {
-                attachNumbers()
+                message = draft.numberEntries.isEmpty
+                    ? ("Type a number in E.164 form, e.g. +14155550100, then Enter adds it to the list.", .warning)
+                    : ("\(draft.numberEntries.count) number\(draft.numberEntries.count == 1 ? "" : "s") in the list: F5 attaches them to trunk \(draft.trunkId).", .warning)
                 return
             }
             move(to: .testCall)
@@ -676,13 +709,16 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
 
     private func drawNumbers(_ frame: inout Frame, _ rect: Rect) {
         if draft.attached.isEmpty && draft.failed.isEmpty {
-            frame.paragraph("Type or paste up to \(SIPTrunkService.maximumNumbersPerCall) numbers in E.164 form. Each is checked as you go; F5 or Enter attaches them to trunk \(draft.trunkId).", in: Rect(x: rect.x, y: rect.y, width: rect.width, height: 2))
+            frame.paragraph("Type or paste up to \(SIPTrunkService.maximumNumbersPerCall) numbers in E.164 form (+1 (415) 555-0142 is fine). Enter adds one to the list; F5 attaches the list to \(draft.trunkId).", in: Rect(x: rect.x, y: rect.y, width: rect.width, height: 2))
             numberField.draw(in: &frame, rect: Rect(x: rect.x, y: rect.y + 3, width: min(40, rect.width), height: 1), focused: true)
             if !numberField.value.isEmpty, case .invalid(let problem) = SetupDraft.check(number: numberField.value.trimmingCharacters(in: .whitespaces)) {
                 frame.put(problem, x: rect.x + min(42, rect.width), y: rect.y + 3, role: .error, limit: max(0, rect.width - 42))
             }
         }
         let checks = draft.numberChecks
+        if draft.attached.isEmpty && draft.failed.isEmpty, !checks.isEmpty {
+            frame.put("\(checks.count)/\(SIPTrunkService.maximumNumbersPerCall) in the list · ↑↓ select · Del removes · F5 attaches", x: rect.x, y: rect.y + 4, role: .dim, limit: rect.width)
+        }
         let top = draft.attached.isEmpty && draft.failed.isEmpty ? rect.y + 5 : rect.y
         let rows = rect.maxY - top
         let columns = max(1, rect.width / 38)
@@ -706,7 +742,8 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
                 // A numbering-plan refusal starts with the number already.
                 (text, role) = (problem.hasPrefix("+") ? "✗ \(problem)" : "✗ \(check.text): \(problem)", .error)
             }
-            frame.put(text, x: x, y: top + row, role: role, limit: 37)
+            let selected = draft.attached.isEmpty && index == numberSelection && checks.count > 1
+            frame.put(text, x: x, y: top + row, role: selected ? .selection : role, limit: 37)
         }
     }
 

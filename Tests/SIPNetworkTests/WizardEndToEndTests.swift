@@ -115,7 +115,9 @@ struct WizardEndToEndTests {
         try session.keys("Enter")  // IP-based
         try session.waitFor("Step 6 of 8")
         try session.type("+14155554568")
-        try session.keys("Enter")
+        try session.keys("Enter")  // into the list
+        try session.waitFor("1/100 in the list")
+        try session.keys("F5")  // attach
         try session.waitFor("Attached 1 number")
         try session.keys("Enter")
         try session.waitFor("PBX calls")
@@ -183,7 +185,9 @@ struct WizardEndToEndTests {
         try session.type("+1415")
         try session.waitFor("has 4 digits")  // checked as typed
         try session.type("5554567")
-        try session.keys("Enter")
+        try session.keys("Enter")  // into the list
+        try session.waitFor("1/100 in the list")
+        try session.keys("F5")  // attach
         try session.waitFor("Attached 1 number")
         try session.keys("Enter")
         try session.waitFor("Step 7 of 8")

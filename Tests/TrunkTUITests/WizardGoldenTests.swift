@@ -147,7 +147,7 @@ struct WizardGoldenTests {
         type("+1415")
         try snap()                       // 6 Numbers, one valid, one being typed (invalid)
         press(.backspace, .backspace, .backspace, .backspace, .backspace)
-        press(.enter)                    // attach
+        press(.function(5))              // attach (Enter only adds to the list)
         press(.enter)
         press(.function(5))
         try snap()                       // 7 Test call, ladder filled
@@ -184,6 +184,41 @@ struct WizardGoldenTests {
         #expect(network.discovered == ["pbx.example.com", "pbx.sbc.example.net"])
     }
 
+    /// Issue 14: in Step 6 Enter adds to the list and only F5 attaches; a pasted list never attaches; the 101st
+    /// number is refused with a message; a selected number can be removed, and with the invalid ones gone so is the
+    /// complaint.
+    @Test func theNumbersStepIsAListThatOnlyF5Attaches() throws {
+        let network = ScriptedNetwork()
+        let screen = WizardScreen(service: try Self.service(), network: network, newDraft: SetupDraft(trunkId: "trunk_list")) { $0() }
+        for key in [Key.down, .enter, .enter, .enter] { _ = screen.handle(key) }  // inbound, firewall, IP auth
+        #expect(screen.draft.step == .numbers)
+        for character in "+1 (415) 555-0142" { _ = screen.handle(.character(character)) }
+        _ = screen.handle(.enter)
+        #expect(screen.draft.numberEntries == ["+1 (415) 555-0142"] && screen.draft.attached.isEmpty)
+        _ = screen.handle(.enter)  // an empty field: says F5, attaches nothing
+        #expect(screen.draft.attached.isEmpty && screen.draft.step == .numbers)
+        screen.paste((0..<101).map { String(format: "+1415555%04d", $0) }.joined(separator: "\n"))
+        #expect(screen.draft.numberEntries.count == 100 && screen.draft.attached.isEmpty)
+        var frame = render(screen, width: 120, height: 40)
+        #expect(frame.text.contains("100/100 in the list") && frame.text.contains("at most 100 numbers: 2 not added"), "\(frame.text)")
+        // Remove the first (selected) entry: 99 left.
+        _ = screen.handle(.delete)
+        #expect(screen.draft.numberEntries.count == 99 && !screen.draft.numberEntries.contains("+1 (415) 555-0142"))
+        // An invalid one, refused on F5, then removed: the complaint goes with it.
+        for _ in 0..<10 { _ = screen.handle(.delete) }
+        for character in "+4155550303" { _ = screen.handle(.character(character)) }
+        _ = screen.handle(.enter)
+        _ = screen.handle(.function(5))
+        frame = render(screen, width: 120, height: 40)
+        #expect(screen.draft.attached.isEmpty && frame.text.contains("not a valid number in Switzerland"), "\(frame.text)")
+        _ = screen.handle(.backspace)  // takes the last entry back into the field
+        for _ in 0..<11 { _ = screen.handle(.backspace) }
+        frame = render(screen, width: 120, height: 40)
+        #expect(!frame.text.contains("Switzerland"), "\(frame.text)")
+        _ = screen.handle(.function(5))
+        #expect(screen.draft.attached.count == 89, "\(screen.draft.attached.count)")
+    }
+
     /// Issue 14: Step 5 offers only what the direction allows, so an outbound trunk is never shown a registration
     /// password that Step 6 then refuses; an inbound one can register.
     @Test func theAuthenticationStepOffersWhatTheDirectionAllows() throws {
@@ -217,7 +252,7 @@ struct WizardGoldenTests {
         #expect(screen.draft.step == .firewall)
         press(.enter, .enter)            // 4 firewall, 5 IP authentication
         for character in "+14155550100" { _ = screen.handle(.character(character)) }
-        press(.enter, .enter)            // 6 attach, then on
+        press(.enter, .function(5), .enter)  // 6 into the list, attach, then on
         #expect(screen.draft.step == .testCall)
         var frame = render(screen, width: 80, height: 24)
         try check(frame, name: "step7-inbound-80x24")
