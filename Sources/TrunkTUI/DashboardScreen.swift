@@ -15,6 +15,8 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
         case scroll(Int), scrollPage(Int), scrollToEnd(Bool), message(Int)
         /// Call logs: filter by status, code or number; open the selected call's trace.
         case filterLogs, openCall
+        /// The overview's "Add trunk": leave for the set-up wizard.
+        case addTrunk
     }
 
     public enum Tab: Int, CaseIterable, Sendable {
@@ -68,6 +70,8 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
     /// Copies asked for (sent by the terminal as OSC 52).
     public private(set) var clipboardRequests: [String] = []
     var showMessage = false
+    /// Set when the dashboard was left to set up a new trunk (the `a` key).
+    public private(set) var wantsNewTrunk = false
     /// The first line of the full message shown, and how many lines the view had when last drawn (a page).
     var messageScroll = 0
     var messageRows = 10
@@ -277,6 +281,7 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
                 KeyBinding([.enter], "Open", "Open the selected number: health, traces, call logs, firewall, configuration", .open),
                 KeyBinding([.character("/"), .function(7)], "Filter", "Filter by number, endpoint or state", .filter),
                 KeyBinding([.character("s")], "Sort", "Sort by the next column", .sort),
+                KeyBinding([.character("a")], "Add trunk", "Set up a new trunk with the wizard (the guide's Add trunk)", .addTrunk),
             ]
         } else {
             list += [
@@ -410,6 +415,9 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
                     message = nil
                 }
             case .filterLogs: filteringLogs = true
+            case .addTrunk:
+                wantsNewTrunk = true
+                return .quit
             case .openCall: openTraceOfSelectedLog()
             case .nextTab: switchTab(to: Tab(rawValue: (tab.rawValue + 1) % Tab.allCases.count) ?? tab)
             case .previousTab: switchTab(to: Tab(rawValue: (tab.rawValue + Tab.allCases.count - 1) % Tab.allCases.count) ?? tab)

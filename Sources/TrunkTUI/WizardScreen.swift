@@ -79,13 +79,40 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
         self.network = network
         self.post = post
         self.firewallFile = firewallFile
+        self.newDraft = newDraft
         let saved = (try? service.setupDraft()) ?? nil
         draft = saved ?? newDraft
         restoreWidgets()
         loadStepData()
         if saved != nil, draft.step != .direction {
-            message = ("Resumed the set-up you left at step \(draft.step.rawValue) (\(draft.step.title)).", .pending)
+            // Offered, not forced (issue 14): Enter resumes, n starts a new trunk.
+            resumeOffer = Dialog(
+                title: "Continue the set-up you left?",
+                message: "Trunk \(draft.trunkId) was left at step \(draft.step.rawValue) (\(draft.step.title)). Enter continues it; n starts a new trunk and discards it.",
+                buttons: ["Enter Continue", "n New trunk"], role: .warning)
         }
+    }
+
+    /// A fresh draft for "n" in the resume offer.
+    private let newDraft: SetupDraft
+    /// The saved set-up on offer when the wizard opened on one.
+    var resumeOffer: Dialog?
+
+    /// Resuming re-runs what the step needs (issue 14: a wizard resumed at Step 3 said "Discovering ..." with nothing
+    /// running).
+    private func resume() {
+        resumeOffer = nil
+        message = ("Resumed the set-up you left at step \(draft.step.rawValue) (\(draft.step.title)).", .pending)
+        if draft.step == .discovery, !discoveryRunning { startDiscovery() }
+    }
+
+    private func startAnew() {
+        resumeOffer = nil
+        try? service.clearSetupDraft()
+        draft = newDraft
+        restoreWidgets()
+        loadStepData()
+        message = nil
     }
 
     private func restoreWidgets() {
@@ -143,6 +170,15 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
     // MARK: Keys
 
     public func handle(_ key: Key) -> ScreenCommand {
+        if resumeOffer != nil {
+            switch key {
+            case .enter: resume()
+            case .character("n"), .character("N"): startAnew()
+            case .function(10), .control("x"), .control("c"): return .quit
+            default: break
+            }
+            return .continue
+        }
         if dialog != nil {
             if key == .enter || key == .escape { dialog = nil }
             return .continue
@@ -608,7 +644,10 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
             frame.cursor = nil
             bindings.drawHelp(in: &frame, title: "Keys — \(draft.step.title)")
         }
-        if let dialog {
+        if let offer = resumeOffer {
+            frame.cursor = nil
+            offer.draw(in: &frame)
+        } else if let dialog {
             frame.cursor = nil
             dialog.draw(in: &frame)
         }

@@ -36,9 +36,21 @@ struct DashboardCommand: ParsableCommand {
     func run() throws {
         let service = try store.service(.existing)
         let trust = try TLSTrust.load(caFile: caFile)
+        while try Self.runDashboard(
+            service: service, theme: theme, ascii: ascii, refresh: refresh, monitorInterval: monitorInterval, monitor: !noMonitor, trust: trust,
+            dnsServer: dnsServer)
+        {
+            try SetupCommand.runWizard(service: service, theme: theme, ascii: ascii, trust: trust, dnsServer: dnsServer, discoveryTimeout: 4)
+        }
+    }
+
+    /// The dashboard until it quits; true when it was left to add a trunk with the wizard.
+    static func runDashboard(
+        service: SIPTrunkService, theme: String, ascii: Bool, refresh: Int, monitorInterval: Double, monitor: Bool, trust: TLSTrust, dnsServer: String?
+    ) throws -> Bool {
         // Health comes from a running monitor; with none, this process monitors until it quits.
         var embedded: MonitorRunner?
-        if !noMonitor, (try? service.activeMonitor()) == nil {
+        if monitor, (try? service.activeMonitor()) == nil {
             let runner = MonitorRunner(
                 service: service, trust: trust, dnsServer: dnsServer, interval: monitorInterval, policy: HealthPolicy(),
                 owner: "siptrunk dashboard (pid \(getpid()))", onSample: { _, _ in })
@@ -49,6 +61,7 @@ struct DashboardCommand: ParsableCommand {
         let terminal = try TerminalSession.open(theme: theme, ascii: ascii)
         let screen = DashboardScreen(service: service, refreshSeconds: refresh)
         try TerminalSession.finish(terminal.run(screen))
+        return screen.wantsNewTrunk
     }
 }
 

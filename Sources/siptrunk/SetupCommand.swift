@@ -28,7 +28,11 @@ struct SetupCommand: ParsableCommand {
 
     func run() throws {
         let service = try store.service(.create)
-        let trust = try TLSTrust.load(caFile: caFile)
+        try Self.runWizard(service: service, theme: theme, ascii: ascii, trust: try TLSTrust.load(caFile: caFile), dnsServer: dnsServer, discoveryTimeout: discoveryTimeout)
+    }
+
+    /// The wizard in the terminal until it quits; a signal or a closed terminal ends the process.
+    static func runWizard(service: SIPTrunkService, theme: String, ascii: Bool, trust: TLSTrust, dnsServer: String?, discoveryTimeout: Double) throws {
         let terminal = try TerminalSession.open(theme: theme, ascii: ascii)
         let network = WizardNetwork(service: service, trust: trust, dnsServer: dnsServer, discoveryTimeout: discoveryTimeout)
         let screen = WizardScreen(service: service, network: network) { work in terminal.post(work) }
@@ -41,6 +45,38 @@ struct SetupCommand: ParsableCommand {
             printError("siptrunk: stopped by signal \(number); the wizard resumes at step \(screen.draft.step.rawValue)")
             Foundation.exit(128 + number)
         case .inputClosed: Foundation.exit(1)
+        }
+    }
+}
+
+/// `siptrunk` with no command (issue 14): the dashboard when trunks exist, where `a` sets up another with the wizard
+/// (and the dashboard comes back when it is done); the wizard when there are none yet.
+struct HomeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "home",
+        abstract: "What siptrunk opens with no command: the dashboard when trunks exist (a adds one), else the set-up wizard.",
+        shouldDisplay: false)
+
+    @Option(help: "Theme: dark, light, high-contrast or monochrome (files in Themes/), or a path to a .theme file.")
+    var theme: String = "dark"
+    @Flag(help: "ASCII line drawing (automatic without a UTF-8 locale).") var ascii = false
+    @Option(help: "DNS server HOST:PORT for discovery, test calls and the embedded monitor.") var dnsServer: String?
+    @Option(help: ArgumentHelp("Trust only the CA certificates in this PEM file for TLS.", valueName: "path")) var caFile: String?
+    @Option(help: "Seconds each discovery probe waits.") var discoveryTimeout: Double = 4
+    @OptionGroup var store: StoreOptions
+
+    func run() throws {
+        let service = try store.service(.create)
+        let trust = try TLSTrust.load(caFile: caFile)
+        let hasTrunks = !((try? service.trunks()) ?? []).isEmpty
+        guard hasTrunks else {
+            try SetupCommand.runWizard(service: service, theme: theme, ascii: ascii, trust: trust, dnsServer: dnsServer, discoveryTimeout: discoveryTimeout)
+            return
+        }
+        while try DashboardCommand.runDashboard(
+            service: service, theme: theme, ascii: ascii, refresh: 5, monitorInterval: 60, monitor: true, trust: trust, dnsServer: dnsServer)
+        {
+            try SetupCommand.runWizard(service: service, theme: theme, ascii: ascii, trust: trust, dnsServer: dnsServer, discoveryTimeout: discoveryTimeout)
         }
     }
 }

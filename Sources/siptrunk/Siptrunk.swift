@@ -8,15 +8,16 @@ struct Siptrunk: ParsableCommand {
         commandName: "siptrunk",
         abstract: "Connect a SIP trunk and keep it healthy, from a terminal or over SSH.",
         discussion: """
-            Without a command, the set-up wizard opens (siptrunk setup). Each step of trunk setup also has a \
+            Without a command: the dashboard when trunks exist (a sets up another with the wizard), else the set-up \
+            wizard (siptrunk setup). Each step of trunk setup also has a \
             command with --json output using the /v1/sip API's field names.
             Exit status: 0 success, 1 the input or the peer was refused (the message says why), 2 usage error.
             """,
         subcommands: [
-            SetupCommand.self, DashboardCommand.self, ParseCommand.self, ParseDestinationCommand.self, ProbeCommand.self, DiscoverCommand.self, TestCallCommand.self, RegisterCommand.self, MonitorCommand.self, TraceCommand.self, TrunksCommand.self, NumbersCommand.self, FirewallCommand.self,
+            HomeCommand.self, SetupCommand.self, DashboardCommand.self, ParseCommand.self, ParseDestinationCommand.self, ProbeCommand.self, DiscoverCommand.self, TestCallCommand.self, RegisterCommand.self, MonitorCommand.self, TraceCommand.self, TrunksCommand.self, NumbersCommand.self, FirewallCommand.self,
             ProfileCommand.self, ConfigCommand.self, OutboundSetupCommand.self, OrgCommand.self, DemoCommand.self,
         ],
-        defaultSubcommand: SetupCommand.self
+        defaultSubcommand: HomeCommand.self
     )
 }
 

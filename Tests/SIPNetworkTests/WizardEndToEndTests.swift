@@ -234,10 +234,14 @@ struct WizardEndToEndTests {
         let before = try String(contentsOfFile: directory + "/before.txt", encoding: .utf8)
         #expect(try String(contentsOfFile: directory + "/after.txt", encoding: .utf8) == before)
 
+        // The saved set-up is offered, not forced (issue 14): Enter continues it.
         let again = try TmuxSession(command: "cd \(directory) && env LANG=C.UTF-8 TERM=xterm-256color \(binary) --db \(database); sleep 15")
         defer { again.kill() }
-        let resumed = try again.waitFor("Step 4 of 8")
-        #expect(resumed.contains("Resumed"))
+        let offered = try again.waitFor("Continue the set-up you left?")
+        #expect(offered.contains("step 4 (Firewall)"), "\(offered)")
+        try again.keys("Enter")
+        let resumed = try again.waitFor("Resumed")
+        #expect(resumed.contains("Step 4 of 8"))
     }
 
     @Test(arguments: [("INT", 130), ("TERM", 143), ("HUP", 129), ("QUIT", 131)])
@@ -291,6 +295,26 @@ struct WizardEndToEndTests {
         Thread.sleep(forTimeInterval: 0.3)
         let before = try String(contentsOfFile: directory + "/before.txt", encoding: .utf8)
         #expect(try String(contentsOfFile: directory + "/after.txt", encoding: .utf8) == before)
+    }
+
+    /// `siptrunk` with trunks opens the dashboard; `a` there sets up another trunk with the wizard and the dashboard
+    /// comes back after it (issue 14: a returning user got a blank Step 1 and no way to the dashboard).
+    @Test func homeIsTheDashboardWhenTrunksExistAndAddsTrunksThroughTheWizard() throws {
+        let directory = Self.scratch()
+        let database = directory + "/demo.sqlite"
+        #expect(try TestProcess.siptrunk(["demo", "--db", database]).status == 0)
+        let binary = try TestProcess.siptrunkPath()
+        let session = try TmuxSession(command: "cd \(directory) && env LANG=C.UTF-8 TERM=xterm-256color \(binary) --db \(database); echo HOME-EXIT=$?; sleep 15", width: 100, height: 30)
+        defer { session.kill() }
+        let dashboard = try session.waitFor("SIP dashboard")
+        #expect(dashboard.contains("Add trunk"), "\(dashboard)")
+        try session.keys("a")
+        try session.waitFor("Step 1 of 8")
+        try session.keys("F10")
+        try session.waitFor("SIP dashboard")
+        try session.keys("q")
+        let ended = try session.waitFor("HOME-EXIT=")
+        #expect(ended.contains("HOME-EXIT=0"), "\(ended)")
     }
 
     @Test func resizingBelowTheMinimumAsksForMoreAndComesBack() throws {

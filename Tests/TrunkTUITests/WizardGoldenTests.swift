@@ -219,6 +219,31 @@ struct WizardGoldenTests {
         #expect(screen.draft.attached.count == 89, "\(screen.draft.attached.count)")
     }
 
+    /// Issue 14: a saved set-up is offered, not forced; continuing it at Step 3 runs the discovery again (it said
+    /// "Discovering ..." with nothing running), and n starts a new trunk and drops the old draft.
+    @Test func aSavedSetUpIsOfferedAndResumingRerunsTheStep() throws {
+        let service = try Self.service()
+        var saved = SetupDraft(trunkId: "trunk_saved")
+        saved.step = .discovery
+        saved.destination = "pbx.example.com"
+        try service.saveSetupDraft(saved)
+
+        let network = ScriptedNetwork()
+        let resumed = WizardScreen(service: service, network: network, newDraft: SetupDraft(trunkId: "trunk_new")) { $0() }
+        var frame = render(resumed, width: 80, height: 24)
+        #expect(frame.text.contains("Continue the set-up you left?") && frame.text.contains("trunk_saved"), "\(frame.text)")
+        #expect(network.discovered.isEmpty)
+        _ = resumed.handle(.enter)
+        #expect(network.discovered == ["pbx.example.com"])
+        frame = render(resumed, width: 80, height: 24)
+        #expect(frame.text.contains("Recommended") || frame.text.contains("recommend"), "\(frame.text)")
+
+        let fresh = WizardScreen(service: service, network: network, newDraft: SetupDraft(trunkId: "trunk_new")) { $0() }
+        _ = fresh.handle(.character("n"))
+        #expect(fresh.draft.step == .direction && fresh.draft.trunkId == "trunk_new")
+        #expect(try service.setupDraft() == nil)
+    }
+
     /// Issue 14: Step 5 offers only what the direction allows, so an outbound trunk is never shown a registration
     /// password that Step 6 then refuses; an inbound one can register.
     @Test func theAuthenticationStepOffersWhatTheDirectionAllows() throws {
