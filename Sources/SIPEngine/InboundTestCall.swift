@@ -248,11 +248,22 @@ public final class InboundTestCall {
     }
 
     /// BYE after the chosen duration: a client transaction in the dialog, to the caller's Contact.
-    private func hangUp() {
+    /// Ends the call now, as the person who started it asked: stops waiting, or hangs up with BYE once answered.
+    public func end(_ reason: String) {
+        guard !status.isFinal else { return }
+        if status == .inProgress {
+            hangUp(reason)
+        } else {
+            finish(.noAnswer, .noAnswer, "ended", reason)
+        }
+    }
+
+    private func hangUp(_ detail: String? = nil) {
         guard status == .inProgress, let invite, let caller else { return }
+        hangupTimer?.cancel()
         media.stop()
         mediaReport = media.report(sdpAddress: remoteAddress, signallingAddress: caller.host, natSeen: false)
-        note("hangup", "BYE after \(TestCall.seconds(configuration.duration)) s")
+        note("hangup", detail.map { "\($0): BYE" } ?? "BYE after \(TestCall.seconds(configuration.duration)) s")
         let local = layer.transport.localAddress(for: caller)
         var target = invite.requestLine?.requestURI ?? "sip:\(caller.hostReference):\(caller.port)"
         if case .addresses(let contacts)? = try? invite.contact, let uri = contacts.first?.sipURI { target = uri.description }

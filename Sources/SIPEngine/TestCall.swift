@@ -480,9 +480,31 @@ public final class TestCall {
     // MARK: Ending
 
     private func ringTimedOut() {
-        guard status == .initiated || status == .ringing, let invite, let line = invite.requestLine, let via = invite.field(.via) else { return }
+        sendCancel("no answer within \(Self.seconds(configuration.ringTimeout)) s: CANCEL")
+    }
+
+    /// Ends the call now, as the person who placed it asked (issue 14: leaving the wizard's step left the call
+    /// running): CANCEL while it rings, BYE once it is answered; nothing to send before the INVITE left.
+    public func end(_ reason: String) {
+        switch status {
+        case .queued:
+            finish(.failed, .failed, "ended", reason)
+        case .initiated where invite == nil:
+            finish(.failed, .failed, "ended", reason)
+        case .initiated, .ringing:
+            sendCancel("\(reason): CANCEL")
+        case .inProgress:
+            hangUp("\(reason): BYE")
+        default:
+            break
+        }
+    }
+
+    private func sendCancel(_ detail: String) {
+        guard status == .initiated || status == .ringing, !cancelled, let invite, let line = invite.requestLine, let via = invite.field(.via) else { return }
+        ringTimer?.cancel()
         cancelled = true
-        note("cancel", "no answer within \(Self.seconds(configuration.ringTimeout)) s: CANCEL")
+        note("cancel", detail)
         // CANCEL (RFC 3261 §9.1): the INVITE's Request-URI, top Via (same branch), From, To, Call-ID, CSeq number.
         var cancel = SIPMessage(startLine: .request(RequestLine(method: .cancel, requestURI: line.requestURI)))
         cancel.headers.append(via)
@@ -499,15 +521,16 @@ public final class TestCall {
             guard let self else { return }
             self.finish(
                 .noAnswer, .noAnswer, "no-answer",
-                "no answer within \(Self.seconds(self.configuration.ringTimeout)) s; CANCEL sent, and no final response to the INVITE came within \(Self.seconds(wait)) s after it (RFC 3261 §9.1)")
+                "\(detail) sent, and no final response to the INVITE came within \(Self.seconds(wait)) s after it (RFC 3261 §9.1)")
         }
     }
 
-    private func hangUp() {
+    private func hangUp(_ detail: String? = nil) {
         guard status == .inProgress, let dialog, let invite else { return }
+        hangupTimer?.cancel()
         media.stop()
         mediaReport = media.report(sdpAddress: remoteSDPAddress, signallingAddress: target.host, natSeen: natSeen)
-        note("hangup", "BYE after \(Self.seconds(configuration.duration)) s")
+        note("hangup", detail ?? "BYE after \(Self.seconds(configuration.duration)) s")
         let local = layer.transport.localAddress(for: target)
         cseq += 1
         var bye = SIPMessage(startLine: .request(RequestLine(method: .bye, requestURI: dialog.remoteTarget.description)))

@@ -10,6 +10,12 @@ public protocol SetupNetwork: AnyObject, Sendable {
     /// Step 7 for an inbound trunk: waits at `listen` (IP:port) for the PBX to call `number`, answers, checks the
     /// media both ways and hangs up, reporting as `testCall` does (`sent` is siptrunk's side).
     func inboundTestCall(number: String, listen: String, progress: @escaping @Sendable (TestCallProgress) -> Void)
+    /// Ends the running test call, if any: CANCEL while it rings, BYE once answered (the wizard leaving Step 7).
+    func endCall(_ reason: String)
+}
+
+extension SetupNetwork {
+    public func endCall(_ reason: String) {}
 }
 
 public enum DiscoveryProgress: Hashable, Sendable {

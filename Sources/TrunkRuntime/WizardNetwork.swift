@@ -55,14 +55,41 @@ public final class WizardNetwork: SetupNetwork, @unchecked Sendable {
         }
     }
 
+    /// The prober of the call in progress, so it can be ended from the screen's thread.
+    private let lock = NSLock()
+    private var activeProber: NetworkProber?
+    private let calls = DispatchGroup()
+
+    private func running(_ prober: NetworkProber?) { lock.withLock { activeProber = prober } }
+
+    public func endCall(_ reason: String) {
+        guard let prober = lock.withLock({ activeProber }) else { return }
+        prober.eventLoop.execute {
+            prober.currentCall?.end(reason)
+            prober.currentInboundCall?.end(reason)
+        }
+    }
+
+    /// Waits up to `seconds` for a call in progress to finish (after `endCall`), so a wizard that quits does not cut
+    /// it off before its CANCEL or BYE is answered.
+    public func waitForCalls(seconds: Double) {
+        _ = calls.wait(timeout: .now() + seconds)
+    }
+
     public func testCall(number: String, destination: String, transport: String?, progress: @escaping @Sendable (TestCallProgress) -> Void) {
         let service = service, trust = trust, dnsServer = dnsServer
-        Thread.detachNewThread {
+        calls.enter()
+        Thread.detachNewThread { [self] in
+            defer { calls.leave() }
             do {
                 let e164 = try E164Number(parsing: number)
                 let target = try CallTarget.resolve(destination, transport: transport, dnsServer: dnsServer)
                 let prober = NetworkProber(trust: trust)
-                defer { prober.shutdown() }
+                running(prober)
+                defer {
+                    running(nil)
+                    prober.shutdown()
+                }
                 let report = try TestCallRunner(service: service, prober: prober).run(.init(number: e164, target: target), observer: Self.observer(progress))
                 progress(.finished(report))
             } catch let error as TrunkError {
@@ -77,12 +104,18 @@ public final class WizardNetwork: SetupNetwork, @unchecked Sendable {
 
     public func inboundTestCall(number: String, listen: String, progress: @escaping @Sendable (TestCallProgress) -> Void) {
         let service = service
-        Thread.detachNewThread {
+        calls.enter()
+        Thread.detachNewThread { [self] in
+            defer { calls.leave() }
             do {
                 let e164 = try E164Number(parsing: number)
                 let address = try TestCallRunner.listenAddress(listen)
                 let prober = NetworkProber()
-                defer { prober.shutdown() }
+                running(prober)
+                defer {
+                    running(nil)
+                    prober.shutdown()
+                }
                 let report = try TestCallRunner(service: service, prober: prober).runInbound(
                     .init(number: e164, listen: address), observer: Self.observer(progress)).report
                 progress(.finished(report))

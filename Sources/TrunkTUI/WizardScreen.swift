@@ -271,6 +271,7 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
         switch action {
         case .help: showHelp = true
         case .quit:
+            if callRunning { network?.endCall("ended by quitting the wizard") }
             save()
             return .quit
         case .back: goBack()
@@ -342,6 +343,12 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
 
     private func goBack() {
         guard draft.step != .direction else { return }
+        // Leaving Step 7 ends its call first, and says so (issue 14: Esc went back while the call ran on).
+        let ending = callRunning
+        if ending { network?.endCall("ended by leaving Step 7") }
+        defer {
+            if ending { message = ("The test call was ended on leaving Step 7 (CANCEL while it rang, BYE once answered).", .warning) }
+        }
         guard var previous = SetupStep(rawValue: draft.step.rawValue - 1) else { return }
         if !draft.isOutbound, previous == .discovery || previous == .destination { previous = .direction }
         move(to: previous)

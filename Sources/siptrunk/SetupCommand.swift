@@ -37,6 +37,8 @@ struct SetupCommand: ParsableCommand {
         let network = WizardNetwork(service: service, trust: trust, dnsServer: dnsServer, discoveryTimeout: discoveryTimeout)
         let screen = WizardScreen(service: service, network: network) { work in terminal.post(work) }
         let exit = terminal.run(screen)
+        // A call ended on the way out gets its CANCEL or BYE answered before the process goes.
+        network.waitForCalls(seconds: 3)
         switch exit {
         case .quit where screen.finished: print("Trunk \(screen.draft.trunkId) is set up. siptrunk trunks list shows it.")
         case .quit: print("Saved: run siptrunk again to continue at step \(screen.draft.step.rawValue) (\(screen.draft.step.title)).")

@@ -244,6 +244,30 @@ struct WizardGoldenTests {
         #expect(try service.setupDraft() == nil)
     }
 
+    /// Issue 14: Esc during a live test call ends the call (CANCEL or BYE) and says so; F10 does too.
+    @Test func leavingStep7EndsTheRunningCall() throws {
+        final class HeldCall: SetupNetwork, @unchecked Sendable {
+            var ended: [String] = []
+            func discover(_ destination: String, progress: @escaping @Sendable (DiscoveryProgress) -> Void) {}
+            func testCall(number: String, destination: String, transport: String?, progress: @escaping @Sendable (TestCallProgress) -> Void) {}
+            func inboundTestCall(number: String, listen: String, progress: @escaping @Sendable (TestCallProgress) -> Void) {}
+            func endCall(_ reason: String) { ended.append(reason) }
+        }
+        let network = HeldCall()
+        let screen = WizardScreen(service: try Self.service(), network: network, newDraft: SetupDraft(trunkId: "trunk_call")) { $0() }
+        for key in [Key.down, .enter, .enter, .enter] { _ = screen.handle(key) }  // inbound, firewall, IP auth
+        for character in "+14155550100" { _ = screen.handle(.character(character)) }
+        for key in [Key.enter, .function(5), .enter] { _ = screen.handle(key) }  // add, attach, on to Step 7
+        #expect(screen.draft.step == .testCall)
+        _ = screen.handle(.function(5))  // the call starts and runs (the network holds it)
+        #expect(screen.isAnimating)
+        _ = screen.handle(.escape)
+        #expect(network.ended == ["ended by leaving Step 7"])
+        #expect(screen.draft.step == .numbers)
+        let frame = render(screen, width: 80, height: 24)
+        #expect(frame.text.contains("The test call was ended on leaving Step 7"), "\(frame.text)")
+    }
+
     /// Issue 14: Step 5 offers only what the direction allows, so an outbound trunk is never shown a registration
     /// password that Step 6 then refuses; an inbound one can register.
     @Test func theAuthenticationStepOffersWhatTheDirectionAllows() throws {
