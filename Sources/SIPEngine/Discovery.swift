@@ -33,6 +33,10 @@ public struct DiscoveryPlan: Sendable, Hashable {
     /// Set when nothing could be resolved: discovery then fails without probing.
     public var dnsFailure: ProbeFailure?
     public var targets: [DiscoveryTarget]
+    /// The port and transport the destination gave, if any (issue 14: `sip:host:5080;transport=udp` was recommended
+    /// as TCP 5060). Discovery probes them first and keeps them when they answer; it decides only what was left blank.
+    public var requestedPort: Int? = nil
+    public var requestedTransport: SIPTransport? = nil
 
     /// The ports every discovery tries, over UDP and TCP; TLS is tried on 5061.
     public static let standardPorts = [5060, 5061, 5080]
@@ -46,7 +50,7 @@ public struct DiscoveryPlan: Sendable, Hashable {
         let isAddress = IPAddress.isIPv4(host) || IPAddress.isIPv6(host)
         var plan = DiscoveryPlan(
             host: host, domain: isAddress ? nil : host, resolvedAddresses: [], srvRecords: [], naptrRecords: [],
-            dnsFailure: nil, targets: [])
+            dnsFailure: nil, targets: [], requestedPort: destination.port, requestedTransport: destination.transport)
         var hostError: DNSError?
         if isAddress {
             plan.resolvedAddresses = [host]
@@ -86,10 +90,16 @@ public struct DiscoveryPlan: Sendable, Hashable {
                 matrix.append(DiscoveryTarget(address: address, port: port, transport: .tcp))
             }
             matrix.insert(DiscoveryTarget(address: address, port: 5061, transport: .tls), at: 0)
-            if let port = destination.port, !standardPorts.contains(port) {
+            // What was typed goes first: the port over the given transport (or each), the transport on its default port.
+            var typed: [DiscoveryTarget] = []
+            if let port = destination.port {
                 let transports = destination.transport.map { [$0] } ?? [.udp, .tcp]
-                matrix += transports.map { DiscoveryTarget(address: address, port: port, transport: $0) }
+                typed = transports.map { DiscoveryTarget(address: address, port: port, transport: $0) }
+            } else if let transport = destination.transport {
+                typed = [DiscoveryTarget(address: address, port: transport.defaultPort, transport: transport)]
             }
+            matrix.removeAll { target in typed.contains { $0.peer == target.peer } }
+            matrix.insert(contentsOf: typed, at: 0)
             for target in matrix where !plan.targets.contains(where: { $0.peer == target.peer }) {
                 plan.targets.append(target)
             }
@@ -164,13 +174,33 @@ public struct DiscoveryResult: Sendable, Hashable {
     public init(plan: DiscoveryPlan, attempts: [DiscoveryAttemptResult]) {
         self.plan = plan
         self.attempts = attempts
-        self.recommendation = Self.recommend(attempts)
+        self.recommendation = Self.recommend(attempts, requestedPort: plan.requestedPort, requestedTransport: plan.requestedTransport)
     }
 
     /// The written-down rule: among the probes that got a SIP answer, prefer TLS (the guide requires TLS for
     /// signalling), then TCP, then UDP. Within a transport, a 2xx answer beats others, then targets published in
     /// SRV (in RFC 2782 order), then the standard port (5061 for TLS, 5060 otherwise), then the quickest answer.
-    public static func recommend(_ attempts: [DiscoveryAttemptResult]) -> Recommendation? {
+    ///
+    /// What the destination gave is kept when it answers: a given port and/or transport narrows the choice to the
+    /// targets that match it, and only when none of them answered does the rule look wider (and says so).
+    public static func recommend(_ attempts: [DiscoveryAttemptResult], requestedPort: Int? = nil, requestedTransport: SIPTransport? = nil) -> Recommendation? {
+        if requestedPort != nil || requestedTransport != nil {
+            let matching = attempts.filter { attempt in
+                (requestedPort.map { attempt.target.port == $0 } ?? true) && (requestedTransport.map { attempt.target.transport == $0 } ?? true)
+            }
+            if var kept = recommend(matching) {
+                let given = [requestedTransport?.viaToken, requestedPort.map { "port \($0)" }].compactMap { $0 }.joined(separator: " ")
+                kept.reason = "\(given) was given and answered with \(kept.response.statusCode) \(kept.response.reason): kept as typed. " + kept.reason
+                return kept
+            }
+            if var wider = recommend(attempts) {
+                let given = [requestedTransport?.viaToken, requestedPort.map { "port \($0)" }].compactMap { $0 }.joined(separator: " ")
+                wider.reason = "\(given), as given, did not answer; " + wider.reason
+                wider.warning = [wider.warning, "the destination's \(given) did not answer: check it, or use the recommendation"].compactMap { $0 }.joined(separator: "; ")
+                return wider
+            }
+            return nil
+        }
         let answered = attempts.compactMap { attempt in attempt.response.map { (attempt.target, $0) } }
         let rank: (SIPTransport) -> Int = { $0 == .tls ? 0 : ($0 == .tcp ? 1 : 2) }
         guard

@@ -375,6 +375,9 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
                     // A run still going is for the old destination: stop listening to it.
                     discoveryRunning = false
                     discoveryGeneration += 1
+                    // An override chosen for the old destination does not carry over (issue 14).
+                    overrideList.highlighted = 0
+                    portField = TextField(placeholder: portField.placeholder)
                 }
                 draft.port = parsed.port
                 draft.transport = parsed.transport?.rawValue

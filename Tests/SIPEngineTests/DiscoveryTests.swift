@@ -41,13 +41,18 @@ struct DiscoveryPlanTests {
         #expect(plan.dnsFailure == nil)
     }
 
-    @Test func anUnusualPortIsTriedToo() throws {
+    /// Issue 14: what the destination gave is probed first (and an unusual port is probed at all).
+    @Test func theGivenPortAndTransportAreProbedFirst() throws {
         let plan = DiscoveryPlan.resolve(try Self.destination("192.0.2.40:5070"), resolver: TableResolver())
         #expect(plan.targets.count == 9)
-        #expect(plan.targets.suffix(2).map(\.description) == ["UDP 192.0.2.40:5070", "TCP 192.0.2.40:5070"])
+        #expect(plan.targets.prefix(2).map(\.description) == ["UDP 192.0.2.40:5070", "TCP 192.0.2.40:5070"])
+        #expect(plan.requestedPort == 5070 && plan.requestedTransport == nil)
         let tcpOnly = DiscoveryPlan.resolve(try Self.destination("tcp://192.0.2.40:5070"), resolver: TableResolver())
-        #expect(tcpOnly.targets.last?.description == "TCP 192.0.2.40:5070")
+        #expect(tcpOnly.targets.first?.description == "TCP 192.0.2.40:5070")
         #expect(tcpOnly.targets.count == 8)
+        let standard = DiscoveryPlan.resolve(try Self.destination("sip:192.0.2.40:5080;transport=udp"), resolver: TableResolver())
+        #expect(standard.targets.first?.description == "UDP 192.0.2.40:5080")
+        #expect(standard.targets.count == 7, "no probe twice")
     }
 
     @Test func srvTargetsComeFirstInOrderWithTheirOwnPorts() throws {
@@ -183,6 +188,19 @@ struct DiscoveryRunTests {
         #expect(pick?.reason.contains("still shows a SIP server") == true)
         // Nothing answered: no recommendation.
         #expect(DiscoveryResult.recommend([attempt(5060, .udp, nil)]) == nil)
+
+        // Issue 14: sip:host:5080;transport=udp answered on UDP 5080 is kept, though TCP 5060 answered too.
+        let typed = [attempt(5080, .udp, 200, ms: 3), attempt(5060, .tcp, 200, ms: 1), attempt(5061, .tls, nil)]
+        pick = DiscoveryResult.recommend(typed, requestedPort: 5080, requestedTransport: .udp)
+        #expect(pick?.target.port == 5080 && pick?.target.transport == .udp)
+        #expect(pick?.reason.hasPrefix("UDP port 5080 was given and answered with 200 OK: kept as typed.") == true, "\(pick?.reason ?? "")")
+        #expect(DiscoveryResult.recommend(typed)?.target.transport == .tcp)
+        // Only a port given: the transport is still discovered among that port's answers.
+        pick = DiscoveryResult.recommend([attempt(5080, .udp, 200), attempt(5080, .tcp, 200), attempt(5060, .tls, 200)], requestedPort: 5080)
+        #expect(pick?.target.port == 5080 && pick?.target.transport == .tcp)
+        // What was given did not answer: the wider choice, with a warning that says so.
+        pick = DiscoveryResult.recommend([attempt(5080, .udp, nil), attempt(5060, .tcp, 200)], requestedPort: 5080, requestedTransport: .udp)
+        #expect(pick?.target.port == 5060 && pick?.warning?.contains("did not answer") == true)
     }
 }
 

@@ -184,6 +184,22 @@ struct WizardGoldenTests {
         #expect(network.discovered == ["pbx.example.com", "pbx.sbc.example.net"])
     }
 
+    /// Issue 14: an override chosen for one destination does not carry over to another.
+    @Test func anOverrideIsResetWhenTheDestinationChanges() throws {
+        let network = ScriptedNetwork()
+        let screen = WizardScreen(service: try Self.service(), network: network, newDraft: SetupDraft(trunkId: "trunk_golden")) { $0() }
+        _ = screen.handle(.enter)
+        for character in "pbx.example.com" { _ = screen.handle(.character(character)) }
+        _ = screen.handle(.enter)
+        _ = screen.handle(.down)  // override: UDP
+        #expect(screen.overrideList.highlighted == 1)
+        _ = screen.handle(.escape)
+        for character in ":5080" { _ = screen.handle(.character(character)) }
+        _ = screen.handle(.enter)
+        #expect(screen.draft.step == .discovery && screen.overrideList.highlighted == 0)
+        #expect(screen.draft.port == 5080, "the typed port is kept in the draft")
+    }
+
     /// Issue 14: in Step 6 Enter adds to the list and only F5 attaches; a pasted list never attaches; the 101st
     /// number is refused with a message; a selected number can be removed, and with the invalid ones gone so is the
     /// complaint.
