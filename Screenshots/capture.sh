@@ -33,9 +33,9 @@ wait_for "Step 1 of 8"; shot step1-direction
 keys Enter; wait_for "Step 2 of 8"; keys -l "127.0.0.1"; wait_for "host 127.0.0.1"; shot step2-destination
 keys Enter; wait_for "got a SIP answer\|Recommended"; shot step3-discovery
 keys Down Down; keys Enter; wait_for "Step 4 of 8"; shot step4-firewall
-keys Enter; wait_for "Step 5 of 8"; keys Down; shot step5-authentication
-keys Up Enter; wait_for "Step 6 of 8"; keys -l "+14155550100"; keys ","; keys -l "+1415"; wait_for "has 4 digits"; shot step6-numbers
-keys BSpace BSpace BSpace BSpace BSpace; keys Enter; wait_for "Attached"; keys Enter; wait_for "Step 7 of 8"; keys F5
+keys Enter; wait_for "Step 5 of 8"; shot step5-authentication
+keys Enter; wait_for "Step 6 of 8"; keys -l "+1 (415) 555-0100"; keys Enter; keys -l "4155550303"; keys Enter; keys -l "+1415"; wait_for "has 4 digits"; shot step6-numbers
+keys BSpace BSpace BSpace BSpace BSpace; keys Down; keys DC; keys F5; wait_for "Attached"; keys Enter; wait_for "Step 7 of 8"; keys F5
 wait_for "cannot reach\|failed\|refused"; shot step7-test-call
 keys Enter; wait_for "Step 8 of 8"; shot step8-complete
 
@@ -46,7 +46,7 @@ tmux -S "$socket" new-session -d -s shots -x 100 -y 30 "cd $work && env LANG=C.U
 wait_for "SIP dashboard"; wait_for "Healthy"; shot dashboard-overview
 keys Down Enter; wait_for "Uptime"; shot dashboard-health
 keys 2; wait_for "INVITE"; shot dashboard-trace
-keys Enter Down; wait_for "Via:"; shot dashboard-message
+keys Enter J; wait_for "Via:"; shot dashboard-message
 keys Escape; sleep 0.3; keys 3; wait_for "page 1 of"; shot dashboard-call-logs
 keys 4; wait_for "SIP ports"; shot dashboard-firewall
 keys 5; wait_for "Codecs"; shot dashboard-configuration

@@ -246,6 +246,19 @@ public struct Frame: Hashable, Sendable {
         return min(lines.count, rect.height)
     }
 
+    /// A status message on the rows ending at `y`, wrapped at word boundaries (issue 14: messages were cut
+    /// mid-word even at 120 columns): as many rows as it needs up to `maxLines`, the last one ellipsised beyond that.
+    public mutating func statusLines(_ text: String, endingAt y: Int, role: Role, maxLines: Int = 3) {
+        var lines = Frame.wrap(text, width: max(1, width - 2))
+        if lines.count > maxLines {
+            lines = Array(lines.prefix(maxLines))
+            lines[maxLines - 1] = DisplayWidth.truncate(lines[maxLines - 1] + " " + glyphs.ellipsis + glyphs.ellipsis, to: width - 2, ellipsis: glyphs.ellipsis)
+        }
+        for (index, line) in lines.enumerated() {
+            putPadded(" " + line, x: 0, y: y - (lines.count - 1 - index), width: width, role: role)
+        }
+    }
+
     public static func wrap(_ text: String, width: Int) -> [String] {
         guard width > 0 else { return [] }
         var lines: [String] = []

@@ -92,14 +92,22 @@ public struct KeyBindings<Action: Hashable & Sendable>: Sendable {
     /// The help overlay: every binding with all its keys and its sentence, in a centred box.
     public func drawHelp(in frame: inout Frame, title: String) {
         let keyColumn = min(18, bindings.map { DisplayWidth.of($0.keys.map(\.label).joined(separator: " ")) }.max() ?? 0)
-        let helpWidth = bindings.map { DisplayWidth.of($0.help) }.max() ?? 0
-        let rect = frame.bounds.centred(width: keyColumn + helpWidth + 7, height: bindings.count + 4)
+        // Help text wraps at word boundaries within the screen (it was cut mid-word even at 120 columns).
+        let helpWidth = max(10, min(bindings.map { DisplayWidth.of($0.help) }.max() ?? 0, frame.width - keyColumn - 9))
+        let wrapped = bindings.map { Frame.wrap($0.help, width: helpWidth) }
+        let rows = wrapped.reduce(0) { $0 + max(1, $1.count) }
+        let rect = frame.bounds.centred(width: keyColumn + helpWidth + 7, height: rows + 4)
         frame.fill(rect, role: .text)
         frame.box(rect, title: title)
-        for (index, binding) in bindings.enumerated() where index + 2 < rect.height - 1 {
-            let y = rect.y + 2 + index
+        var y = rect.y + 2
+        for (binding, lines) in zip(bindings, wrapped) {
+            guard y < rect.maxY - 1 else { break }
             frame.put(binding.keys.map(\.label).joined(separator: " "), x: rect.x + 2, y: y, role: .keyName, limit: keyColumn)
-            frame.put(binding.help, x: rect.x + 4 + keyColumn, y: y, limit: rect.width - keyColumn - 6)
+            for line in lines where y < rect.maxY - 1 {
+                frame.put(line, x: rect.x + 4 + keyColumn, y: y, limit: rect.width - keyColumn - 6)
+                y += 1
+            }
+            if lines.isEmpty { y += 1 }
         }
     }
 }

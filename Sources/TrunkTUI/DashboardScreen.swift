@@ -42,9 +42,12 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
     var trunkCount = 0
     var table = Table(columns: [
         .init("Number", width: 14), .init("Dir", width: 4), .init("SIP endpoint"), .init("Health", width: 11),
-        .init("24h", width: 6), .init("ms", width: 6), .init("Recent", width: 20),
+        .init("24h", width: 6), .init("ms", width: 6), .init("Recent", width: DashboardScreen.sparklineWidth),
     ])
     var sortColumn = 0
+    /// The overview's sparkline: decoration gives way to data (issue 14: at 80 columns the endpoint was cut while
+    /// the sparkline kept 20 columns).
+    static let sparklineWidth = 12
     var filterField = TextField(placeholder: "filter by number, endpoint or state")
     var filtering = false
     var shown: [HealthView] = []
@@ -165,7 +168,7 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
             let figure = figures[view.configId]
             return [view.phoneNumber, view.direction == "inbound" ? "in" : "out", view.sipEndpoint ?? "—", view.healthStatus,
                     figure?.uptime24h.map { String(format: "%.1f%%", $0) } ?? "—", figure?.averageResponseMs.map { String(format: "%.0f", $0) } ?? "—",
-                    Sparkline.text(figure?.recentResponseMs ?? [], width: 20, glyphs: glyphs)]
+                    Sparkline.text(figure?.recentResponseMs ?? [], width: Self.sparklineWidth, glyphs: glyphs)]
         }
         table.rowRoles = shown.map { Self.role(for: $0.healthStatus) }
     }
@@ -631,7 +634,7 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
         } else {
             drawOverview(&frame, body)
         }
-        if let message { frame.putPadded(" " + message.text, x: 0, y: height - 2, width: width, role: message.role) }
+        if let message { frame.statusLines(message.text, endingAt: height - 2, role: message.role) }
         let keys = editor == nil ? bindings : editorBindings
         keys.drawBar(in: &frame, rect: Rect(x: 0, y: height - 1, width: width, height: 1))
         if showHelp { keys.drawHelp(in: &frame, title: "Keys") }
@@ -645,11 +648,15 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
             ("Degraded", "\(summary.degraded)", summary.degraded > 0 ? .warning : .dim),
         ]
         let cardWidth = rect.width / cards.count
+        // A label that does not fit beside its value takes its short form, never a cut one ("Inbou… 6" at 80 columns).
+        let short = ["Inbound": "In", "Outbound": "Out", "Healthy": "OK", "Unreachable": "Down", "Degraded": "Degr."]
         for (index, card) in cards.enumerated() {
             let box = Rect(x: rect.x + index * cardWidth, y: rect.y, width: cardWidth - 1, height: 3)
             frame.box(box)
             let value = card.1
-            let label = DisplayWidth.truncate(card.0, to: max(1, box.width - 5 - DisplayWidth.of(value)), ellipsis: frame.glyphs.ellipsis)
+            let room = max(1, box.width - 5 - DisplayWidth.of(value))
+            let name = DisplayWidth.of(card.0) <= room ? card.0 : (short[card.0] ?? card.0)
+            let label = DisplayWidth.truncate(name, to: room, ellipsis: frame.glyphs.ellipsis)
             frame.put(label, x: box.x + 2, y: box.y + 1, role: .dim)
             frame.put(value, x: box.maxX - 2 - DisplayWidth.of(value), y: box.y + 1, role: card.2)
         }

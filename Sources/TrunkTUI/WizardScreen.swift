@@ -647,7 +647,7 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
         case .complete: drawComplete(&frame, inner)
         }
         if let message {
-            frame.putPadded(" " + message.text, x: 0, y: height - 2, width: width, role: message.role)
+            frame.statusLines(message.text, endingAt: height - 2, role: message.role)
         }
         bindings.drawBar(in: &frame, rect: Rect(x: 0, y: height - 1, width: width, height: 1))
         if showHelp {

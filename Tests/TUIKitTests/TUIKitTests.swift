@@ -164,6 +164,30 @@ struct WidgetTests {
     }
 }
 
+/// Issue 14: long text wraps at word boundaries instead of being cut mid-word.
+struct WrappingTests {
+    @Test func aLongStatusTakesTheRowsItNeedsEndingAtTheBottom() {
+        var frame = Frame(width: 40, height: 6)
+        frame.statusLines("+4155550303 is not a valid number in Switzerland (+41); if it is a North American number, write +14155550303", endingAt: 4, role: .error)
+        let lines = frame.text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        #expect(lines[2] == "+4155550303 is not a valid number in")
+        #expect(lines[3] == "Switzerland (+41); if it is a North")
+        #expect(lines[4] == "American number, write +14155550303")
+        #expect(lines[5].isEmpty && lines[1].isEmpty)
+    }
+
+    @Test func helpTextWrapsWithinTheScreen() {
+        enum Action: Hashable, Sendable { case one }
+        let long = "Keep calls by status (failed, busy ...), code (408, 4xx), direction (in, out) or a number or an address"
+        let bindings = KeyBindings<Action>([KeyBinding([.character("/")], "Filter", long, .one)])
+        var frame = Frame(width: 60, height: 12)
+        bindings.drawHelp(in: &frame, title: "Keys")
+        let text = frame.text
+        #expect(text.contains("Keep calls by status") && text.contains("(408, 4xx), direction (in, out) or a number or an") && text.contains("│    address "), "\(text)")
+        #expect(!text.contains("…"))
+    }
+}
+
 struct LadderTests {
     func draw(_ ladder: Ladder, width: Int, height: Int = 6) -> Frame {
         var frame = Frame(width: width, height: height)
