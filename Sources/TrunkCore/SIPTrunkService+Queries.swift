@@ -404,15 +404,35 @@ extension SIPTrunkService {
             }
             let authentication = try reader.authentication(configId: config.id)
             let codecs = try Self.assemble(config, reader: reader).codecConfig.codecs
-            let servers = region.signallingHosts.map { "sip:\($0):\(region.tlsPort);transport=tls" }
-            var notes = ["The guide requires TLS 1.2 or higher for signalling and SRTP for media; do not use UDP."]
+            // Advise what the trunk really is (issue 14: Step 8 said sip:vm:5061;transport=tls — a bare host name the
+            // PBX cannot resolve, and TLS that the PBX never answered).
+            var notes: [String] = []
+            let outbound = try reader.configurations(number: number.value).first { $0.direction == .outbound }
+            let transport = outbound?.transport.flatMap(SIPTransport.init(rawValue:)) ?? .tls
+            let port = transport == .tls ? region.tlsPort : (transport == .tcp ? region.tcpPort : region.udpPort) ?? 5060
+            var hosts = region.signallingHosts.filter { $0.contains(".") || $0.contains(":") }
+            if hosts.isEmpty {
+                hosts = region.egressIpv4.isEmpty ? region.signallingHosts : region.egressIpv4
+                if let bare = region.signallingHosts.first, !region.egressIpv4.isEmpty {
+                    notes.append("This deployment's host name '\(bare)' is not a DNS name your PBX can look up, so its address is given; set one with siptrunk profile set --host NAME.")
+                }
+            }
+            let servers = hosts.map { host in
+                let shown = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+                return "sip:\(shown):\(port);transport=\(transport.rawValue)"
+            }
+            if transport == .tls {
+                notes.append("The guide requires TLS 1.2 or higher for signalling and SRTP for media; do not use UDP.")
+            } else {
+                notes.append("Your PBX answered \(transport.viaToken), not TLS, when it was discovered: signalling is unencrypted. Enable TLS on the PBX (port 5061) and discover again to meet the guide's TLS requirement.")
+            }
             if authentication?.mode == .register {
                 notes.append("Configure the registration password shown when the number was attached (run `siptrunk trunks update` to see it again).")
             } else {
                 notes.append("IP-based authentication: add every listed address to the PBX's trusted peers; no credentials are sent.")
             }
             return OutboundSetup(
-                phoneNumber: number.value, trunkId: config.trunkId, sipServers: servers, transport: "tls", port: region.tlsPort,
+                phoneNumber: number.value, trunkId: config.trunkId, sipServers: servers, transport: transport.rawValue, port: port,
                 authMode: authentication?.mode.rawValue ?? "ip", registerUsername: authentication?.username,
                 allowAddresses: region.egressIpv4 + region.egressIpv6, codecs: codecs, secureMedia: config.secureMedia,
                 mediaEncryption: config.secureMedia ? "SRTP AES_CM_128_HMAC_SHA1_80 (SDES)" : nil, dtmf: "RFC 2833 (telephone-event)",

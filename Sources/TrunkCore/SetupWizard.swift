@@ -73,6 +73,9 @@ public struct SetupDraft: Codable, Hashable, Sendable {
     public var registerUsername: String?
     /// One number per line, as typed or pasted.
     public var numbersText: String = ""
+    /// Whether the trunk requires SRTP for media (the guide's default; nil means yes). The test call honours it.
+    public var secureMedia: Bool?
+    public var requiresSecureMedia: Bool { secureMedia ?? true }
     public var trunkId: String
     public var attached: [String] = []
     public var failed: [AttachResult.Failed] = []
@@ -125,7 +128,9 @@ public struct SetupDraft: Codable, Hashable, Sendable {
         if authMode == "register" { direction.registerAuth = AttachRequest.RegisterAuth(username: registerUsername) }
         if isOutbound {
             direction.sipEndpoint = destinationHost
-            direction.options = AttachRequest.Options(port: port, transport: transport)
+            direction.options = AttachRequest.Options(port: port, transport: transport, secureMedia: requiresSecureMedia)
+        } else {
+            direction.options = AttachRequest.Options(secureMedia: requiresSecureMedia)
         }
         return AttachRequest(phoneNumbers: numbers, trunkId: trunkId, directions: [direction])
     }

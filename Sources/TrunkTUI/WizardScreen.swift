@@ -10,7 +10,7 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
     public enum Action: Hashable, Sendable {
         case help, back, next, quit, focus, copy, writeFile, rerun, attach, call
         /// Step 6: move the list's selection, remove the selected number.
-        case selectNumber(Int), removeNumber
+        case selectNumber(Int), removeNumber, toggleSRTP
     }
 
     let service: SIPTrunkService
@@ -147,6 +147,7 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
             list.append(KeyBinding([.function(5)], "Attach", "Attach the numbers in the list to the trunk (Enter only adds to the list)", .attach))
             list.append(KeyBinding([.down], "Select", "Select the next number in the list", .selectNumber(1), inBar: false))
             list.append(KeyBinding([.up], "Select", "Select the previous number in the list", .selectNumber(-1), inBar: false))
+            list.append(KeyBinding([.function(3)], draft.requiresSecureMedia ? "SRTP: required" : "SRTP: off", "Whether the trunk requires SRTP for media (the guide's default); the test call offers what is chosen", .toggleSRTP))
             list.append(KeyBinding([.delete], "Remove", "Remove the selected number from the list (Backspace on the empty field takes the last one back)", .removeNumber, inBar: false))
         default: break
         }
@@ -281,6 +282,10 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
         case .writeFile: writeFirewall()
         case .rerun: startDiscovery()
         case .attach: attachNumbers()
+        case .toggleSRTP:
+            guard draft.attached.isEmpty else { break }
+            draft.secureMedia = !draft.requiresSecureMedia
+            message = (draft.requiresSecureMedia ? "Media: SRTP required; the test call will offer SRTP." : "Media: plain RTP allowed (not what the guide asks for).", .pending)
         case .selectNumber(let step): numberSelection = max(0, min(draft.numberEntries.count - 1, numberSelection + step))
         case .removeNumber:
             guard draft.attached.isEmpty, numberSelection < draft.numberEntries.count else { break }

@@ -187,6 +187,8 @@ struct WizardEndToEndTests {
         try session.type("5554567")
         try session.keys("Enter")  // into the list
         try session.waitFor("1/100 in the list")
+        try session.keys("F3")  // sipp answers plain RTP: the trunk allows it (the test call honours the choice)
+        try session.waitFor("plain RTP allowed")
         try session.keys("F5")  // attach
         try session.waitFor("Attached 1 number")
         try session.keys("Enter")

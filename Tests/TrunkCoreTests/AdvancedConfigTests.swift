@@ -85,6 +85,20 @@ struct OutboundSetupTests {
         #expect(throws: TrunkError.self) { try database.service.outboundSetup(number: "+14155550199") }
     }
 
+    /// Issue 14: the advice is what the trunk really is — an address the PBX can reach when the host name is bare,
+    /// and the transport the PBX answered at discovery, not TLS it never answered.
+    @Test func adviceFollowsTheTrunkNotTheIdeal() throws {
+        let database = try TestDatabase(prepare: false)
+        try Installation.prepare(database.store, host: .init(hostName: "vm", ipv4: ["192.0.2.10"], ipv6: []))
+        _ = try database.service.attach(AttachRequest(
+            phoneNumber: "+14155550123", trunkId: "lab", directions: [.init(type: "outbound", sipEndpoint: "tcp://pbx.example.com:5060")]))
+        let setup = try database.service.outboundSetup(number: "+14155550123")
+        #expect(setup.sipServers == ["sip:192.0.2.10:5060;transport=tcp"], "\(setup.sipServers)")
+        #expect(setup.transport == "tcp" && setup.port == 5060)
+        #expect(setup.notes.contains { $0.contains("'vm' is not a DNS name") })
+        #expect(setup.notes.contains { $0.contains("answered TCP, not TLS") })
+    }
+
     @Test func entitlementCanBeTurnedOffAndOn() throws {
         let database = try TestDatabase()
         #expect(try database.service.setEntitlement(false).sipEntitled == false)

@@ -235,6 +235,22 @@ struct WizardGoldenTests {
         #expect(screen.draft.attached.count == 89, "\(screen.draft.attached.count)")
     }
 
+    /// Issue 14: the trunk's media security is chosen in Step 6 (SRTP required by default, as the guide asks) and
+    /// attached as chosen, so the test call offers what the trunk really is.
+    @Test func secureMediaIsChosenAndAttachedAsChosen() throws {
+        let service = try Self.service()
+        let screen = WizardScreen(service: service, network: ScriptedNetwork(), newDraft: SetupDraft(trunkId: "trunk_srtp")) { $0() }
+        for key in [Key.down, .enter, .enter, .enter] { _ = screen.handle(key) }
+        #expect(screen.draft.requiresSecureMedia)
+        #expect(render(screen, width: 120, height: 40).text.contains("F3 SRTP: required"))
+        for character in "+14155550100" { _ = screen.handle(.character(character)) }
+        _ = screen.handle(.enter)
+        _ = screen.handle(.function(3))
+        #expect(!screen.draft.requiresSecureMedia)
+        _ = screen.handle(.function(5))
+        #expect(try service.configuration(number: "+14155550100").inbound?.options.secureMedia == false)
+    }
+
     /// Issue 14: a saved set-up is offered, not forced; continuing it at Step 3 runs the discovery again (it said
     /// "Discovering ..." with nothing running), and n starts a new trunk and drops the old draft.
     @Test func aSavedSetUpIsOfferedAndResumingRerunsTheStep() throws {
