@@ -717,7 +717,10 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
     private func drawDiscovery(_ frame: inout Frame, _ rect: Rect, tick: Int) {
         frame.put("Discovering \(draft.destination)", x: rect.x, y: rect.y, role: .strong, limit: rect.width - 12)
         if discoveryRunning { frame.put("\(Spinner.glyph(tick, glyphs: frame.glyphs)) probing", x: rect.maxX - 10, y: rect.y, role: .pending) }
-        let resultHeight = discoveryReport == nil && discoveryError == nil ? 0 : 7
+        // The recommendation's reason takes the rows it needs (it was cut after two), up to 5.
+        let why = discoveryReport?.recommended.map { pick in "Why: \(pick.reason)\(pick.warning.map { " Warning: \($0)" } ?? "")" }
+        let whyRows = why.map { min(5, max(2, Frame.wrap($0, width: rect.width).count)) } ?? 2
+        let resultHeight = discoveryReport == nil && discoveryError == nil ? 0 : 5 + whyRows
         let logRect = Rect(x: rect.x, y: rect.y + 1, width: rect.width, height: rect.height - 1 - resultHeight)
         for (index, line) in discoveryLines.suffix(logRect.height).enumerated() {
             frame.put(line.text, x: logRect.x, y: logRect.y + index, role: line.role, limit: logRect.width)
@@ -727,16 +730,17 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
         frame.horizontalLine(x: rect.x, y: y, width: rect.width)
         if let pick = discoveryReport?.recommended {
             frame.put("Recommended: \(pick.transport.uppercased()) port \(pick.port) on \(pick.address) · \(pick.detectedSystem)", x: rect.x, y: y + 1, role: .ok, limit: rect.width)
-            frame.paragraph("Why: \(pick.reason)\(pick.warning.map { " Warning: \($0)" } ?? "")", in: Rect(x: rect.x, y: y + 2, width: rect.width, height: 2), role: pick.warning == nil ? .text : .warning)
+            frame.paragraph(why ?? "", in: Rect(x: rect.x, y: y + 2, width: rect.width, height: whyRows), role: pick.warning == nil ? .text : .warning)
         } else if let discoveryError {
             frame.paragraph(discoveryError, in: Rect(x: rect.x, y: y + 1, width: rect.width, height: 3), role: .error)
         }
-        let listRect = Rect(x: rect.x, y: y + 4, width: 30, height: 3)
+        let listY = y + 2 + whyRows
+        let listRect = Rect(x: rect.x, y: listY, width: 30, height: 3)
         overrideList.draw(in: &frame, rect: listRect, focused: !focusOnField, details: false)
         if overrideList.highlighted > 0 {
-            frame.put("port", x: rect.x + 32, y: y + 4, role: focusOnField ? .focus : .strong)
-            portField.draw(in: &frame, rect: Rect(x: rect.x + 37, y: y + 4, width: 8, height: 1), focused: focusOnField)
-            frame.put("(Tab to edit)", x: rect.x + 47, y: y + 4, role: .dim, limit: rect.maxX - rect.x - 47)
+            frame.put("port", x: rect.x + 32, y: listY, role: focusOnField ? .focus : .strong)
+            portField.draw(in: &frame, rect: Rect(x: rect.x + 37, y: listY, width: 8, height: 1), focused: focusOnField)
+            frame.put("(Tab to edit)", x: rect.x + 47, y: listY, role: .dim, limit: rect.maxX - rect.x - 47)
         }
     }
 
