@@ -779,12 +779,15 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
         }
         let top = draft.attached.isEmpty && draft.failed.isEmpty ? rect.y + 5 : rect.y
         let rows = rect.maxY - top
-        let columns = max(1, rect.width / 38)
+        // As many columns as the list needs (at most what fits at 38 each), so a short list has room for reasons.
+        let needed = (checks.count + max(1, rows) - 1) / max(1, rows)
+        let columns = max(1, min(rect.width / 38, needed))
+        let columnWidth = max(38, rect.width / columns)
         let failures = Dictionary(draft.failed.map { ($0.phoneNumber, $0.reason) }) { a, _ in a }
         for (index, check) in checks.enumerated() {
             let column = index / max(1, rows), row = index % max(1, rows)
             guard column < columns else { break }
-            let x = rect.x + column * 38
+            let x = rect.x + column * columnWidth
             let text: String
             let role: Role
             switch check.result {
@@ -801,7 +804,7 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
                 (text, role) = (problem.hasPrefix("+") ? "✗ \(problem)" : "✗ \(check.text): \(problem)", .error)
             }
             let selected = draft.attached.isEmpty && index == numberSelection && checks.count > 1
-            frame.put(text, x: x, y: top + row, role: selected ? .selection : role, limit: 37)
+            frame.put(text, x: x, y: top + row, role: selected ? .selection : role, limit: min(columnWidth - 1, rect.maxX - x))
         }
     }
 
