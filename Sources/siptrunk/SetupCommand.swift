@@ -12,23 +12,21 @@ import TrunkTUI
 struct SetupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "setup",
-        abstract: "The set-up wizard: the guide's eight steps in the terminal (the default command).",
+        abstract: "The set-up wizard: the guide's eight steps in the terminal (siptrunk alone opens it when no trunk exists).",
         discussion: """
-            Keys: Enter next, Esc back, Tab moves between a list and a field, F1 or ? help, F10 or Ctrl-X quits \
-            (the wizard resumes where you left it). Works over SSH at 80×24 and without colour (NO_COLOR).
+            Keys: Enter next, Esc back, Tab moves between a list and a field, F1 or ? help, F10, Ctrl-X or Ctrl-C \
+            quits (a set-up left half-way is offered the next time), Ctrl-Z suspends. Works over SSH at 80×24 and \
+            without colour (NO_COLOR).
             """)
 
-    @Option(help: "Theme: dark, light, high-contrast or monochrome (files in Themes/), or a path to a .theme file.")
-    var theme: String = "dark"
-    @Flag(help: "ASCII line drawing (automatic without a UTF-8 locale).") var ascii = false
-    @Option(help: "DNS server HOST:PORT for discovery and test calls.") var dnsServer: String?
-    @Option(help: ArgumentHelp("Trust only the CA certificates in this PEM file for TLS.", valueName: "path")) var caFile: String?
-    @Option(help: "Seconds each discovery probe waits.") var discoveryTimeout: Double = 4
+    @OptionGroup var screen: WizardOptions
     @OptionGroup var store: StoreOptions
 
     func run() throws {
         let service = try store.service(.create)
-        try Self.runWizard(service: service, theme: theme, ascii: ascii, trust: try TLSTrust.load(caFile: caFile), dnsServer: dnsServer, discoveryTimeout: discoveryTimeout)
+        try Self.runWizard(
+            service: service, theme: screen.theme, ascii: screen.ascii, trust: try TLSTrust.load(caFile: screen.caFile), dnsServer: screen.dnsServer,
+            discoveryTimeout: screen.discoveryTimeout)
     }
 
     /// The wizard in the terminal until it quits; a signal or a closed terminal ends the process.
@@ -51,6 +49,16 @@ struct SetupCommand: ParsableCommand {
     }
 }
 
+/// The options of the screens that run the wizard (`setup` and the default command).
+struct WizardOptions: ParsableArguments {
+    @Option(help: "Theme: dark, light, high-contrast or monochrome (files in Themes/), or a path to a .theme file.")
+    var theme: String = "dark"
+    @Flag(help: "ASCII line drawing (automatic without a UTF-8 locale).") var ascii = false
+    @Option(help: "DNS server HOST:PORT for discovery, test calls and the embedded monitor.") var dnsServer: String?
+    @Option(help: ArgumentHelp("Trust only the CA certificates in this PEM file for TLS.", valueName: "path")) var caFile: String?
+    @Option(help: "Seconds each discovery probe waits.") var discoveryTimeout: Double = 4
+}
+
 /// `siptrunk` with no command (issue 14): the dashboard when trunks exist, where `a` sets up another with the wizard
 /// (and the dashboard comes back when it is done); the wizard when there are none yet.
 struct HomeCommand: ParsableCommand {
@@ -59,17 +67,13 @@ struct HomeCommand: ParsableCommand {
         abstract: "What siptrunk opens with no command: the dashboard when trunks exist (a adds one), else the set-up wizard.",
         shouldDisplay: false)
 
-    @Option(help: "Theme: dark, light, high-contrast or monochrome (files in Themes/), or a path to a .theme file.")
-    var theme: String = "dark"
-    @Flag(help: "ASCII line drawing (automatic without a UTF-8 locale).") var ascii = false
-    @Option(help: "DNS server HOST:PORT for discovery, test calls and the embedded monitor.") var dnsServer: String?
-    @Option(help: ArgumentHelp("Trust only the CA certificates in this PEM file for TLS.", valueName: "path")) var caFile: String?
-    @Option(help: "Seconds each discovery probe waits.") var discoveryTimeout: Double = 4
+    @OptionGroup var screen: WizardOptions
     @OptionGroup var store: StoreOptions
 
     func run() throws {
         let service = try store.service(.create)
-        let trust = try TLSTrust.load(caFile: caFile)
+        let (theme, ascii, dnsServer, discoveryTimeout) = (screen.theme, screen.ascii, screen.dnsServer, screen.discoveryTimeout)
+        let trust = try TLSTrust.load(caFile: screen.caFile)
         let hasTrunks = !((try? service.trunks()) ?? []).isEmpty
         guard hasTrunks else {
             try SetupCommand.runWizard(service: service, theme: theme, ascii: ascii, trust: trust, dnsServer: dnsServer, discoveryTimeout: discoveryTimeout)
