@@ -15,6 +15,9 @@ final class ScriptedPeer: SIPTransportLink {
         case foreignViaThenAnswer
         /// Answer with a response for another branch (stray), then the real one later.
         case strayThenAnswer
+        /// Whatever the script says for each request and its number among requests of its method (1-based):
+        /// the response's code, extra headers and body, or nil for silence.
+        case script(@Sendable (SIPMessage, Int) -> (code: Int, headers: [(String, String)], body: String?)?)
     }
 
     let clock: ManualClock
@@ -65,6 +68,9 @@ final class ScriptedPeer: SIPTransportLink {
             foreign.append(.contentLength, "0")
             reply(foreign.serialized(), after: .milliseconds(5), from: peer)
             reply(Self.response(to: request, code: 200), after: .milliseconds(20), from: peer)
+        case .script(let script):
+            guard let reply = script(request, count) else { return }
+            self.reply(Self.response(to: request, code: reply.code, headers: reply.headers, body: reply.body), after: .milliseconds(5), from: peer)
         case .strayThenAnswer:
             var stray = Self.response(to: request, code: 200)
             stray.set(.via, "SIP/2.0/UDP 192.0.2.1:5099;branch=z9hG4bKsomeoneelse")
