@@ -46,6 +46,8 @@ public final class MonitorRunner: @unchecked Sendable {
 
     /// Endpoints whose names did not resolve at the last refresh (sampled as DNS failures until they do).
     public private(set) var unresolvedCount = 0
+    /// The numbers' configurations the probed endpoints stand for.
+    public private(set) var probedConfigurations = 0
 
     /// Loads the endpoints and starts probing; how many are probed.
     @discardableResult
@@ -85,6 +87,7 @@ public final class MonitorRunner: @unchecked Sendable {
     func refresh(onStoreQueue: Bool = false) throws -> Int {
         let targets = try self.service.monitorTargets()
         var endpoints: [HealthMonitor.Endpoint] = []
+        var members: [String: [String]] = [:]
         var failed: [(MonitorTarget, ProbeFailure)] = []
         var looked: [String: Result<CallTarget, ProbeFailure>] = [:]
         for target in targets {
@@ -102,11 +105,24 @@ public final class MonitorRunner: @unchecked Sendable {
             }
             guard let outcome = looked[key] else { continue }
             switch outcome {
-            case .success(let resolved): endpoints.append(HealthMonitor.Endpoint(id: target.configId, peer: resolved.peer, domain: resolved.domain))
+            case .success(let resolved):
+                // One probe per distinct endpoint (address, port, transport, TLS name), its result fanned out to every
+                // number and direction on it (issue 15: 100 numbers on one PBX sent it 100 OPTIONS per interval).
+                let endpointKey = "\(resolved.peer)|\(resolved.domain)"
+                if members[endpointKey] == nil {
+                    endpoints.append(HealthMonitor.Endpoint(id: endpointKey, peer: resolved.peer, domain: resolved.domain))
+                }
+                members[endpointKey, default: []].append(target.configId)
             case .failure(let failure): failed.append((target, failure))
             }
         }
-        let initial = (try? service.healthTrackers()) ?? [:]
+        var restored = (try? service.healthTrackers()) ?? [:]
+        // An endpoint's state starts from what its members had (they were probed together).
+        for (endpointKey, configIds) in members {
+            if let tracker = configIds.lazy.compactMap({ restored[$0] }).first { restored[endpointKey] = tracker }
+        }
+        let initial = restored
+        let fanOut = members
         let record: @Sendable () -> Void = { [self, failed] in
             unresolved = failed.map(\.0)
             unresolvedTrackers = unresolvedTrackers.filter { id, _ in failed.contains { $0.0.configId == id } }
@@ -116,12 +132,18 @@ public final class MonitorRunner: @unchecked Sendable {
         let service = self.service, writes = self.writes, numbers = self.numbers, onSample = self.onSample
         let pending = self.pending
         prober.monitor(endpoints, interval: .milliseconds(Int64(interval * 1000)), policy: policy, initial: initial) { result, tracker in
-            // Collected here, stored once a second in one transaction (see `flush`).
-            pending.append((result, tracker))
-            writes.async { onSample(result, numbers.get(result.endpointID) ?? result.endpointID) }
+            // Collected here, stored once a second in one transaction (see `flush`), once per member configuration.
+            for configId in fanOut[result.endpointID] ?? [result.endpointID] {
+                var member = result
+                member.endpointID = configId
+                let sample = member
+                pending.append((sample, tracker))
+                writes.async { onSample(sample, numbers.get(configId) ?? configId) }
+            }
         }
         _ = service
         unresolvedCount = failed.count
+        probedConfigurations = members.values.reduce(0) { $0 + $1.count }
         return endpoints.count
     }
 

@@ -89,7 +89,7 @@ struct MonitorCommand: ParsableCommand {
             } else if count == 0 {
                 print("no outbound endpoints to probe yet (attach one: siptrunk trunks attach NUMBER --direction outbound --endpoint HOST); the list is read again every 5 minutes; Ctrl-C stops")
             } else {
-                print("monitoring \(count) endpoint\(count == 1 ? "" : "s") every \(every) s (unreachable after \(failAfter) failures, healthy after \(recoverAfter) answers); Ctrl-C stops")
+                print("monitoring \(count) endpoint\(count == 1 ? "" : "s") (\(runner.probedConfigurations) number configuration\(runner.probedConfigurations == 1 ? "" : "s"), one probe per endpoint) every \(every) s (unreachable after \(failAfter) failures, healthy after \(recoverAfter) answers); Ctrl-C stops")
             }
         }
         // Stop on INT, TERM or HUP.

@@ -145,6 +145,38 @@ struct MonitorTests {
         #expect(!((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("no outbound endpoints"))
     }
 
+    /// Issue 15: one probe per distinct endpoint per interval, its result stored for every number on it (100 numbers
+    /// on one PBX sent it 100 OPTIONS per interval; SBCs ban that).
+    @Test func oneProbePerEndpointWhateverTheNumbersOnIt() throws {
+        let probes = Counter()
+        let pbx = try HostilePeer(.udp) { request, reply in
+            guard let request, request.method == .options else { return }
+            _ = probes.next()
+            reply.send(HostilePeer.response(to: request, code: 200))
+        }
+        let database = TestCallTests.database()
+        let numbers = (0..<20).map { String(format: "+1415555%04d", 6000 + $0) }
+        let attach = try TestProcess.siptrunk(
+            ["trunks", "attach"] + numbers + ["--direction", "outbound", "--endpoint", "udp://127.0.0.1:\(pbx.port)", "--db", database])
+        #expect(attach.status == 0, "\(attach.output)")
+        let log = NSTemporaryDirectory() + "siptrunk-monitor-\(UUID().uuidString).log"
+        let monitor = try TestProcess.start(try TestProcess.siptrunkPath(), ["monitor", "--interval", "10", "--json", "--db", database], log: log)
+        defer { TestProcess.stop(monitor) }
+        let deadline = Date().addingTimeInterval(15)
+        var samples = 0
+        while Date() < deadline {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            samples = text.components(separatedBy: "\"outcome\":\"ok\"").count - 1
+            if samples >= numbers.count { break }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        #expect(samples == numbers.count, "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        #expect(probes.value == 1, "\(probes.value) OPTIONS for one endpoint")
+        let service = SIPTrunkService(store: try TrunkDatabase(path: database))
+        let view = try Self.eventually(service, "healthy", number: numbers[19])
+        #expect(view?.healthStatus == "healthy")
+    }
+
     @Test func intervalsBelowTenSecondsAreRefused() throws {
         let result = try TestProcess.siptrunk(["monitor", "--interval", "5", "--db", TestCallTests.database()])
         #expect(result.status == 2)
