@@ -102,17 +102,27 @@ extension SIPTrunkService {
         try write { writer in try writer.recordHealth(rows) }
     }
 
-    /// Records that `owner` (e.g. `siptrunk monitor pid 1234 on host`) is monitoring now.
-    public func beatMonitorHeartbeat(owner: String) throws(TrunkError) {
+    /// Records that `owner` (e.g. `siptrunk monitor (pid 1234)`), this process, is monitoring now.
+    public func beatMonitorHeartbeat(owner: String, process: ProcessIdentity = .current()) throws(TrunkError) {
         let now = now()
-        try write { writer in try writer.beatMonitorHeartbeat(owner: owner, at: now) }
+        try write { writer in
+            try writer.beatMonitorHeartbeat(owner: owner, at: now, pid: process.pid, processStarted: process.started, host: process.host)
+        }
     }
 
-    /// Who monitors, when they said so within `freshness` seconds; nil when nobody does.
-    public func activeMonitor(freshness: TimeInterval = 90) throws(TrunkError) -> String? {
+    /// A monitor that stops says so, so the next process takes over at once.
+    public func endMonitorHeartbeat(owner: String) throws(TrunkError) {
+        try write { writer in try writer.clearMonitorHeartbeat(owner: owner) }
+    }
+
+    /// Who monitors; nil when nobody does (issue 15: a dashboard opened right after a monitor died trusted its
+    /// heartbeat for minutes). A heartbeat from this host counts only while its process (id and start time) lives;
+    /// from another host, while it is fresher than two heartbeat periods (the monitor beats every 30 s).
+    public func activeMonitor(freshness: TimeInterval = 60, host: String = ProcessIdentity.hostName()) throws(TrunkError) -> String? {
         let now = now()
         return try read { reader in
             guard let beat = try reader.monitorHeartbeat(), now.timeIntervalSince(beat.at) <= freshness else { return nil }
+            if beat.host == host, let pid = beat.pid, !ProcessIdentity.isAlive(pid: pid, started: beat.processStarted ?? "") { return nil }
             return beat.owner
         }
     }

@@ -213,6 +213,7 @@ public final class MonitorRunner: @unchecked Sendable {
 
     public func stop() {
         timer?.cancel()
+        try? service.endMonitorHeartbeat(owner: owner)
         try? prober.eventLoop.submit { self.prober.monitor?.stop() }.wait()
         writes.sync { flush() }
         prober.shutdown()

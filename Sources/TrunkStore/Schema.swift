@@ -290,6 +290,14 @@ enum Schema {
             // An inbound test call's record is made before its INVITE arrives; its trace is under the INVITE's Call-ID.
             try db.alter(table: "test_call") { t in t.add(column: "sip_call_id", .text) }
         }
+        migrator.registerMigration("v7: monitor heartbeat process") { db in
+            // Which process beats (id, start time, host), so a dead monitor is replaced at once, not after minutes.
+            try db.alter(table: "monitor_heartbeat") { t in
+                t.add(column: "pid", .integer)
+                t.add(column: "process_started", .text)
+                t.add(column: "host", .text)
+            }
+        }
         return migrator
     }
 }

@@ -201,11 +201,20 @@ public struct HealthTotals: Hashable, Sendable {
     public var averageResponseMs: Double?
 }
 
+/// The last heartbeat of a monitor.
+public struct MonitorHeartbeat: Hashable, Sendable {
+    public var owner: String
+    public var at: Date
+    public var pid: Int32?
+    public var processStarted: String?
+    public var host: String?
+}
+
 extension StoreReader {
     /// The process that last said it monitors health, and when.
-    public func monitorHeartbeat() throws -> (owner: String, at: Date)? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT owner, at FROM monitor_heartbeat WHERE id = 1") else { return nil }
-        return (row["owner"], row["at"])
+    public func monitorHeartbeat() throws -> MonitorHeartbeat? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT owner, at, pid, process_started, host FROM monitor_heartbeat WHERE id = 1") else { return nil }
+        return MonitorHeartbeat(owner: row["owner"], at: row["at"], pid: row["pid"], processStarted: row["process_started"], host: row["host"])
     }
 
     public func healthState(configId: String) throws -> HealthStateRecord? {
@@ -272,10 +281,19 @@ extension StoreReader {
 }
 
 extension StoreWriter {
-    public func beatMonitorHeartbeat(owner: String, at time: Date) throws {
+    public func beatMonitorHeartbeat(owner: String, at time: Date, pid: Int32? = nil, processStarted: String? = nil, host: String? = nil) throws {
         try db.execute(
-            sql: "INSERT INTO monitor_heartbeat (id, owner, at) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET owner = excluded.owner, at = excluded.at",
-            arguments: [owner, time])
+            sql: """
+                INSERT INTO monitor_heartbeat (id, owner, at, pid, process_started, host) VALUES (1, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET owner = excluded.owner, at = excluded.at, pid = excluded.pid,
+                    process_started = excluded.process_started, host = excluded.host
+                """,
+            arguments: [owner, time, pid, processStarted, host])
+    }
+
+    /// Removes the heartbeat when it is `owner`'s (a monitor that stops says so at once).
+    public func clearMonitorHeartbeat(owner: String) throws {
+        try db.execute(sql: "DELETE FROM monitor_heartbeat WHERE id = 1 AND owner = ?", arguments: [owner])
     }
 
     public func save(_ state: HealthStateRecord) throws { try state.save(db) }

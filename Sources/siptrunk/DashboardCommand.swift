@@ -48,20 +48,53 @@ struct DashboardCommand: ParsableCommand {
     static func runDashboard(
         service: SIPTrunkService, theme: String, ascii: Bool, refresh: Int, monitorInterval: Double, monitor: Bool, trust: TLSTrust, dnsServer: String?
     ) throws -> Bool {
-        // Health comes from a running monitor; with none, this process monitors until it quits.
-        var embedded: MonitorRunner?
-        if monitor, (try? service.activeMonitor()) == nil {
-            let runner = MonitorRunner(
+        // Health comes from a running monitor; with none, this process monitors until it quits — and takes over
+        // within seconds when a monitor it relied on stops or dies (issue 15).
+        let embedded = EmbeddedMonitor {
+            MonitorRunner(
                 service: service, trust: trust, dnsServer: dnsServer, interval: monitorInterval, policy: HealthPolicy(),
                 owner: "siptrunk dashboard (pid \(getpid()))", onSample: { _, _ in })
-            _ = try? runner.start()
-            embedded = runner
         }
-        defer { embedded?.stop() }
+        var watch: DispatchSourceTimer?
+        if monitor {
+            embedded.startIfNobodyMonitors(service)
+            let timer = DispatchSource.makeTimerSource(queue: embedded.queue)
+            timer.schedule(deadline: .now() + 5, repeating: 5)
+            timer.setEventHandler { embedded.startIfNobodyMonitors(service) }
+            timer.resume()
+            watch = timer
+        }
+        defer {
+            watch?.cancel()
+            embedded.stop()
+        }
         let terminal = try TerminalSession.open(theme: theme, ascii: ascii)
         let screen = DashboardScreen(service: service, refreshSeconds: refresh)
         try TerminalSession.finish(terminal.run(screen))
         return screen.wantsNewTrunk
+    }
+}
+
+/// The dashboard's own monitor, started when nobody else monitors (checked every few seconds on its queue).
+final class EmbeddedMonitor: @unchecked Sendable {
+    let queue = DispatchQueue(label: "siptrunk.dashboard.monitor")
+    private let make: () -> MonitorRunner
+    /// Touched on `queue` only.
+    private var runner: MonitorRunner?
+
+    init(make: @escaping () -> MonitorRunner) { self.make = make }
+
+    func startIfNobodyMonitors(_ service: SIPTrunkService) {
+        queue.async { [self] in
+            guard runner == nil, (try? service.activeMonitor()) == nil else { return }
+            let started = make()
+            _ = try? started.start()
+            runner = started
+        }
+    }
+
+    func stop() {
+        queue.sync { runner?.stop() }
     }
 }
 

@@ -79,6 +79,26 @@ struct MonitorCommand: ParsableCommand {
                 print("\(Self.timestamp()) \(number) \(result.state.rawValue) (\(detail))")
             }
         }, onProblem: { problem in printError("siptrunk monitor: \(problem)") })
+        // Stop on INT, TERM or HUP (also while standing by).
+        let done = DispatchSemaphore(value: 0)
+        var sources: [DispatchSourceSignal] = []
+        for number in [SIGINT, SIGTERM, SIGHUP] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number)
+            source.setEventHandler { done.signal() }
+            source.resume()
+            sources.append(source)
+        }
+        defer { _ = sources }
+        // Two live monitors never probe the same endpoints (issue 15): with one running, this one stands by and takes
+        // over as soon as it stops or dies (its heartbeat names its process).
+        if let other = try? service.activeMonitor() {
+            if !json { print("\(other) is monitoring: this monitor stands by and takes over when it stops; Ctrl-C stops") }
+            while (try? service.activeMonitor()) != nil {
+                if done.wait(timeout: .now() + 2) == .success { return }
+            }
+            if !json { print("\(Self.timestamp()) the other monitor stopped: taking over") }
+        }
         let count = try runner.start()
         if !json {
             let every = String(format: "%g", interval)
@@ -92,19 +112,8 @@ struct MonitorCommand: ParsableCommand {
                 print("monitoring \(count) endpoint\(count == 1 ? "" : "s") (\(runner.probedConfigurations) number configuration\(runner.probedConfigurations == 1 ? "" : "s"), one probe per endpoint) every \(every) s (unreachable after \(failAfter) failures, healthy after \(recoverAfter) answers); Ctrl-C stops")
             }
         }
-        // Stop on INT, TERM or HUP.
-        let done = DispatchSemaphore(value: 0)
-        var sources: [DispatchSourceSignal] = []
-        for number in [SIGINT, SIGTERM, SIGHUP] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number)
-            source.setEventHandler { done.signal() }
-            source.resume()
-            sources.append(source)
-        }
         done.wait()
         runner.stop()
-        _ = sources
     }
 
     /// One formatter for every line (making one per line was a quarter of the monitor's CPU at 10,000 endpoints).

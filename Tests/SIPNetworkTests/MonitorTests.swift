@@ -177,6 +177,28 @@ struct MonitorTests {
         #expect(view?.healthStatus == "healthy")
     }
 
+    /// Issue 15: a second monitor stands by while one runs (no endpoint probed twice) and takes over within seconds
+    /// when it dies, even by SIGKILL (its heartbeat names its process).
+    @Test func aSecondMonitorStandsByAndTakesOverWhenTheFirstDies() throws {
+        let pbx = try HostilePeer(.udp) { request, reply in
+            guard let request, request.method == .options else { return }
+            reply.send(HostilePeer.response(to: request, code: 200))
+        }
+        let database = TestCallTests.database()
+        let attach = try TestProcess.siptrunk(["trunks", "attach", "+14155556100", "--direction", "outbound", "--endpoint", "udp://127.0.0.1:\(pbx.port)", "--db", database])
+        #expect(attach.status == 0, "\(attach.output)")
+        let firstLog = NSTemporaryDirectory() + "siptrunk-monitor-\(UUID().uuidString).log"
+        let first = try TestProcess.start(try TestProcess.siptrunkPath(), ["monitor", "--interval", "10", "--db", database], log: firstLog)
+        #expect(Self.waitForLine(containing: "monitoring 1 endpoint", in: firstLog, seconds: 10))
+        let secondLog = NSTemporaryDirectory() + "siptrunk-monitor-\(UUID().uuidString).log"
+        let second = try TestProcess.start(try TestProcess.siptrunkPath(), ["monitor", "--interval", "10", "--db", database], log: secondLog)
+        defer { TestProcess.stop(second) }
+        #expect(Self.waitForLine(containing: "stands by", in: secondLog, seconds: 10), "\((try? String(contentsOfFile: secondLog, encoding: .utf8)) ?? "")")
+        TestProcess.stop(first)  // SIGKILL: no chance to clear its heartbeat
+        #expect(Self.waitForLine(containing: "taking over", in: secondLog, seconds: 10), "\((try? String(contentsOfFile: secondLog, encoding: .utf8)) ?? "")")
+        #expect(Self.waitForLine(containing: "monitoring 1 endpoint", in: secondLog, seconds: 10))
+    }
+
     @Test func intervalsBelowTenSecondsAreRefused() throws {
         let result = try TestProcess.siptrunk(["monitor", "--interval", "5", "--db", TestCallTests.database()])
         #expect(result.status == 2)

@@ -59,6 +59,28 @@ struct HealthServiceTests {
         #expect(try service.activeMonitor() == nil)
     }
 
+    /// Issue 15: a heartbeat from this host counts only while its process lives (a dead monitor's fresh heartbeat
+    /// kept a dashboard from monitoring for minutes), and a monitor that stops clears it.
+    @Test func aDeadMonitorsHeartbeatDoesNotCount() throws {
+        let (service, _, _) = try setUp()
+        // A process that has ended: its pid is free (or another process's, with another start time).
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/true")
+        try child.run()
+        child.waitUntilExit()
+        let dead = ProcessIdentity(pid: child.processIdentifier, started: "1", host: ProcessIdentity.hostName())
+        try service.beatMonitorHeartbeat(owner: "siptrunk monitor (pid \(dead.pid))", process: dead)
+        #expect(try service.activeMonitor() == nil)
+        // Another host's process cannot be checked: its heartbeat counts while fresh.
+        try service.beatMonitorHeartbeat(owner: "siptrunk monitor on another host", process: ProcessIdentity(pid: dead.pid, started: "1", host: "elsewhere"))
+        #expect(try service.activeMonitor() == "siptrunk monitor on another host")
+        // This process lives; when it says it stopped, nobody monitors.
+        try service.beatMonitorHeartbeat(owner: "me")
+        #expect(try service.activeMonitor() == "me")
+        try service.endMonitorHeartbeat(owner: "me")
+        #expect(try service.activeMonitor() == nil)
+    }
+
     /// The overview (one query) and the per-row figures agree with each number's full health, on the demo set
     /// (samples without a monitor state) and after the monitor has written a state.
     @Test func overviewAndFiguresAgreeWithTheFullHealth() throws {
