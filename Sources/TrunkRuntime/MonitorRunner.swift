@@ -129,16 +129,14 @@ public final class MonitorRunner: @unchecked Sendable {
             for (target, failure) in failed { recordUnresolved(target, failure, initial: initial) }
         }
         if onStoreQueue { record() } else { writes.async(execute: record) }
-        let service = self.service, writes = self.writes, numbers = self.numbers, onSample = self.onSample
+        let service = self.service
         let pending = self.pending
         prober.monitor(endpoints, interval: .milliseconds(Int64(interval * 1000)), policy: policy, initial: initial) { result, tracker in
             // Collected here, stored once a second in one transaction (see `flush`), once per member configuration.
             for configId in fanOut[result.endpointID] ?? [result.endpointID] {
                 var member = result
                 member.endpointID = configId
-                let sample = member
-                pending.append((sample, tracker))
-                writes.async { onSample(sample, numbers.get(configId) ?? configId) }
+                pending.append((member, tracker))
             }
         }
         _ = service
@@ -194,22 +192,36 @@ public final class MonitorRunner: @unchecked Sendable {
             endpointID: target.configId, wallTime: Date().timeIntervalSince1970, outcome: failure.kind.rawValue, message: failure.message,
             remedy: failure.remedy, state: tracker.state, changed: changed)
         pending.append((result, tracker))
-        onSample(result, target.number)
     }
 
     /// Samples waiting to be stored, shared by the event loop (adds) and the store queue (takes).
     let pending = PendingSamples()
 
-    /// Stores what the probes found since the last flush, in one transaction.
+    /// Stores what the probes found since the last flush, in one transaction, and only then reports the samples
+    /// (issue 15: with the database held by another process, samples were printed and then dropped). A failed write
+    /// puts the batch back to be tried again; the queue is bounded and what it sheds is counted and said.
     func flush() {
         let batch = pending.take()
         guard !batch.isEmpty else { return }
         do {
             try service.recordHealth(batch)
         } catch {
-            onProblem("could not store \(batch.count) samples: \(error)")
+            let shed = pending.putBack(batch)
+            if !delayedWriteSaid || shed > 0 {
+                onProblem("the database is busy; \(pending.count) samples wait to be stored\(shed > 0 ? ", \(pending.shed) dropped so far (the queue holds \(PendingSamples.capacity))" : "") — \(error)")
+                delayedWriteSaid = true
+            }
+            return
         }
+        if delayedWriteSaid {
+            onProblem("the database took the waiting samples: all stored")
+            delayedWriteSaid = false
+        }
+        for (result, _) in batch { onSample(result, numbers.get(result.endpointID) ?? result.endpointID) }
     }
+
+    /// Whether a delayed write was said (touched on the store queue only).
+    private var delayedWriteSaid = false
 
     public func stop() {
         timer?.cancel()
@@ -220,15 +232,48 @@ public final class MonitorRunner: @unchecked Sendable {
     }
 }
 
-/// Samples handed from the event loop to the store queue.
+/// Samples handed from the event loop to the store queue: a bounded queue (a lock guards it; both sides are
+/// other threads).
 public final class PendingSamples: @unchecked Sendable {
+    /// A day of 60 s probes of 300 endpoints, or an hour of 5,000: a database held longer than that sheds the oldest.
+    static let capacity = 500_000
     private let lock = NSLock()
     private var samples: [(HealthSampleResult, HealthTracker)] = []
-    func append(_ sample: (HealthSampleResult, HealthTracker)) { lock.withLock { samples.append(sample) } }
+    private var dropped = 0
+
+    var count: Int { lock.withLock { samples.count } }
+    /// Samples dropped because the queue was full.
+    var shed: Int { lock.withLock { dropped } }
+
+    func append(_ sample: (HealthSampleResult, HealthTracker)) {
+        lock.withLock {
+            samples.append(sample)
+            trim()
+        }
+    }
+
     func take() -> [(HealthSampleResult, HealthTracker)] {
         lock.withLock {
             defer { samples.removeAll(keepingCapacity: true) }
             return samples
         }
+    }
+
+    /// A batch that could not be stored goes back in front of what came since; returns how many were shed.
+    @discardableResult
+    func putBack(_ batch: [(HealthSampleResult, HealthTracker)]) -> Int {
+        lock.withLock {
+            let before = dropped
+            samples = batch + samples
+            trim()
+            return dropped - before
+        }
+    }
+
+    private func trim() {
+        guard samples.count > Self.capacity else { return }
+        let excess = samples.count - Self.capacity
+        samples.removeFirst(excess)
+        dropped += excess
     }
 }

@@ -199,6 +199,36 @@ struct MonitorTests {
         #expect(Self.waitForLine(containing: "monitoring 1 endpoint", in: secondLog, seconds: 10))
     }
 
+    /// Issue 15: with another process holding the database's write lock past the busy timeout, samples wait and are
+    /// stored when it lets go; what is reported is what was stored (1,513 stored of 1,555 printed before).
+    @Test func aBusyDatabaseDelaysSamplesAndLosesNone() throws {
+        let pbx = try HostilePeer(.udp) { request, reply in
+            guard let request, request.method == .options else { return }
+            reply.send(HostilePeer.response(to: request, code: 200))
+        }
+        let database = TestCallTests.database()
+        let attach = try TestProcess.siptrunk(["trunks", "attach", "+14155556200", "--direction", "outbound", "--endpoint", "udp://127.0.0.1:\(pbx.port)", "--db", database])
+        #expect(attach.status == 0, "\(attach.output)")
+        let log = NSTemporaryDirectory() + "siptrunk-monitor-\(UUID().uuidString).log"
+        let monitor = try TestProcess.start(try TestProcess.siptrunkPath(), ["monitor", "--interval", "10", "--json", "--db", database], log: log)
+        defer { TestProcess.stop(monitor) }
+        #expect(Self.waitForLine(containing: "\"outcome\":\"ok\"", in: log, seconds: 15))
+        // Hold the write lock for 24 s: the next probe's write waits out the 10 s busy timeout and fails once.
+        let holderLog = NSTemporaryDirectory() + "siptrunk-holder-\(UUID().uuidString).log"
+        let script = "import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1], timeout=30, isolation_level=None); c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); time.sleep(24); c.execute('COMMIT')"
+        let holder = try TestProcess.start("/usr/bin/python3", ["-c", script, database], log: holderLog)
+        #expect(Self.waitForLine(containing: "locked", in: holderLog, seconds: 5))
+        #expect(Self.waitForLine(containing: "samples wait to be stored", in: log, seconds: 30), "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        _ = TestProcess.wait(holder)
+        #expect(Self.waitForLine(containing: "all stored", in: log, seconds: 15), "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        TestProcess.stop(monitor)
+        let printed = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").components(separatedBy: "\"outcome\"").count - 1
+        let store = try TrunkDatabase(path: database)
+        let configId = try #require(try SIPTrunkService(store: store).configuration(number: "+14155556200").outbound?.id)
+        let stored = try store.read { try $0.healthSampleCount(configId: configId) }
+        #expect(printed >= 2 && stored == printed, "printed \(printed), stored \(stored)")
+    }
+
     @Test func intervalsBelowTenSecondsAreRefused() throws {
         let result = try TestProcess.siptrunk(["monitor", "--interval", "5", "--db", TestCallTests.database()])
         #expect(result.status == 2)
