@@ -229,6 +229,26 @@ struct MonitorTests {
         #expect(printed >= 2 && stored == printed, "printed \(printed), stored \(stored)")
     }
 
+    /// Issue 15: a restarted monitor goes on from the stored state (an unreachable endpoint flapped back to degraded
+    /// with "changed": true on every restart).
+    @Test func stateSurvivesARestart() throws {
+        let closed = ProbeIntegrationTests.freePort(Int32(SOCK_DGRAM.rawValue))  // nothing listens: ICMP unreachable
+        let database = TestCallTests.database()
+        let attach = try TestProcess.siptrunk(["trunks", "attach", "+14155556300", "--direction", "outbound", "--endpoint", "udp://127.0.0.1:\(closed)", "--db", database])
+        #expect(attach.status == 0, "\(attach.output)")
+        let arguments = ["monitor", "--interval", "10", "--fail-after", "2", "--json", "--db", database]
+        let firstLog = NSTemporaryDirectory() + "siptrunk-monitor-\(UUID().uuidString).log"
+        let first = try TestProcess.start(try TestProcess.siptrunkPath(), arguments, log: firstLog)
+        #expect(Self.waitForLine(containing: "\"health_status\":\"unreachable\"", in: firstLog, seconds: 30), "\((try? String(contentsOfFile: firstLog, encoding: .utf8)) ?? "")")
+        TestProcess.stop(first)
+        let secondLog = NSTemporaryDirectory() + "siptrunk-monitor-\(UUID().uuidString).log"
+        let second = try TestProcess.start(try TestProcess.siptrunkPath(), arguments, log: secondLog)
+        defer { TestProcess.stop(second) }
+        #expect(Self.waitForLine(containing: "\"outcome\"", in: secondLog, seconds: 20))
+        let line = ((try? String(contentsOfFile: secondLog, encoding: .utf8)) ?? "").split(separator: "\n").first { $0.contains("\"outcome\"") } ?? ""
+        #expect(line.contains("\"health_status\":\"unreachable\"") && line.contains("\"changed\":false"), "\(line)")
+    }
+
     @Test func intervalsBelowTenSecondsAreRefused() throws {
         let result = try TestProcess.siptrunk(["monitor", "--interval", "5", "--db", TestCallTests.database()])
         #expect(result.status == 2)
