@@ -74,6 +74,12 @@ public enum IPAddress {
 
     public static func isIPv6(_ text: String) -> Bool { ipv6Bytes(text) != nil }
 
+    /// A host as it stands before `:port` in a URI or an address (RFC 3986 §3.2.2): an IPv6 literal in brackets,
+    /// anything else (a name, IPv4, an already bracketed literal) as it is. The one place this rule lives.
+    public static func reference(_ host: String) -> String {
+        host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+    }
+
     /// IPv6 addresses compare by value: `2001:db8::1` equals `2001:DB8:0:0:0:0:0:1`.
     public static func ipv6Equal(_ lhs: String, _ rhs: String) -> Bool {
         guard let left = ipv6Bytes(lhs), let right = ipv6Bytes(rhs) else { return false }

@@ -10,7 +10,7 @@ public struct PeerAddress: Sendable, Hashable, CustomStringConvertible {
         self.transport = transport
     }
 
-    public var hostReference: String { host.contains(":") ? "[\(host)]" : host }
+    public var hostReference: String { IPAddress.reference(host) }
     public var description: String { "\(transport.rawValue):\(hostReference):\(port)" }
 }
 

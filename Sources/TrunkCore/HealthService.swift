@@ -62,7 +62,7 @@ extension SIPTrunkService {
             for trunk in try reader.trunks(orgId: orgId) {
                 for config in try reader.configurations(trunkId: trunk.id) where config.direction == .outbound {
                     guard let endpoint = try reader.endpoints(configId: config.id).first else { continue }
-                    let host = endpoint.host.contains(":") && !endpoint.host.hasPrefix("[") ? "[\(endpoint.host)]" : endpoint.host
+                    let host = IPAddress.reference(endpoint.host)
                     targets.append(MonitorTarget(
                         configId: config.id, number: config.number, trunkId: trunk.id,
                         endpoint: endpoint.port.map { "\(host):\($0)" } ?? host, transport: endpoint.transport ?? config.transport))

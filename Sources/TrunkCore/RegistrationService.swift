@@ -1,4 +1,5 @@
 import Foundation
+import SIPCore
 import TrunkStore
 
 /// What the REGISTER client needs for a registration-auth trunk (guide Step 5): where to register and with
@@ -66,7 +67,7 @@ extension SIPTrunkService {
             var transport: String?
             for config in configurations where config.direction == .outbound {
                 guard let endpoint = try reader.endpoints(configId: config.id).first else { continue }
-                let host = endpoint.host.contains(":") && !endpoint.host.hasPrefix("[") ? "[\(endpoint.host)]" : endpoint.host
+                let host = IPAddress.reference(endpoint.host)
                 registrar = endpoint.port.map { "\(host):\($0)" } ?? host
                 transport = endpoint.transport
                 break

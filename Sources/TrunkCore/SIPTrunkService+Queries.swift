@@ -418,8 +418,7 @@ extension SIPTrunkService {
                 }
             }
             let servers = hosts.map { host in
-                let shown = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
-                return "sip:\(shown):\(port);transport=\(transport.rawValue)"
+                "sip:\(IPAddress.reference(host)):\(port);transport=\(transport.rawValue)"
             }
             if transport == .tls {
                 notes.append("The guide requires TLS 1.2 or higher for signalling and SRTP for media; do not use UDP.")

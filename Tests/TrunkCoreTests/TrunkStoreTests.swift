@@ -15,6 +15,7 @@ struct TrunkStoreTests {
             "v4: health state and hourly roll-up",
             "v5: monitor heartbeat",
             "v6: test call SIP Call-ID",
+            "v7: monitor heartbeat process",
         ])
         #expect(try database.store.journalMode() == "wal")
         let attributes = try FileManager.default.attributesOfItem(atPath: database.path)
