@@ -79,102 +79,100 @@ public struct SIPTrunkService: Sendable {
     /// The attach inside a caller's transaction (the demo data set is written in one).
     func attach(_ request: AttachRequest, numbers: [String], directions: [ValidDirection], secret: [UInt8]?, writer: StoreWriter) throws -> AttachResult {
         let timestamp = now()
-        do {
-            _ = try requireEntitlement(writer.reader)
-            let trunkId = request.trunkId ?? Self.newIdentifier("trk")
-            let existingTrunk = try writer.reader.trunk(id: trunkId)
-            if let existingTrunk, existingTrunk.orgId != orgId {
-                throw TrunkError.validation([FieldError("trunk_id", "\"\(trunkId)\" belongs to another organisation")])
-            }
-            // A new trunk is created with its first configured number, so a request that configures nothing
-            // leaves nothing behind.
-            var trunkExists = existingTrunk != nil
-
-            var configured: [AttachResult.Configured] = []
-            var failed: [AttachResult.Failed] = []
-            var seen: Set<String> = []
-            var registerPassword: String?
-            for (index, text) in numbers.enumerated() {
-                let number: E164Number
-                do {
-                    number = try NumberingPlan.e164(text)
-                } catch {
-                    failed.append(.init(phoneNumber: text, reason: "phone_numbers[\(index)]: \"\(text)\" is not a valid E.164 number: \(error)"))
-                    continue
-                }
-                // The real numbering plan (issue 14): digits without + are read as E.164, and a number that then
-                // does not exist in the country it names is refused with that country.
-                if let problem = NumberingPlan.problem(number) {
-                    failed.append(.init(phoneNumber: number.value, reason: "phone_numbers[\(index)]: \(problem)"))
-                    continue
-                }
-                guard seen.insert(number.value).inserted else {
-                    failed.append(.init(phoneNumber: text, reason: "phone_numbers[\(index)]: \(number) appears more than once in this request"))
-                    continue
-                }
-                if let existing = try writer.reader.phoneNumber(number.value), existing.orgId != orgId {
-                    failed.append(.init(phoneNumber: number.value, reason: "phone_numbers[\(index)]: \(number) belongs to another organisation"))
-                    continue
-                }
-                let existingConfigs = try writer.reader.configurations(number: number.value)
-                let replaced = existingConfigs.filter { config in
-                    config.trunkId == trunkId && directions.contains { $0.type == config.direction }
-                }
-                let newCount = existingConfigs.count - replaced.count + directions.count
-                if newCount > Self.maximumConfigurationsPerNumber {
-                    failed.append(
-                        .init(
-                            phoneNumber: number.value,
-                            reason: "phone_numbers[\(index)]: \(number) already has \(existingConfigs.count) SIP configurations; at most \(Self.maximumConfigurationsPerNumber) per number"))
-                    continue
-                }
-                if !trunkExists {
-                    // The provider catalog entry is the wizard's to set; an API attach does not name one.
-                    try writer.save(Trunk(id: trunkId, orgId: orgId, name: trunkId, provider: nil, createdAt: timestamp, updatedAt: timestamp))
-                    trunkExists = true
-                }
-                if try writer.reader.phoneNumber(number.value) == nil {
-                    try writer.save(PhoneNumber(number: number.value, orgId: orgId, createdAt: timestamp))
-                }
-                for direction in directions {
-                    let previous = replaced.first { $0.direction == direction.type }
-                    let config = SIPConfiguration(
-                        id: previous?.id ?? Self.newIdentifier("sip"), number: number.value, trunkId: trunkId,
-                        direction: direction.type, sipEndpoint: direction.endpoint?.description, port: direction.port,
-                        transport: direction.transport?.rawValue, secureMedia: direction.secureMedia,
-                        customHeaders: direction.headers, createdAt: previous?.createdAt ?? timestamp, updatedAt: timestamp)
-                    try writer.save(config)
-                    var authentication = Authentication(configId: config.id, mode: direction.authMode, outboundUsername: direction.sipUsername)
-                    if let password = direction.sipPassword {
-                        guard let secret else { throw TrunkError.notFound("the installation key is missing: passwords cannot be stored") }
-                        authentication.outboundPassword = try SealedSecret.seal(password, secret: secret, configId: config.id)
-                    }
-                    if direction.authMode == .register {
-                        let username = direction.registerUsername ?? "siptrunk-\(trunkId)"
-                        authentication.username = username
-                        if let provided = direction.registerPassword {
-                            // The user chose it and knows it: it is stored for the REGISTER client but never
-                            // echoed back (plaintext secrets stay out of output).
-                            guard let secret else { throw TrunkError.notFound("the installation key is missing: passwords cannot be stored") }
-                            authentication.passwordSource = "provided"
-                            authentication.providedPassword = try SealedSecret.seal(provided, secret: secret, configId: config.id)
-                        } else {
-                            guard let secret else { throw TrunkError.notFound("the installation key is missing: the registration password cannot be derived") }
-                            authentication.passwordSource = "derived"
-                            registerPassword = RegisterPassword.derive(secret: secret, trunkId: trunkId, username: username)
-                        }
-                    }
-                    try writer.save(authentication)
-                    if let endpoint = direction.endpoint {
-                        try writer.replaceEndpoints(
-                            configId: config.id,
-                            with: [OutboundEndpoint(configId: config.id, priority: 1, host: endpoint.host, port: direction.port, transport: direction.transport?.rawValue)])
-                    }
-                }
-                configured.append(.init(phoneNumber: number.value, directions: directions.map(\.type.rawValue)))
-            }
-            return AttachResult(trunkId: trunkId, configured: configured, failed: failed, registerPasswordForPbx: registerPassword)
+        _ = try requireEntitlement(writer.reader)
+        let trunkId = request.trunkId ?? Self.newIdentifier("trk")
+        let existingTrunk = try writer.reader.trunk(id: trunkId)
+        if let existingTrunk, existingTrunk.orgId != orgId {
+            throw TrunkError.validation([FieldError("trunk_id", "\"\(trunkId)\" belongs to another organisation")])
         }
+        // A new trunk is created with its first configured number, so a request that configures nothing
+        // leaves nothing behind.
+        var trunkExists = existingTrunk != nil
+
+        var configured: [AttachResult.Configured] = []
+        var failed: [AttachResult.Failed] = []
+        var seen: Set<String> = []
+        var registerPassword: String?
+        for (index, text) in numbers.enumerated() {
+            let number: E164Number
+            do {
+                number = try NumberingPlan.e164(text)
+            } catch {
+                failed.append(.init(phoneNumber: text, reason: "phone_numbers[\(index)]: \"\(text)\" is not a valid E.164 number: \(error)"))
+                continue
+            }
+            // The real numbering plan (issue 14): digits without + are read as E.164, and a number that then
+            // does not exist in the country it names is refused with that country.
+            if let problem = NumberingPlan.problem(number) {
+                failed.append(.init(phoneNumber: number.value, reason: "phone_numbers[\(index)]: \(problem)"))
+                continue
+            }
+            guard seen.insert(number.value).inserted else {
+                failed.append(.init(phoneNumber: text, reason: "phone_numbers[\(index)]: \(number) appears more than once in this request"))
+                continue
+            }
+            if let existing = try writer.reader.phoneNumber(number.value), existing.orgId != orgId {
+                failed.append(.init(phoneNumber: number.value, reason: "phone_numbers[\(index)]: \(number) belongs to another organisation"))
+                continue
+            }
+            let existingConfigs = try writer.reader.configurations(number: number.value)
+            let replaced = existingConfigs.filter { config in
+                config.trunkId == trunkId && directions.contains { $0.type == config.direction }
+            }
+            let newCount = existingConfigs.count - replaced.count + directions.count
+            if newCount > Self.maximumConfigurationsPerNumber {
+                failed.append(
+                    .init(
+                        phoneNumber: number.value,
+                        reason: "phone_numbers[\(index)]: \(number) already has \(existingConfigs.count) SIP configurations; at most \(Self.maximumConfigurationsPerNumber) per number"))
+                continue
+            }
+            if !trunkExists {
+                // The provider catalog entry is the wizard's to set; an API attach does not name one.
+                try writer.save(Trunk(id: trunkId, orgId: orgId, name: trunkId, provider: nil, createdAt: timestamp, updatedAt: timestamp))
+                trunkExists = true
+            }
+            if try writer.reader.phoneNumber(number.value) == nil {
+                try writer.save(PhoneNumber(number: number.value, orgId: orgId, createdAt: timestamp))
+            }
+            for direction in directions {
+                let previous = replaced.first { $0.direction == direction.type }
+                let config = SIPConfiguration(
+                    id: previous?.id ?? Self.newIdentifier("sip"), number: number.value, trunkId: trunkId,
+                    direction: direction.type, sipEndpoint: direction.endpoint?.description, port: direction.port,
+                    transport: direction.transport?.rawValue, secureMedia: direction.secureMedia,
+                    customHeaders: direction.headers, createdAt: previous?.createdAt ?? timestamp, updatedAt: timestamp)
+                try writer.save(config)
+                var authentication = Authentication(configId: config.id, mode: direction.authMode, outboundUsername: direction.sipUsername)
+                if let password = direction.sipPassword {
+                    guard let secret else { throw TrunkError.notFound("the installation key is missing: passwords cannot be stored") }
+                    authentication.outboundPassword = try SealedSecret.seal(password, secret: secret, configId: config.id)
+                }
+                if direction.authMode == .register {
+                    let username = direction.registerUsername ?? "siptrunk-\(trunkId)"
+                    authentication.username = username
+                    if let provided = direction.registerPassword {
+                        // The user chose it and knows it: it is stored for the REGISTER client but never
+                        // echoed back (plaintext secrets stay out of output).
+                        guard let secret else { throw TrunkError.notFound("the installation key is missing: passwords cannot be stored") }
+                        authentication.passwordSource = "provided"
+                        authentication.providedPassword = try SealedSecret.seal(provided, secret: secret, configId: config.id)
+                    } else {
+                        guard let secret else { throw TrunkError.notFound("the installation key is missing: the registration password cannot be derived") }
+                        authentication.passwordSource = "derived"
+                        registerPassword = RegisterPassword.derive(secret: secret, trunkId: trunkId, username: username)
+                    }
+                }
+                try writer.save(authentication)
+                if let endpoint = direction.endpoint {
+                    try writer.replaceEndpoints(
+                        configId: config.id,
+                        with: [OutboundEndpoint(configId: config.id, priority: 1, host: endpoint.host, port: direction.port, transport: direction.transport?.rawValue)])
+                }
+            }
+            configured.append(.init(phoneNumber: number.value, directions: directions.map(\.type.rawValue)))
+        }
+        return AttachResult(trunkId: trunkId, configured: configured, failed: failed, registerPasswordForPbx: registerPassword)
     }
 
     /// Validates an attach request: the numbers it names and its directions.

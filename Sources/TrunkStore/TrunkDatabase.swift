@@ -86,9 +86,6 @@ public final class TrunkDatabase: Sendable {
         return "file:" + (absolute.addingPercentEncoding(withAllowedCharacters: allowed) ?? absolute) + "?immutable=1"
     }
 
-    /// The schema version this build knows: the number of its named migrations.
-    public static var knownSchemaVersion: Int { Schema.migrator.migrations.count }
-
     /// Opens the database at `path` and brings its schema up to date (not in `.readOnly`).
     ///
     /// A new file is created with mode 0600: it holds credentials. Its directory is created with mode 0700. A file
