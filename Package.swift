@@ -182,6 +182,13 @@ let package = Package(
             path: "Benchmarks/SIPCoreBenchmarks"
         ),
 
+        /// Parse cost in instructions per message under callgrind: `Benchmarks/parse-instructions.sh`.
+        .executableTarget(
+            name: "ParseInstructions",
+            dependencies: ["SIPCore"],
+            path: "Benchmarks/ParseInstructions"
+        ),
+
         /// Probe round trip, flood rate and discovery time against kamailio on loopback:
         /// `swift build -c release --product siptrunk && swift run -c release ProbeBenchmarks`.
         .executableTarget(
