@@ -129,7 +129,6 @@ public final class MonitorRunner: @unchecked Sendable {
             for (target, failure) in failed { recordUnresolved(target, failure, initial: initial) }
         }
         if onStoreQueue { record() } else { writes.async(execute: record) }
-        let service = self.service
         let pending = self.pending
         prober.monitor(endpoints, interval: .milliseconds(Int64(interval * 1000)), policy: policy, initial: initial) { result, tracker in
             // Collected here, stored once a second in one transaction (see `flush`), once per member configuration.
@@ -139,7 +138,6 @@ public final class MonitorRunner: @unchecked Sendable {
                 pending.append((member, tracker))
             }
         }
-        _ = service
         unresolvedCount = failed.count
         probedConfigurations = members.values.reduce(0) { $0 + $1.count }
         return endpoints.count
