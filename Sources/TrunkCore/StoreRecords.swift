@@ -11,3 +11,5 @@ public typealias CallLog = TrunkStore.CallLog
 public typealias CallLogCursor = TrunkStore.CallLogCursor
 /// Which calls a page of call logs holds.
 public typealias CallLogQuery = TrunkStore.CallLogQuery
+/// A trunk's registration as stored for the dashboard.
+public typealias RegistrationState = TrunkStore.RegistrationState

@@ -15,6 +15,62 @@ public struct CallTarget {
         self.domain = domain
     }
 
+    /// Every target to try for `destination` over `transport`, in order (RFC 3263 §4.2): a name without a port is
+    /// looked up by SRV first, else its address at the given or default port; with the SRV answers as lines to show.
+    public static func candidates(
+        for destination: Destination, transport: SIPTransport, dnsServer: String?
+    ) throws -> (srvLines: [String], targets: [DiscoveryTarget]) {
+        let resolver = try DNSResolver(server: dnsServer)
+        var lines: [String] = []
+        var targets: [DiscoveryTarget] = []
+        if destination.port == nil, !IPAddress.isIPv4(destination.host), !IPAddress.isIPv6(destination.host) {
+            let service = srvName(transport) + destination.host
+            for record in (try? resolver.srv(service)) ?? [] {
+                lines.append("SRV \(service) → \(record.target):\(record.port)")
+                if let address = try? resolver.addresses(record.target).first {
+                    targets.append(DiscoveryTarget(address: address, port: record.port, transport: transport, srvTarget: record.target))
+                }
+            }
+        }
+        if targets.isEmpty, let address = try resolver.addresses(destination.host).first {
+            targets = [DiscoveryTarget(address: address, port: destination.port ?? transport.defaultPort, transport: transport)]
+        }
+        guard !targets.isEmpty else { throw DNSError.noRecords(destination.host) }
+        return (lines, targets)
+    }
+
+    /// The SRV service prefix for a transport (RFC 3263 §4.2).
+    static func srvName(_ transport: SIPTransport) -> String {
+        transport == .tls ? "_sips._tcp." : (transport == .tcp ? "_sip._tcp." : "_sip._udp.")
+    }
+
+    /// The trunk's outbound endpoint, or (without a trunk) the called number's own, when it is attached.
+    public static func outbound(
+        calling number: E164Number, trunk: String?, service: SIPTrunkService, transport: String?, dnsServer: String?
+    ) throws -> CallTarget {
+        var numbers = [number.value]
+        if let trunk {
+            guard let found = try service.trunks().first(where: { $0.id == trunk }) else {
+                throw RuntimeError.refused("no trunk '\(trunk)': siptrunk trunks list shows them")
+            }
+            numbers = found.numbers
+        }
+        let outbound = numbers.lazy.compactMap { try? service.configuration(number: $0).outbound }.first { $0.sipEndpoint != nil }
+        guard let outbound, let endpoint = outbound.sipEndpoint else {
+            throw RuntimeError.refused(
+                trunk.map { "trunk \($0) has no outbound endpoint: give --to DEST" } ?? "\(number.value) has no outbound endpoint: give --trunk ID or --to DEST")
+        }
+        // The port discovery chose is stored beside the endpoint (the wizard keeps the host as typed): put it back.
+        var destination: Destination
+        do {
+            destination = try Destination(parsing: endpoint)
+        } catch {
+            throw RuntimeError.refused("the stored endpoint '\(endpoint)' is not a destination: \(error.message)")
+        }
+        if destination.port == nil { destination.port = outbound.options.port }
+        return try resolve(destination.description, transport: transport ?? outbound.options.transport, dnsServer: dnsServer)
+    }
+
     public static func resolve(_ text: String, transport: String?, dnsServer: String?) throws -> CallTarget {
         do {
             return try lookup(text, transport: transport, dnsServer: dnsServer)
@@ -41,7 +97,7 @@ public struct CallTarget {
         }
         let resolver = try DNSResolver(server: dnsServer)
         if parsed.port == nil, !IPAddress.isIPv4(host), !IPAddress.isIPv6(host) {
-            let service = (chosen == .tls ? "_sips._tcp." : (chosen == .tcp ? "_sip._tcp." : "_sip._udp.")) + host
+            let service = srvName(chosen) + host
             if let first = try? resolver.srv(service).first {
                 host = first.target
                 port = first.port

@@ -24,26 +24,18 @@ public final class WizardNetwork: SetupNetwork, @unchecked Sendable {
         let service = service, trust = trust, dnsServer = dnsServer, timeout = discoveryTimeout
         Thread.detachNewThread {
             do {
-                try service.checkDiscoveryAllowed()
                 let parsed = try Destination(parsing: destination)
-                let resolver = try DNSResolver(server: dnsServer)
-                let startedAt = Date()
-                let plan = DiscoveryPlan.resolve(parsed, resolver: resolver)
-                for record in plan.naptrRecords { progress(.dns("NAPTR \(plan.host) \(record)")) }
-                for record in plan.srvRecords { progress(.dns("SRV   \(record)")) }
-                if !plan.resolvedAddresses.isEmpty { progress(.dns("A/AAAA \(plan.host) → \(plan.resolvedAddresses.joined(separator: ", "))")) }
-                if let failure = plan.dnsFailure { progress(.dns("\(plan.host): \(failure.kind.rawValue): \(failure.message)")) }
-                let t1 = Duration.microseconds(Int64((timeout * 1_000_000 / 64).rounded()))
-                let prober = NetworkProber(timers: TransactionTimers(t1: t1, t2: max(t1, .seconds(4)), t4: .seconds(5)), trust: trust)
-                defer { prober.shutdown() }
-                let result = try prober.discover(plan) { attempt in
-                    let answered: Bool
-                    if case .response = attempt.outcome { answered = true } else { answered = false }
-                    progress(.attempt(AttemptText.line(attempt), answered: answered))
-                }.wait()
-                let id = "disc_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
-                let report = DiscoveryReport(id: String(id), result: result, startedAt: startedAt, completedAt: Date())
-                try service.saveDiscovery(report)
+                let runner = DiscoveryRunner(service: service, trust: trust, dnsServer: dnsServer, timeout: timeout)
+                let (report, _) = try runner.run(parsed) { event in
+                    switch event {
+                    case .plan(let plan):
+                        for line in plan.dnsLines { progress(.dns(line)) }
+                    case .attempt(let attempt):
+                        let answered: Bool
+                        if case .response = attempt.outcome { answered = true } else { answered = false }
+                        progress(.attempt(AttemptText.line(attempt), answered: answered))
+                    }
+                }
                 progress(.finished(report))
             } catch let error as TrunkError {
                 progress(.failed(error.messages.joined(separator: "; ")))

@@ -75,29 +75,6 @@ struct DashboardCommand: ParsableCommand {
     }
 }
 
-/// The dashboard's own monitor, started when nobody else monitors (checked every few seconds on its queue).
-final class EmbeddedMonitor: @unchecked Sendable {
-    let queue = DispatchQueue(label: "siptrunk.dashboard.monitor")
-    private let make: () -> MonitorRunner
-    /// Touched on `queue` only.
-    private var runner: MonitorRunner?
-
-    init(make: @escaping () -> MonitorRunner) { self.make = make }
-
-    func startIfNobodyMonitors(_ service: SIPTrunkService) {
-        queue.async { [self] in
-            guard runner == nil, (try? service.activeMonitor()) == nil else { return }
-            let started = make()
-            _ = try? started.start()
-            runner = started
-        }
-    }
-
-    func stop() {
-        queue.sync { runner?.stop() }
-    }
-}
-
 /// Opening the terminal and ending the process the same way for every screen.
 enum TerminalSession {
     static func open(theme name: String, ascii: Bool) throws -> Terminal {

@@ -41,30 +41,19 @@ struct DiscoverCommand: ParsableCommand {
         } catch {
             throw CommandFailure.refused("cannot use '\(destination)' as a destination: \(error.message)")
         }
-        let trust = try TLSTrust.load(caFile: caFile)
         let service = try store.service(.create)
-        try runUseCase(json: json) { try service.checkDiscoveryAllowed() }
-
-        let startedAt = Date()
-        let id = "disc_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
-        let resolver: DNSResolver
-        do {
-            resolver = try DNSResolver(server: dnsServer)
-        } catch {
-            throw CommandFailure.usage("--dns-server: \(error)")
-        }
-        let plan = DiscoveryPlan.resolve(parsed, resolver: resolver)
+        var runner = DiscoveryRunner(service: service, trust: try TLSTrust.load(caFile: caFile), dnsServer: dnsServer, timeout: timeout)
+        runner.concurrency = concurrency
         let live = !json
-        if live { printPlan(plan) }
-
-        let t1 = Duration.microseconds(Int64((timeout * 1_000_000 / 64).rounded()))
-        let prober = NetworkProber(timers: TransactionTimers(t1: t1, t2: max(t1, .seconds(4)), t4: .seconds(5)), trust: trust)
-        defer { prober.shutdown() }
-        let result = try prober.discover(plan, concurrency: concurrency) { attempt in
-            if live { print(AttemptText.line(attempt)) }
-        }.wait()
-        let report = DiscoveryReport(id: String(id), result: result, startedAt: startedAt, completedAt: Date())
-        try runUseCase(json: json) { try service.saveDiscovery(report) }
+        let (report, result) = try runUseCase(json: json) {
+            try runner.run(parsed) { event in
+                guard live else { return }
+                switch event {
+                case .plan(let plan): printPlan(plan)
+                case .attempt(let attempt): print(AttemptText.line(attempt))
+                }
+            }
+        }
 
         if json {
             JSONOutput.success(report)
@@ -75,11 +64,9 @@ struct DiscoverCommand: ParsableCommand {
     }
 
     func printPlan(_ plan: DiscoveryPlan) {
-        for record in plan.naptrRecords { print("NAPTR \(plan.host) \(record)") }
-        for record in plan.srvRecords { print("SRV   \(record)") }
-        if !plan.resolvedAddresses.isEmpty { print("A/AAAA \(plan.host) → \(plan.resolvedAddresses.joined(separator: ", "))") }
+        for line in plan.dnsLines { print(line) }
         if let failure = plan.dnsFailure {
-            print("\(plan.host): \(failure.kind.rawValue): \(failure.message)\n  → \(failure.remedy)")
+            print("  → \(failure.remedy)")
         } else {
             print("probing \(plan.targets.count) ports and transports…")
         }

@@ -54,22 +54,11 @@ struct ProbeCommand: ParsableCommand {
         let chosen = transport.flatMap { SIPTransport(rawValue: $0.lowercased()) } ?? parsed.transport ?? .udp
         // RFC 3263 §4.2: a name without a port is looked up by SRV for the chosen transport first; the targets are
         // tried in SRV order until one answers.
-        var targets: [DiscoveryTarget] = []
+        let targets: [DiscoveryTarget]
         do {
-            let resolver = try DNSResolver(server: dnsServer)
-            if parsed.port == nil, !IPAddress.isIPv4(parsed.host), !IPAddress.isIPv6(parsed.host) {
-                let service = (chosen == .tls ? "_sips._tcp." : (chosen == .tcp ? "_sip._tcp." : "_sip._udp.")) + parsed.host
-                for record in (try? resolver.srv(service)) ?? [] {
-                    if !json { print("SRV \(service) → \(record.target):\(record.port)") }
-                    if let address = try? resolver.addresses(record.target).first {
-                        targets.append(DiscoveryTarget(address: address, port: record.port, transport: chosen, srvTarget: record.target))
-                    }
-                }
-            }
-            if targets.isEmpty {
-                let address = try resolver.addresses(parsed.host)[0]
-                targets = [DiscoveryTarget(address: address, port: parsed.port ?? chosen.defaultPort, transport: chosen)]
-            }
+            let found = try CallTarget.candidates(for: parsed, transport: chosen, dnsServer: dnsServer)
+            if !json { for line in found.srvLines { print(line) } }
+            targets = found.targets
         } catch let error as DNSError {
             let failure = ProbeFailure.dns(error)
             if json {
@@ -82,9 +71,8 @@ struct ProbeCommand: ParsableCommand {
             }
             throw CommandFailure.silent
         }
-        let t1 = Duration.microseconds(Int64((timeout * 1_000_000 / 64).rounded()))
         let prober = NetworkProber(
-            timers: TransactionTimers(t1: t1, t2: max(t1, .seconds(4)), t4: .seconds(5)), trust: trust,
+            timers: .waitingAtMost(seconds: timeout), trust: trust,
             traceCapacity: concurrency > 1 ? 1_000 : 100_000)
         defer { prober.shutdown() }
         let domain = IPAddress.isIPv4(parsed.host) || IPAddress.isIPv6(parsed.host) ? nil : parsed.host

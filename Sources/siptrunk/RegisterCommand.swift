@@ -84,7 +84,7 @@ struct RegisterCommand: ParsableCommand {
             if let (service, trunkId) = record.value {
                 // A failed write is reported but does not stop the registration.
                 do {
-                    try service.recordRegistration(Self.state(of: client, trunkId: trunkId, registrar: target.peer.description))
+                    try service.recordRegistration(RegistrationKeeper.state(of: client, trunkId: trunkId, registrar: target.peer.description))
                 } catch {
                     printError("siptrunk: could not store the registration state: \(error)")
                 }
@@ -97,10 +97,10 @@ struct RegisterCommand: ParsableCommand {
             case .idle: break
             }
         }.wait()
-        let state = Self.name(of: client.state)
+        let state = RegistrationKeeper.name(of: client.state)
         if let (service, trunkId) = record.value, once, state == "registered" {
             // --once ends the process: the registration is left to lapse, and the dashboard should say so.
-            var stored = Self.state(of: client, trunkId: trunkId, registrar: target.peer.description)
+            var stored = RegistrationKeeper.state(of: client, trunkId: trunkId, registrar: target.peer.description)
             stored.state = "stopped"
             try? service.recordRegistration(stored)
         }
@@ -110,24 +110,5 @@ struct RegisterCommand: ParsableCommand {
                 expiresIn: client.expiresIn.map { ($0 * 10).rounded() / 10 }, grantedExpires: client.grantedExpires, lastError: client.lastError))
         }
         if state != "registered" { throw CommandFailure.silent }
-    }
-
-    static func name(of state: RegisterClient.State) -> String {
-        switch state {
-        case .registered: "registered"
-        case .failed: "failed"
-        case .registering: "registering"
-        case .idle: "idle"
-        }
-    }
-
-    static func state(of client: RegisterClient, trunkId: String, registrar: String) -> RegistrationState {
-        let now = Date()
-        let failure: String? = if case .failed(let reason) = client.state { reason } else { nil }
-        return RegistrationState(
-            trunkId: trunkId, registrar: registrar, username: client.configuration.username,
-            state: client.state == .idle ? "registering" : name(of: client.state),
-            expiresAt: client.expiresIn.map { now.addingTimeInterval($0) }, lastError: failure ?? client.lastError,
-            registrations: client.registrations, updatedAt: now)
     }
 }

@@ -73,21 +73,9 @@ struct TestCallCommand: ParsableCommand {
         if let to {
             target = try CallTarget.resolve(to, transport: transport, dnsServer: dnsServer)
         } else {
-            // The trunk's outbound endpoint, or (without --trunk) the called number's own, when it is attached.
-            var numbers = [e164.value]
-            if let trunk {
-                let trunks = try runUseCase(json: json) { try service.trunks() }
-                guard let found = trunks.first(where: { $0.id == trunk }) else {
-                    throw CommandFailure.refused("no trunk '\(trunk)': siptrunk trunks list shows them")
-                }
-                numbers = found.numbers
+            target = try runUseCase(json: json) {
+                try CallTarget.outbound(calling: e164, trunk: trunk, service: service, transport: transport, dnsServer: dnsServer)
             }
-            let outbound = numbers.lazy.compactMap { try? service.configuration(number: $0).outbound }.first { $0.sipEndpoint != nil }
-            guard let outbound, let endpoint = outbound.sipEndpoint else {
-                throw CommandFailure.refused(trunk.map { "trunk \($0) has no outbound endpoint: give --to DEST" } ?? "\(e164.value) has no outbound endpoint: give --trunk ID or --to DEST")
-            }
-            let text = outbound.options.port.map { endpoint.contains(":") && !endpoint.hasPrefix("[") ? endpoint : "\(endpoint):\($0)" } ?? endpoint
-            target = try CallTarget.resolve(text, transport: transport ?? outbound.options.transport, dnsServer: dnsServer)
         }
         if let domain { target.domain = domain }
         let prober = NetworkProber(trust: trust)
