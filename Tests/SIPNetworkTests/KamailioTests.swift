@@ -284,10 +284,10 @@ struct KamailioTests {
         let silent = try ProbeIntegrationTests.UDPSocket(bindingTo: KamailioServer.good, port: 5080)
         defer { withExtendedLifetime(silent) {} }
         let database = NSTemporaryDirectory() + "siptrunk-discover-\(UUID().uuidString).sqlite"
-        // A TLS handshake with certificate checks in a debug build, beside 300 tests on two cores, can take over
-        // a second: the timeout is not what this test is about.
+        // A TLS handshake with certificate checks in a debug build, beside 300 tests on two cores, took over 1.5 s
+        // and then over 4 s twice in full runs (never alone): the timeout is not what this test is about.
         let result = try TestProcess.siptrunk([
-            "discover", "pbx.kamailio.test", "--dns-server", dnsmasq.server, "--ca-file", kamailio.caFile, "--timeout", "4",
+            "discover", "pbx.kamailio.test", "--dns-server", dnsmasq.server, "--ca-file", kamailio.caFile, "--timeout", "10",
             "--json", "--db", database,
         ])
         #expect(result.status == 0, "\(result.output)")
@@ -305,7 +305,7 @@ struct KamailioTests {
         #expect(attempts.count == 7)
         #expect(attempt(5060, "udp")?["response_code"] as? Int == 200)
         #expect(attempt(5060, "tcp")?["response_code"] as? Int == 200)
-        #expect(attempt(5061, "tls")?["response_code"] as? Int == 200)
+        #expect(attempt(5061, "tls")?["response_code"] as? Int == 200, "\(attempt(5061, "tls") ?? [:])")
         #expect((attempt(5061, "tls")?["srv_target"] as? String) == "pbx.kamailio.test")
         #expect((attempt(5080, "udp")?["error"] as? [String: Any])?["kind"] as? String == "timeout")
         #expect((attempt(5080, "tcp")?["error"] as? [String: Any])?["kind"] as? String == "connection_refused")
