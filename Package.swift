@@ -23,6 +23,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.10.0"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.4.0"),
+        // The /v1/sip HTTP API (issue 17). Its default traits pull swift-configuration, which nothing here uses.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.34.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
     ],
     targets: [
         // libcrypto from the system (libssl-dev) for SHA-512/256, which swift-crypto does not expose.
@@ -118,10 +123,29 @@ let package = Package(
             dependencies: ["TrunkCore", "SIPRuntime", "SIPNetwork", "SIPEngine", "SIPCore"]
         ),
 
+        /// The guide's /v1/sip HTTP API (Hummingbird) over TrunkCore's use cases and TrunkRuntime's runners.
+        .target(
+            name: "TrunkAPI",
+            dependencies: [
+                "TrunkCore", "TrunkRuntime", "SIPCore", "SIPEngine", "SIPNetwork", "SIPRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
         .executableTarget(
             name: "siptrunk",
             dependencies: [
-                "SIPCore", "SIPEngine", "SIPNetwork", "SIPRuntime", "TrunkStore", "TrunkCore", "TrunkRuntime", "TUIKit", "TUICurses", "TrunkTUI",
+                "SIPCore", "SIPEngine", "SIPNetwork", "SIPRuntime", "TrunkStore", "TrunkCore", "TrunkRuntime", "TUIKit", "TUICurses", "TrunkTUI", "TrunkAPI",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -154,6 +178,14 @@ let package = Package(
         .testTarget(
             name: "TrunkCoreTests",
             dependencies: ["TrunkCore", "TrunkStore", "SIPCore", "SIPEngine", "StoreTorture"]
+        ),
+        .testTarget(
+            name: "TrunkAPITests",
+            dependencies: [
+                "TrunkAPI", "TrunkCore", "TrunkStore", "SIPCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
         ),
         // Runs the built binary as a user would (no module dependency: `swift build --build-tests` builds it).
         .testTarget(name: "siptrunkCLITests"),

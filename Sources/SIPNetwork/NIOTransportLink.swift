@@ -28,6 +28,10 @@ public final class NIOTransportLink: @unchecked Sendable {
     public var handshakeTimeout: TimeAmount = .seconds(5)
     /// The roots TLS certificates must chain to.
     public var tlsTrust: TLSTrust = .system
+    /// Asked with the resolved address before every socket to a peer is opened and every datagram is sent without
+    /// one: a reason refuses it (the API server's SSRF guard checks here, at connect time, so a DNS answer that
+    /// changes between its check and the connection cannot slip a private address through).
+    public var admission: (@Sendable (PeerAddress) -> String?)?
 
     private var channels: [PeerAddress: Channel] = [:]
     private var locals: [PeerAddress: PeerAddress] = [:]
@@ -55,6 +59,7 @@ public final class NIOTransportLink: @unchecked Sendable {
     public func open(_ peer: PeerAddress, serverName: String? = nil) -> EventLoopFuture<Void> {
         eventLoop.assertInEventLoop()
         if let channel = channels[peer], channel.isActive { return eventLoop.makeSucceededFuture(()) }
+        if let reason = admission?(peer) { return eventLoop.makeFailedFuture(TransportError(.other(reason))) }
         let address: SocketAddress
         do {
             address = try SocketAddress(ipAddress: peer.host, port: peer.port)
@@ -174,6 +179,10 @@ public final class NIOTransportLink: @unchecked Sendable {
 
     public func send(_ bytes: [UInt8], to peer: PeerAddress) {
         guard let channel = channels[peer], channel.isActive else {
+            if admission?(peer) != nil {
+                onFailure?(.other("refused by the address policy"), peer)
+                return
+            }
             if peer.transport == .udp, let listener = udpListener, let address = try? SocketAddress(ipAddress: peer.host, port: peer.port) {
                 listener.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: listener.allocator.buffer(bytes: bytes)), promise: nil)
                 return

@@ -118,6 +118,44 @@ public struct DiscoveryReport: Codable, Hashable, Sendable {
         return (value * 1000).rounded() / 1000
     }
 
+    /// A discovery just started: nothing resolved or probed yet.
+    public init(id: String, starting host: String, startedAt: Date) {
+        discoveryId = id
+        status = "running"
+        self.host = host
+        resolvedAddresses = []
+        srvRecords = []
+        naptrRecords = []
+        attempts = []
+        self.startedAt = startedAt
+    }
+
+    /// A discovery still running: what DNS gave and the attempts completed so far (the API's status while polling).
+    public init(id: String, running plan: DiscoveryPlan, attempts: [DiscoveryAttemptResult], startedAt: Date) {
+        discoveryId = id
+        status = "running"
+        host = plan.host
+        resolvedAddresses = plan.resolvedAddresses
+        srvRecords = plan.srvRecords.map(\.description)
+        naptrRecords = plan.naptrRecords.map(\.description)
+        self.attempts = attempts.map(Attempt.init)
+        self.startedAt = startedAt
+    }
+
+    /// A discovery that could not run to its end (refused before probing, or the runner failed).
+    public init(id: String, host: String, failedWith kind: String, message: String, remedy: String, startedAt: Date, completedAt: Date) {
+        discoveryId = id
+        status = "failed"
+        self.host = host
+        resolvedAddresses = []
+        srvRecords = []
+        naptrRecords = []
+        attempts = []
+        error = ErrorInfo(kind: kind, message: message, remedy: remedy)
+        self.startedAt = startedAt
+        self.completedAt = completedAt
+    }
+
     /// The report of a finished discovery.
     public init(id: String, result: DiscoveryResult, startedAt: Date, completedAt: Date) {
         discoveryId = id

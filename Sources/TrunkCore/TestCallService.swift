@@ -9,6 +9,12 @@ public struct TestCallReport: Codable, Hashable, Sendable {
         public var event: String
         public var at: Date
         public var detail: String
+
+        public init(event: String, at: Date, detail: String) {
+            self.event = event
+            self.at = at
+            self.detail = detail
+        }
     }
 
     public struct Media: Codable, Hashable, Sendable {
@@ -63,6 +69,21 @@ public struct TestCallReport: Codable, Hashable, Sendable {
     public var setupMs: Double?
     public var timeline: [Event]
     public var media: Media?
+
+    public init(
+        callId: String, phoneNumber: String, status: String, result: String, sipCode: Int?, durationSeconds: Double?, setupMs: Double?,
+        timeline: [Event], media: Media?
+    ) {
+        self.callId = callId
+        self.phoneNumber = phoneNumber
+        self.status = status
+        self.result = result
+        self.sipCode = sipCode
+        self.durationSeconds = durationSeconds
+        self.setupMs = setupMs
+        self.timeline = timeline
+        self.media = media
+    }
 
     public init(call: SIPEngine.TestCall) {
         callId = call.callID
@@ -120,17 +141,52 @@ extension SIPTrunkService {
     public static let testCallLimit = 10
     public static let testCallWindow: TimeInterval = 15 * 60
 
+    /// The rate limit's verdict without taking a slot: the API answers 429 before it starts a call job
+    /// (`beginTestCall` checks again, atomically, when the call starts).
+    public func checkTestCallAllowed() throws(TrunkError) {
+        let now = self.now()
+        try read { reader in
+            _ = try requireEntitlement(reader)
+            try Self.checkRate(try reader.testCalls(orgId: orgId, since: now.addingTimeInterval(-Self.testCallWindow)), now: now)
+        }
+    }
+
+    static func checkRate(_ recent: [TrunkStore.TestCall], now: Date) throws {
+        if recent.count >= Self.testCallLimit, let oldest = recent.first {
+            let wait = Int((oldest.createdAt.addingTimeInterval(Self.testCallWindow).timeIntervalSince(now)).rounded(.up))
+            throw TrunkError.rateLimited("\(Self.testCallLimit) test calls per 15 minutes have been made", retryAfterSeconds: max(1, wait))
+        }
+    }
+
+    /// The digest credentials stored for the number's outbound direction (`options.sip_username`/`sip_password`),
+    /// opened with the installation key; nil when none are stored.
+    public func outboundCredentials(number text: String) throws(TrunkError) -> (username: String, password: String?)? {
+        let number = try Self.number(text, field: "phone_number")
+        let secret: [UInt8]?
+        do {
+            secret = try store.installationSecret(create: false)
+        } catch {
+            throw .store(error)
+        }
+        return try read { reader in
+            _ = try requireEntitlement(reader)
+            guard let config = try reader.configurations(number: number.value).first(where: { $0.direction == .outbound }),
+                let authentication = try reader.authentication(configId: config.id), let username = authentication.outboundUsername
+            else { return nil }
+            let password = try authentication.outboundPassword.map { stored throws(TrunkError) in
+                try SealedSecret.open(stored, secret: secret, configId: config.id)
+            }
+            return (username, password)
+        }
+    }
+
     /// Checks the entitlement and the rate limit, and records the call as queued (atomically, so two processes
     /// cannot both take the last slot).
     public func beginTestCall(callId: String, number: String, direction: String = "outbound") throws(TrunkError) {
         let now = self.now()
         try write { writer in
             _ = try requireEntitlement(writer.reader)
-            let recent = try writer.reader.testCalls(orgId: orgId, since: now.addingTimeInterval(-Self.testCallWindow))
-            if recent.count >= Self.testCallLimit, let oldest = recent.first {
-                let wait = Int((oldest.createdAt.addingTimeInterval(Self.testCallWindow).timeIntervalSince(now)).rounded(.up))
-                throw TrunkError.rateLimited("\(Self.testCallLimit) test calls per 15 minutes have been made", retryAfterSeconds: max(1, wait))
-            }
+            try Self.checkRate(try writer.reader.testCalls(orgId: orgId, since: now.addingTimeInterval(-Self.testCallWindow)), now: now)
             try writer.save(TrunkStore.TestCall(
                 callId: callId, orgId: orgId, number: number, direction: direction, status: TestCallStatus.queued.rawValue,
                 result: TestCallResult.pending.rawValue, durationSeconds: nil, mediaReport: nil, createdAt: now))

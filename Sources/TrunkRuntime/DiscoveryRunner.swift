@@ -8,7 +8,7 @@ import TrunkCore
 /// Guide Step 3, run to its stored report, for `siptrunk discover` and the wizard (each wrote it out before): the
 /// entitlement and one-at-a-time check, DNS (NAPTR, SRV, A/AAAA), the probe matrix, the recommendation, the report
 /// saved. Blocking: run it off the screen's thread. Progress arrives as typed events the front end formats.
-public struct DiscoveryRunner {
+public struct DiscoveryRunner: Sendable {
     public enum Event: Sendable {
         /// What DNS gave (or why it gave nothing), before any probe.
         case plan(DiscoveryPlan)
@@ -22,6 +22,8 @@ public struct DiscoveryRunner {
     /// Seconds each probe waits (its transaction timeout, 64·T1).
     public let timeout: Double
     public var concurrency = 16
+    /// The API server's SSRF guard: addresses it refuses are not probed (and are refused again at connect time).
+    public var admission: (@Sendable (PeerAddress) -> String?)?
 
     public init(service: SIPTrunkService, trust: TLSTrust, dnsServer: String?, timeout: Double) {
         self.service = service
@@ -30,7 +32,14 @@ public struct DiscoveryRunner {
         self.timeout = timeout
     }
 
-    public func run(_ destination: Destination, onEvent: @escaping (Event) -> Void) throws -> (report: DiscoveryReport, result: DiscoveryResult) {
+    /// A new discovery id: `disc_` and 20 hex digits.
+    public static func newIdentifier() -> String {
+        "disc_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
+    }
+
+    public func run(
+        _ destination: Destination, id: String = DiscoveryRunner.newIdentifier(), onEvent: @escaping (Event) -> Void
+    ) throws -> (report: DiscoveryReport, result: DiscoveryResult) {
         try service.checkDiscoveryAllowed()
         let resolver: DNSResolver
         do {
@@ -39,13 +48,21 @@ public struct DiscoveryRunner {
             throw RuntimeError.usage("--dns-server: \(error)")
         }
         let startedAt = Date()
-        let plan = DiscoveryPlan.resolve(destination, resolver: resolver)
+        var plan = DiscoveryPlan.resolve(destination, resolver: resolver)
+        if let admission {
+            // After resolution: what the guard refuses is not probed; when that is everything, say why.
+            let refusals = plan.targets.compactMap { target in
+                admission(PeerAddress(host: target.address, port: target.port, transport: target.transport))
+            }
+            plan.targets.removeAll { admission(PeerAddress(host: $0.address, port: $0.port, transport: $0.transport)) != nil }
+            if plan.targets.isEmpty, let first = refusals.first { throw RuntimeError.refused(first) }
+        }
         onEvent(.plan(plan))
         let prober = NetworkProber(timers: .waitingAtMost(seconds: timeout), trust: trust)
+        prober.link.admission = admission
         defer { prober.shutdown() }
         let result = try prober.discover(plan, concurrency: concurrency) { onEvent(.attempt($0)) }.wait()
-        let id = "disc_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
-        let report = DiscoveryReport(id: String(id), result: result, startedAt: startedAt, completedAt: Date())
+        let report = DiscoveryReport(id: id, result: result, startedAt: startedAt, completedAt: Date())
         try service.saveDiscovery(report)
         return (report, result)
     }

@@ -28,6 +28,8 @@ public struct TestCallRunner {
         /// on, off, or auto (on over TLS).
         public var srtp = "auto"
         public var rtpPorts: ClosedRange<Int>?
+        /// The SIP Call-ID (and the record's id); the API chooses it to answer before the call starts.
+        public var callID: String?
 
         public init(number: E164Number, target: CallTarget) {
             self.number = number
@@ -67,7 +69,7 @@ public struct TestCallRunner {
             throw RuntimeError.refused("cannot reach \(target.peer): \(failure.kind.rawValue): \(failure.message) — \(failure.remedy)")
         }
         var generator = SystemRandomNumberGenerator()
-        let callID = String(generator.next(), radix: 36) + String(generator.next(), radix: 36) + "@" + local.hostReference
+        let callID = request.callID ?? (String(generator.next(), radix: 36) + String(generator.next(), radix: 36) + "@" + local.hostReference)
         // The trunk decides (issue 14: with "SRTP required" the test call offered plain RTP and passed).
         var srtp = request.srtp
         if srtp == "auto", (try? service.configuration(number: request.number.value))?.outbound?.options.secureMedia == true { srtp = "on" }

@@ -298,6 +298,11 @@ enum Schema {
                 t.add(column: "host", .text)
             }
         }
+        migrator.registerMigration("v8: API key names") { db in
+            // `siptrunk serve`'s keys (issue 17) use v1's api_key table (the SHA-256 of the key in key_hash); a key
+            // is listed and revoked by its id and the name given when it was made.
+            try db.alter(table: "api_key") { t in t.add(column: "name", .text).notNull().defaults(to: "") }
+        }
         return migrator
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SIPCore
+import TrunkCore
 
 /// `siptrunk parse-destination TEXT [--json]`: the wizard's Step 2 check, and `POST /v1/sip/parse-destination`.
 struct ParseDestinationCommand: ParsableCommand {
@@ -24,7 +25,7 @@ struct ParseDestinationCommand: ParsableCommand {
         do {
             let parsed = try Destination(parsing: destination)
             if json {
-                JSONOutput.success(DestinationJSON(parsed))
+                JSONOutput.success(DestinationView(parsed))
             } else {
                 print("scheme     \(parsed.scheme)")
                 print("user       \(parsed.user ?? "-")")
@@ -41,33 +42,4 @@ struct ParseDestinationCommand: ParsableCommand {
             throw CommandFailure.refused("cannot use '\(destination)' as a destination: \(error.message)")
         }
     }
-}
-
-/// `POST /v1/sip/parse-destination` response data: `scheme, user, host, port, transport`.
-struct DestinationJSON: Encodable {
-    var scheme: String
-    var user: String?
-    var host: String
-    var port: Int?
-    var transport: String?
-
-    init(_ destination: Destination) {
-        scheme = destination.scheme
-        user = destination.user
-        host = destination.host
-        port = destination.port
-        transport = destination.transport?.rawValue
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        // Keys are always present; null means "discovery decides".
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(scheme, forKey: .scheme)
-        try container.encode(user, forKey: .user)
-        try container.encode(host, forKey: .host)
-        try container.encode(port, forKey: .port)
-        try container.encode(transport, forKey: .transport)
-    }
-
-    enum CodingKeys: String, CodingKey { case scheme, user, host, port, transport }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SIPCore
+import TrunkAPI
 import TrunkCore
 import TrunkStore
 
@@ -239,10 +240,10 @@ struct TrunksCommand: ParsableCommand {
 }
 
 /// The largest API request body, as the HTTP API's limit.
-let maximumRequestBytes = 2 * 1024 * 1024
+let maximumRequestBytes = APIServer.maximumBodyBytes
 
 /// Reads and decodes an API request body from a file or standard input.
-func decodeRequest<T: Decodable>(_ type: T.Type, from path: String) throws -> T {
+func decodeRequest<T: Codable>(_ type: T.Type, from path: String) throws -> T {
     // Bounded like the API's request body (2 MiB): standard input of any size is refused, not held (issue 19).
     let data: Data
     do {
@@ -253,26 +254,10 @@ func decodeRequest<T: Decodable>(_ type: T.Type, from path: String) throws -> T 
     } catch {
         throw CommandFailure.usage("\(error)")
     }
-    let decoder = JSONDecoder()
-    decoder.keyDecodingStrategy = .convertFromSnakeCase
+    // The API's strict decoding (issue 17): a misspelt or unknown field is refused, not ignored.
     do {
-        return try decoder.decode(T.self, from: data)
-    } catch let DecodingError.keyNotFound(key, context) {
-        throw CommandFailure.refused("the request has no '\(snake(context.codingPath + [key]))' field")
-    } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
-        throw CommandFailure.refused("the request's '\(snake(context.codingPath))' has the wrong type: \(context.debugDescription)")
-    } catch let DecodingError.dataCorrupted(context) {
-        throw CommandFailure.refused("the request is not valid JSON: \(context.underlyingError.map { "\($0)" } ?? context.debugDescription)")
+        return try RequestDecoding.decode(T.self, from: data)
     } catch {
-        throw CommandFailure.refused("the request cannot be read: \(error)")
+        throw CommandFailure.refused("the request is refused:\n  " + error.messages.joined(separator: "\n  "))
     }
-}
-
-private func snake(_ path: [any CodingKey]) -> String {
-    path.map { key in
-        if let index = key.intValue { return "[\(index)]" }
-        return "." + key.stringValue.reduce(into: "") { out, char in
-            if char.isUppercase { out += "_" + char.lowercased() } else { out.append(char) }
-        }
-    }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
 }

@@ -16,6 +16,7 @@ struct TrunkStoreTests {
             "v5: monitor heartbeat",
             "v6: test call SIP Call-ID",
             "v7: monitor heartbeat process",
+            "v8: API key names",
         ])
         #expect(try database.store.journalMode() == "wal")
         let attributes = try FileManager.default.attributesOfItem(atPath: database.path)

@@ -1,0 +1,16 @@
+import Hummingbird
+import TrunkCore
+
+/// The request context: Hummingbird's core storage, the API's body limit, and who the key speaks for.
+struct APIContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    /// Set by the authentication middleware for every `/v1/sip` route.
+    var identity: APIKeyService.Identity?
+
+    init(source: Source) {
+        coreContext = .init(source: source)
+    }
+
+    /// 2 MiB: the largest request (100 numbers with every option) is under 100 KiB.
+    var maxUploadSize: Int { APIServer.maximumBodyBytes }
+}
