@@ -164,7 +164,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SIPNetworkTests",
-            dependencies: ["TrunkRuntime", "SIPNetwork", "SIPEngine", "SIPRuntime", "SIPCore", "TrunkCore", "TrunkStore"],
+            dependencies: [
+                "TrunkRuntime", "SIPNetwork", "SIPEngine", "SIPRuntime", "SIPCore", "TrunkCore", "TrunkStore", "TrunkAPI",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

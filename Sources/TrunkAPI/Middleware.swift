@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import NIOPosix
 import SIPCore
 import TrunkCore
@@ -45,6 +46,8 @@ struct ErrorEnvelopeMiddleware: RouterMiddleware {
             return APIJSON.failure(APIFailure(error))
         } catch let error as HTTPError {
             return APIJSON.failure(Self.failure(error, request: request))
+        } catch is NIOTooManyBytesError {
+            return APIJSON.failure(Self.failure(HTTPError(.contentTooLarge), request: request))
         } catch {
             logger.error("unexpected error: \(error)")
             return APIJSON.failure(APIFailure(.internalServerError, "internal_error", "the server failed to answer; the error is in its log"))

@@ -86,7 +86,14 @@ struct Handlers: Sendable {
             return try APIJSON.response(try await blocking { try service.configuration(number: number) })
         case "POST /v1/sip/attach":
             let body = try await decode(AttachRequest.self, request, context)
-            return try APIJSON.response(try await blocking { try service.attach(body) })
+            let result = try await blocking { try service.attach(body) }
+            // Nothing configured: the request is refused as a whole (400), each number's reason an error.
+            if result.configured.isEmpty, !result.failed.isEmpty {
+                var failure = APIFailure(.badRequest, "invalid_request", "no number was configured")
+                failure.items = result.failed.map { .init(error: "invalid_request", message: $0.reason, field: "phone_numbers") }
+                throw failure
+            }
+            return try APIJSON.response(result)
         case "POST /v1/sip/update":
             let body = try await decode(UpdateRequest.self, request, context)
             let result = try await blocking { try service.update(number: body.phoneNumber, with: body.updates) }
