@@ -30,12 +30,14 @@ struct ServeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Trust only the CA certificates in this PEM file for TLS to PBXs.", valueName: "path")) var caFile: String?
     @Option(help: "Seconds each discovery probe waits.") var discoveryTimeout: Double = 4
     @Option(help: "Connections served at once.") var maxConnections = 1024
+    @Option(help: "Seconds a client has to send a request's headers (slow clients are disconnected).") var headerTimeout: Double = 10
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("give both --tls-cert and --tls-key for HTTPS, or neither") }
         guard discoveryTimeout >= 0.064, discoveryTimeout <= 120 else { throw ValidationError("--discovery-timeout must be from 0.064 to 120 seconds") }
         guard (1...100_000).contains(maxConnections) else { throw ValidationError("--max-connections must be from 1 to 100000") }
+        guard headerTimeout >= 0.1, headerTimeout <= 300 else { throw ValidationError("--header-timeout must be from 0.1 to 300 seconds") }
     }
 
     func run() throws {
@@ -50,6 +52,7 @@ struct ServeCommand: ParsableCommand {
             addressGuard: AddressGuard(allowPrivate: allowPrivate))
         settings.discoveryTimeout = discoveryTimeout
         settings.maximumConnections = maxConnections
+        settings.headerTimeout = .milliseconds(Int64(headerTimeout * 1000))
         let listener = APIServer.Listener(host: address.host, port: address.port, certificateFile: tlsCert, keyFile: tlsKey)
         var logger = Logger(label: "siptrunk.api") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .info

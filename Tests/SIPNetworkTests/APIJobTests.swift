@@ -178,4 +178,83 @@ struct APIJobTests {
         }
         #expect(failure.message.contains("loopback address"), "\(failure.message)")
     }
+
+    /// One HTTP/1.1 request over a plain socket to a server process; the whole answer (the server closes).
+    static func http(_ port: Int, _ method: String, _ path: String, key: String, body: String? = nil) -> String {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { return "" }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var text = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: Bearer \(key)\r\n"
+        if let body { text += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n" }
+        text += "\r\n" + (body ?? "")
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        var result = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            result += buffer[0..<count]
+        }
+        return String(decoding: result, as: UTF8.self)
+    }
+
+    static func body(_ response: String) -> [String: Any] {
+        guard let range = response.range(of: "\r\n\r\n") else { return [:] }
+        let object = (try? JSONSerialization.jsonObject(with: Data(response[range.upperBound...].utf8))) as? [String: Any]
+        return object?["data"] as? [String: Any] ?? [:]
+    }
+
+    /// SIGTERM while a call rings: the server hangs it up (CANCEL), stores the result, and exits 0.
+    @Test func sigtermHangsUpACallInProgressStoresItAndExitsCleanly() throws {
+        let sipp = try SippUAS(scenario: "uas-ring", echo: false)
+        defer { sipp.stop() }
+        let directory = NSTemporaryDirectory() + "siptrunk-apistop-\(UUID().uuidString)"
+        let database = directory + "/siptrunk.sqlite"
+        let store = try TrunkDatabase(path: database)
+        try Installation.prepare(store, host: .init(hostName: "sbc.test", ipv4: [], ipv6: []))
+        _ = try SIPTrunkService(store: store).attach(AttachRequest(
+            phoneNumber: "+14155554567", directions: [.init(type: "outbound", sipEndpoint: "127.0.0.1:\(sipp.port)", options: .init(transport: "udp"))]))
+        let key = try APIKeyService(store: store).create(name: "stop").key
+        let log = directory + "/serve.log"
+        let pid = try TestProcess.start(try TestProcess.siptrunkPath(), ["serve", "--listen", "127.0.0.1:0", "--allow-private", "--db", database], log: log)
+        defer { TestProcess.stop(pid) }
+        var port: Int?
+        for _ in 0..<100 {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            if let range = text.range(of: "listening on http://127.0.0.1:") {
+                port = Int(text[range.upperBound...].prefix(while: \.isNumber))
+                break
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let server = try #require(port, "serve never said where it listens")
+        let started = Self.body(Self.http(server, "POST", "/v1/sip/test-call", key: key, body: "{\"phone_number\":\"+14155554567\"}"))
+        let callID = try #require(started["call_id"] as? String, "\(started)")
+        var ringing = false
+        for _ in 0..<100 {
+            if Self.body(Self.http(server, "GET", "/v1/sip/test-call/status?call_id=\(callID)", key: key))["status"] as? String == "ringing" {
+                ringing = true
+                break
+            }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        #expect(ringing)
+        kill(pid, SIGTERM)
+        let status = TestProcess.wait(pid)
+        #expect(status == 0, "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        let stored = try #require(try SIPTrunkService(store: try TrunkDatabase(path: database)).testCall(callId: callID))
+        #expect(stored.call.status == "no-answer" || stored.call.status == "failed", "\(stored.call.status)")
+        #expect(stored.timeline.contains { $0.event == "cancel" }, "\(stored.timeline.map(\.event))")
+        #expect(stored.trace.contains { $0.raw.starts(with: Array("CANCEL ".utf8)) })
+    }
 }
