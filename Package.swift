@@ -168,6 +168,8 @@ let package = Package(
                 "TrunkRuntime", "SIPNetwork", "SIPEngine", "SIPRuntime", "SIPCore", "TrunkCore", "TrunkStore", "TrunkAPI",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             resources: [.copy("Fixtures")]
         ),
@@ -186,9 +188,11 @@ let package = Package(
         .testTarget(
             name: "TrunkAPITests",
             dependencies: [
-                "TrunkAPI", "TrunkCore", "TrunkStore", "SIPCore",
+                "TrunkAPI", "TrunkCore", "TrunkRuntime", "TrunkStore", "SIPCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         // Runs the built binary as a user would (no module dependency: `swift build --build-tests` builds it).

@@ -28,7 +28,7 @@ forbidden = {
     "TUIKit":       r"CNCursesW|Trunk.*|SIP.*|NIO.*|GRDB",
     "TUICurses":    r"Trunk.*|SIP.*|NIO.*|GRDB",
     "TrunkTUI":     r"CNCursesW|TUICurses|NIO.*|SIPNetwork|SIPRuntime|TrunkStore|GRDB",
-    "TrunkAPI":     r"TUI.*|TrunkTUI|CNCursesW",
+    "TrunkAPI":     r"TUI.*|TrunkTUI|CNCursesW|TrunkStore|GRDB",
 }
 import_line = re.compile(r"^\s*(?:@testable\s+|@_exported\s+|(?:public|internal|package|private|fileprivate)\s+)*import\s+(?:(?:struct|class|enum|protocol|func|var|let|typealias)\s+)?([A-Za-z_][A-Za-z0-9_]*)")
 failures = []

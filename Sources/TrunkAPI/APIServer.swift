@@ -10,7 +10,6 @@ import SIPNetwork
 import ServiceLifecycle
 import TrunkCore
 import TrunkRuntime
-import TrunkStore
 
 /// `siptrunk serve`: the guide's `/v1/sip` API over HTTP (Hummingbird 2), on the same use cases and runners as the
 /// TUI and the CLI.
@@ -19,7 +18,8 @@ public enum APIServer {
     public static let maximumBodyBytes = 2 * 1024 * 1024
 
     public struct Settings: Sendable {
-        public var store: TrunkDatabase
+        /// The use cases on the database (its organisation is replaced by each key's).
+        public var base: SIPTrunkService
         public var trust: TLSTrust
         public var dnsServer: String?
         public var addressGuard: AddressGuard
@@ -37,12 +37,17 @@ public enum APIServer {
         /// On SIGTERM: how long requests in flight and jobs may take to finish.
         public var shutdownDeadline: Duration = .seconds(30)
 
-        public init(store: TrunkDatabase, trust: TLSTrust = .system, dnsServer: String? = nil, addressGuard: AddressGuard) {
-            self.store = store
+        public init(service: SIPTrunkService, trust: TLSTrust = .system, dnsServer: String? = nil, addressGuard: AddressGuard) {
+            base = service
             self.trust = trust
             self.dnsServer = dnsServer
             self.addressGuard = addressGuard
         }
+
+        /// The use cases for one organisation.
+        func service(orgId: String) -> SIPTrunkService { SIPTrunkService(store: base.store, orgId: orgId) }
+
+        var keys: APIKeyService { APIKeyService(store: base.store) }
     }
 
     /// Where to listen and, for HTTPS, the certificate chain and key (PEM files).
@@ -65,7 +70,7 @@ public enum APIServer {
         let router = Router(context: APIContext.self)
         router.add(middleware: RequestLogMiddleware(logger: logger))
         router.add(middleware: ErrorEnvelopeMiddleware(logger: logger))
-        router.add(middleware: AuthenticationMiddleware(keys: APIKeyService(store: settings.store)))
+        router.add(middleware: AuthenticationMiddleware(keys: settings.keys))
         Handlers(settings: settings, board: board).register(on: router)
         return router
     }

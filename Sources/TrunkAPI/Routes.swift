@@ -69,7 +69,7 @@ struct Handlers: Sendable {
     }
 
     func handle(_ route: APIRoute, request: Request, context: APIContext) async throws -> Response {
-        let service = SIPTrunkService(store: settings.store, orgId: context.identity?.orgId ?? Installation.defaultOrgId)
+        let service = settings.service(orgId: context.identity?.orgId ?? Installation.defaultOrgId)
         let query = request.uri.queryParameters
         func required(_ name: String) throws -> String {
             guard let value = query.get(name), !value.isEmpty else { throw APIFailure.invalid(name, "is required (?\(name)=...)") }

@@ -48,7 +48,7 @@ struct ServeCommand: ParsableCommand {
             throw ValidationError("--listen: \(error.message)")
         }
         var settings = APIServer.Settings(
-            store: try store.open(.create), trust: try TLSTrust.load(caFile: caFile), dnsServer: dnsServer,
+            service: try store.service(.create), trust: try TLSTrust.load(caFile: caFile), dnsServer: dnsServer,
             addressGuard: AddressGuard(allowPrivate: allowPrivate))
         settings.discoveryTimeout = discoveryTimeout
         settings.maximumConnections = maxConnections

@@ -27,7 +27,7 @@ struct APIJobTests {
             try Installation.prepare(store, host: .init(hostName: "sbc.test", ipv4: ["192.0.2.10"], ipv6: []))
             key = try APIKeyService(store: store).create(name: "jobs").key
             settings = APIServer.Settings(
-                store: store, dnsServer: dnsServer,
+                service: SIPTrunkService(store: store), dnsServer: dnsServer,
                 addressGuard: AddressGuard(allowPrivate: allowPrivate, host: .init(hostName: "sbc.test", ipv4: ["192.0.2.10"], ipv6: [])))
             settings.discoveryTimeout = 1
             settings.testCallDuration = .seconds(1)

@@ -30,7 +30,7 @@ final class APIFixture: @unchecked Sendable {
     let allowPrivate: Bool
 
     var settings: APIServer.Settings {
-        APIServer.Settings(store: store, addressGuard: AddressGuard(allowPrivate: allowPrivate, host: .init(hostName: "sbc.test", ipv4: ["192.0.2.10"], ipv6: [])))
+        APIServer.Settings(service: SIPTrunkService(store: store), addressGuard: AddressGuard(allowPrivate: allowPrivate, host: .init(hostName: "sbc.test", ipv4: ["192.0.2.10"], ipv6: [])))
     }
 
     deinit { try? FileManager.default.removeItem(at: directory) }
