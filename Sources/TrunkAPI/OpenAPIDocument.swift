@@ -96,7 +96,7 @@ enum OpenAPIDocument {
        "type": "string",
        "pattern": "^\\+[1-9][0-9]{6,14}$",
        "description": "E.164 number",
-       "example": "+15551234567"
+       "example": "+14155550101"
       }
      }
     ]
@@ -192,7 +192,7 @@ enum OpenAPIDocument {
           "type": "string",
           "pattern": "^\\+[1-9][0-9]{6,14}$",
           "description": "E.164 number",
-          "example": "+15551234567"
+          "example": "+14155550101"
          },
          "phone_numbers": {
           "type": "array",
@@ -200,7 +200,7 @@ enum OpenAPIDocument {
            "type": "string",
            "pattern": "^\\+[1-9][0-9]{6,14}$",
            "description": "E.164 number",
-           "example": "+15551234567"
+           "example": "+14155550101"
           },
           "maxItems": 100
          },
@@ -406,7 +406,7 @@ enum OpenAPIDocument {
           "type": "string",
           "pattern": "^\\+[1-9][0-9]{6,14}$",
           "description": "E.164 number",
-          "example": "+15551234567"
+          "example": "+14155550101"
          },
          "updates": {
           "type": "object",
@@ -608,7 +608,7 @@ enum OpenAPIDocument {
           "type": "string",
           "pattern": "^\\+[1-9][0-9]{6,14}$",
           "description": "E.164 number",
-          "example": "+15551234567"
+          "example": "+14155550101"
          },
          "directions": {
           "type": "array",
@@ -1178,7 +1178,7 @@ enum OpenAPIDocument {
           "type": "string",
           "pattern": "^\\+[1-9][0-9]{6,14}$",
           "description": "E.164 number",
-          "example": "+15551234567"
+          "example": "+14155550101"
          }
         },
         "required": [
@@ -1495,7 +1495,7 @@ enum OpenAPIDocument {
        "type": "string",
        "pattern": "^\\+[1-9][0-9]{6,14}$",
        "description": "E.164 number",
-       "example": "+15551234567"
+       "example": "+14155550101"
       }
      },
      {
@@ -1605,7 +1605,7 @@ enum OpenAPIDocument {
        "type": "string",
        "pattern": "^\\+[1-9][0-9]{6,14}$",
        "description": "E.164 number",
-       "example": "+15551234567"
+       "example": "+14155550101"
       }
      }
     ]
@@ -1759,7 +1759,7 @@ enum OpenAPIDocument {
        "type": "string",
        "pattern": "^\\+[1-9][0-9]{6,14}$",
        "description": "E.164 number",
-       "example": "+15551234567"
+       "example": "+14155550101"
       }
      },
      {
@@ -1963,7 +1963,7 @@ enum OpenAPIDocument {
        "type": "string",
        "pattern": "^\\+[1-9][0-9]{6,14}$",
        "description": "E.164 number",
-       "example": "+15551234567"
+       "example": "+14155550101"
       }
      },
      {
@@ -2045,7 +2045,7 @@ enum OpenAPIDocument {
           "type": "string",
           "pattern": "^\\+[1-9][0-9]{6,14}$",
           "description": "E.164 number",
-          "example": "+15551234567"
+          "example": "+14155550101"
          },
          "direction": {
           "type": "string",

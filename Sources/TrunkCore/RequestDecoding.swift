@@ -17,6 +17,9 @@ public enum RequestDecoding {
             throw .validation([FieldError("body", "is not valid JSON (UTF-8 text holding one object): \(Self.reason(error))")])
         }
         guard tree is [String: Any] else { throw .validation([FieldError("body", "must be a JSON object")]) }
+        // No field takes null: an optional field is left out (one spelling for "not given", as the schema says).
+        let nulls = nullFields(tree, at: "")
+        if !nulls.isEmpty { throw .validation(nulls.map { FieldError($0, "is null; leave the field out instead") }) }
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         let value: T
@@ -46,13 +49,24 @@ public enum RequestDecoding {
         return value
     }
 
-    /// Paths in `given` that `known` lacks (null values are let through: an absent optional encodes as nothing).
+    static func nullFields(_ value: Any, at prefix: String) -> [String] {
+        if value is NSNull { return [prefix.isEmpty ? "body" : prefix] }
+        if let object = value as? [String: Any] {
+            return object.keys.sorted().flatMap { key in nullFields(object[key] as Any, at: prefix.isEmpty ? key : "\(prefix).\(key)") }
+        }
+        if let array = value as? [Any] {
+            return array.indices.flatMap { nullFields(array[$0], at: "\(prefix)[\($0)]") }
+        }
+        return []
+    }
+
+    /// Paths in `given` that `known` lacks.
     static func unknownFields(_ given: Any, known: Any, at prefix: String) -> [String] {
         if let object = given as? [String: Any] {
             let knownObject = known as? [String: Any] ?? [:]
             return object.keys.sorted().flatMap { key -> [String] in
                 let path = prefix.isEmpty ? key : "\(prefix).\(key)"
-                guard let inner = knownObject[key] else { return object[key] is NSNull ? [] : [path] }
+                guard let inner = knownObject[key] else { return [path] }
                 return unknownFields(object[key] as Any, known: inner, at: path)
             }
         }
