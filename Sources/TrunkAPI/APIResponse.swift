@@ -3,27 +3,6 @@ import Hummingbird
 import NIOCore
 import TrunkCore
 
-/// Every response's body: `{ "data": ..., "errors": null | [{ "error", "message", "field"? }] }`, both keys always
-/// present (the guide's envelope; the CLI's `--json` prints the same).
-struct Envelope<Payload: Encodable>: Encodable {
-    struct ErrorItem: Encodable, Sendable {
-        var error: String
-        var message: String
-        var field: String?
-    }
-
-    var data: Payload?
-    var errors: [ErrorItem]?
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(data, forKey: .data)
-        try container.encode(errors, forKey: .errors)
-    }
-
-    enum CodingKeys: String, CodingKey { case data, errors }
-}
-
 /// A request the API refuses: its HTTP status, the API's error code, what was wrong (one message per problem), and
 /// headers such as `Retry-After` and `Allow`.
 struct APIFailure: Error, Sendable {

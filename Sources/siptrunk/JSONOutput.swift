@@ -1,25 +1,5 @@
 import Foundation
-
-/// The `/v1/sip` API's response envelope, which `--json` output also uses:
-/// `{ "data": ..., "errors": null | [{ "error", "message" }] }`.
-struct Envelope<Payload: Encodable>: Encodable {
-    struct ErrorItem: Encodable {
-        var error: String
-        var message: String
-    }
-
-    var data: Payload?
-    var errors: [ErrorItem]?
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        // Both keys are always present, null when empty, as the API documents.
-        try container.encode(data, forKey: .data)
-        try container.encode(errors, forKey: .errors)
-    }
-
-    enum CodingKeys: String, CodingKey { case data, errors }
-}
+import TrunkCore
 
 enum JSONOutput {
     static func print<Payload: Encodable>(_ envelope: Envelope<Payload>) {

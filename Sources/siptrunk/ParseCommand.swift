@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SIPCore
+import TrunkCore
 import TrunkStore
 
 /// `siptrunk parse [FILE|-] [--json]`: decode one SIP message, like sngrep's raw view, and check it.
