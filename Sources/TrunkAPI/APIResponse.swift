@@ -54,8 +54,21 @@ enum APIJSON {
         return encoder
     }()
 
+    /// For payloads whose coding keys are already the API's snake_case names (large lists): no key conversion.
+    static let literalEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return encoder
+    }()
+
     static func response<Payload: Encodable>(_ payload: Payload, status: HTTPResponse.Status = .ok) throws -> Response {
         try body(Envelope(data: payload, errors: nil), status: status, headers: [:])
+    }
+
+    static func literalResponse<Payload: Encodable>(_ payload: Payload) throws -> Response {
+        let data = try literalEncoder.encode(Envelope(data: payload, errors: nil))
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     static func failure(_ failure: APIFailure) -> Response {

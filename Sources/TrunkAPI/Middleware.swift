@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
+import Crypto
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import SIPCore
@@ -78,6 +80,9 @@ struct ErrorEnvelopeMiddleware: RouterMiddleware {
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = APIContext
     let keys: APIKeyService
+    /// Valid keys seen in the last two seconds (a revocation or a lost entitlement takes effect within that): the
+    /// database is not read for every request at thousands of requests a second.
+    let recent = IdentityCache(lifetime: 2)
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
@@ -90,7 +95,11 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 headers: [.wwwAuthenticate: "Bearer"])
         }
         let keys = self.keys
-        let identity = try await NIOThreadPool.singleton.runIfActive { try keys.authenticate(presented) }
+        var identity = recent.identity(for: presented)
+        if identity == nil {
+            identity = try await NIOThreadPool.singleton.runIfActive { try keys.authenticate(presented) }
+            if let identity { recent.remember(identity, for: presented) }
+        }
         guard let identity else {
             throw APIFailure(.unauthorized, "unauthorized", "the API key is not valid or was revoked", headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])
         }
@@ -112,5 +121,31 @@ struct AuthenticationMiddleware: RouterMiddleware {
         let parts = key.split(separator: "_", maxSplits: 2)
         guard parts.count == 3, parts[0] == "stk", parts[1].count == 12, parts[1].allSatisfy(\.isHexDigit) else { return "malformed" }
         return String(parts[1])
+    }
+}
+
+/// Identities of keys recently checked against the database, by the key's SHA-256 (the key itself is not kept).
+final class IdentityCache: Sendable {
+    let lifetime: TimeInterval
+    private let entries = NIOLockedValueBox([[UInt8]: (APIKeyService.Identity, Date)]())
+
+    init(lifetime: TimeInterval) {
+        self.lifetime = lifetime
+    }
+
+    func identity(for key: String) -> APIKeyService.Identity? {
+        let digest = Array(SHA256.hash(data: Array(key.utf8)))
+        return entries.withLockedValue { entries in
+            guard let (identity, at) = entries[digest], Date().timeIntervalSince(at) < lifetime else { return nil }
+            return identity
+        }
+    }
+
+    func remember(_ identity: APIKeyService.Identity, for key: String) {
+        let digest = Array(SHA256.hash(data: Array(key.utf8)))
+        entries.withLockedValue { entries in
+            if entries.count >= 1024 { entries.removeAll(keepingCapacity: true) }
+            entries[digest] = (identity, Date())
+        }
     }
 }

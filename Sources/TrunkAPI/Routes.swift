@@ -104,7 +104,7 @@ struct Handlers: Sendable {
             let removed = try await blocking { try service.detach(number: body.phoneNumber, directions: body.directions) }
             return try APIJSON.response(DetachResponse(phoneNumber: body.phoneNumber, detached: removed))
         case "GET /v1/sip/numbers":
-            return try APIJSON.response(NumbersResponse(numbers: try await blocking { try service.numbers() }))
+            return try APIJSON.literalResponse(NumbersResponse(numbers: try await blocking { try service.numbers() }))
         case "POST /v1/sip/parse-destination":
             let body = try await decode(ParseDestinationRequest.self, request, context)
             do {

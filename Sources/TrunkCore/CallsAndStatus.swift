@@ -101,17 +101,22 @@ public struct TraceMessageView: Codable, Hashable, Sendable {
 extension SIPTrunkService {
     public static let maximumCallsPageSize = 200
 
-    /// `GET /v1/sip/status`.
+    /// `GET /v1/sip/status`: one query.
     public func status(number text: String) throws(TrunkError) -> NumberStatus {
-        let configuration = try configuration(number: text)
-        guard let outbound = configuration.outbound else {
-            return NumberStatus(phoneNumber: configuration.inbound?.number ?? text, status: "unchecked", responseTimeMs: nil, checkedAt: nil)
+        let number = try Self.number(text, field: "phone_number")
+        let row = try read { reader in
+            _ = try requireEntitlement(reader)
+            guard let owner = try reader.phoneNumber(number.value), owner.orgId == orgId else {
+                throw TrunkError.notFound("\(number) has no SIP configuration; attach it with `siptrunk trunks attach`")
+            }
+            return try reader.numberStatusRow(number: number.value, orgId: orgId)
         }
-        let view = try health(configId: outbound.id, recent: 1)
-        let latest = view.recentResponseMs.last ?? nil
+        // Inbound-only: nothing to probe.
+        guard let row else { return NumberStatus(phoneNumber: number.value, status: "unchecked", responseTimeMs: nil, checkedAt: nil) }
+        let status = row.state ?? row.outcome.map { $0 == "ok" ? "healthy" : "unreachable" } ?? "unchecked"
         return NumberStatus(
-            phoneNumber: outbound.number, status: view.healthStatus,
-            responseTimeMs: view.healthStatus == "healthy" ? latest : nil, checkedAt: view.lastCheckedAt)
+            phoneNumber: number.value, status: status, responseTimeMs: status == "healthy" && row.outcome == "ok" ? row.responseTimeMs : nil,
+            checkedAt: row.checkedAt)
     }
 
     /// `GET /v1/sip/calls?phone_number=&limit=&before=`: the number's calls, newest first, `limit` (1–200, default

@@ -45,6 +45,11 @@ public struct NumberSummary: Codable, Hashable, Sendable {
     public var sipEndpoint: String?
     public var healthStatus: String
     public var trunkId: String
+
+    /// The API's names spelled out, so a list of thousands encodes without converting every key.
+    public enum CodingKeys: String, CodingKey {
+        case phoneNumber = "phone_number", directions, sipEndpoint = "sip_endpoint", healthStatus = "health_status", trunkId = "trunk_id"
+    }
 }
 
 /// `GET /v1/sip/firewall-ips`: what a firewall in front of the PBX must allow.
@@ -138,29 +143,29 @@ extension SIPTrunkService {
             createdAt: config.createdAt, updatedAt: config.updatedAt)
     }
 
-    /// `GET /v1/sip/numbers`: every SIP number of the organisation with its directions and health.
+    /// `GET /v1/sip/numbers`: every SIP number of the organisation with its directions and health, in one query.
     public func numbers() throws(TrunkError) -> [NumberSummary] {
-        try read { reader in
+        let rows = try read { reader in
             _ = try requireEntitlement(reader)
-            return try reader.phoneNumbers(orgId: orgId).compactMap { phone -> NumberSummary? in
-                let configs = try reader.configurations(number: phone.number)
-                guard let first = configs.first else { return nil }
-                let outbound = configs.first { $0.direction == .outbound }
-                // Inbound-only numbers have nothing to probe: the guide shows them as unchecked.
-                let health: String
-                if let outbound, let state = try reader.healthState(configId: outbound.id) {
-                    // The monitor's state, with its fail-after and recover-after streaks.
-                    health = state.state
-                } else if let outbound, let sample = try reader.latestHealthSample(configId: outbound.id) {
-                    health = sample.outcome == "ok" ? "healthy" : "unreachable"
-                } else {
-                    health = "unchecked"
-                }
-                return NumberSummary(
-                    phoneNumber: phone.number, directions: configs.map(\.direction.rawValue).uniqued().sorted(),
-                    sipEndpoint: outbound?.sipEndpoint, healthStatus: health, trunkId: first.trunkId)
-            }
+            return try reader.numberSummaryRows(orgId: orgId)
         }
+        var summaries: [NumberSummary] = []
+        var start = rows.startIndex
+        while start < rows.endIndex {
+            let number = rows[start].number
+            var end = start
+            while end < rows.endIndex, rows[end].number == number { end += 1 }
+            let configs = rows[start..<end]
+            let outbound = configs.first { $0.direction == "outbound" }
+            // Inbound-only numbers have nothing to probe: the guide shows them as unchecked. The monitor's state
+            // (with its fail-after and recover-after streaks) first, else the newest sample's verdict.
+            let health = outbound.map { $0.state ?? $0.lastOutcome.map { $0 == "ok" ? "healthy" : "unreachable" } ?? "unchecked" } ?? "unchecked"
+            summaries.append(NumberSummary(
+                phoneNumber: number, directions: configs.map(\.direction).uniqued().sorted(), sipEndpoint: outbound?.sipEndpoint,
+                healthStatus: health, trunkId: configs[start].trunkId))
+            start = end
+        }
+        return summaries
     }
 
     /// `POST /v1/sip/detach`: removes the number's configurations in the given directions (all when nil).

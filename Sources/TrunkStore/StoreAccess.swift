@@ -348,3 +348,68 @@ extension StoreWriter {
         try sample.insert(db)
     }
 }
+
+/// One configuration of `numberSummaryRows`: what `GET /v1/sip/numbers` lists, without the per-number queries.
+public struct NumberSummaryRow: Hashable, Sendable {
+    public var number: String
+    public var direction: String
+    public var trunkId: String
+    public var sipEndpoint: String?
+    /// The monitor's state, when it has one.
+    public var state: String?
+    /// The newest sample's outcome where no monitor state exists (outbound only).
+    public var lastOutcome: String?
+}
+
+/// The newest probe of a number's outbound configuration, for `GET /v1/sip/status`.
+public struct NumberStatusRow: Hashable, Sendable {
+    public var number: String
+    public var state: String?
+    public var outcome: String?
+    public var responseTimeMs: Double?
+    public var checkedAt: Date?
+}
+
+extension StoreReader {
+    /// Every configuration of the organisation's numbers in one query, ordered by number (issue 17: the API lists
+    /// 1,000 numbers thousands of times a second; one query per number took 86 ms).
+    public func numberSummaryRows(orgId: String) throws -> [NumberSummaryRow] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT c.number, c.direction, c.trunk_id, c.sip_endpoint, s.state,
+                       CASE WHEN s.state IS NULL AND c.direction = 'outbound'
+                            THEN (SELECT h.outcome FROM health_sample h WHERE h.config_id = c.id ORDER BY h.checked_at DESC LIMIT 1) END AS last_outcome
+                FROM sip_configuration c
+                JOIN phone_number p ON p.number = c.number
+                LEFT JOIN health_state s ON s.config_id = c.id
+                WHERE p.org_id = ?
+                ORDER BY c.number, c.created_at, c.id
+                """,
+            arguments: [orgId]
+        ).map { row in
+            // By position: a name lookup per column per row was a tenth of the cost of a 1,000-number list.
+            NumberSummaryRow(number: row[0], direction: row[1], trunkId: row[2], sipEndpoint: row[3], state: row[4], lastOutcome: row[5])
+        }
+    }
+
+    /// The number's outbound configuration's state and newest sample, in one query; nil when the number has no
+    /// outbound configuration in the organisation.
+    public func numberStatusRow(number: String, orgId: String) throws -> NumberStatusRow? {
+        guard let row = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT c.number, s.state, h.outcome, h.response_time_ms, h.checked_at
+                FROM sip_configuration c
+                JOIN phone_number p ON p.number = c.number AND p.org_id = ?
+                LEFT JOIN health_state s ON s.config_id = c.id
+                LEFT JOIN health_sample h ON h.id = (SELECT id FROM health_sample WHERE config_id = c.id ORDER BY checked_at DESC LIMIT 1)
+                WHERE c.number = ? AND c.direction = 'outbound'
+                ORDER BY c.created_at, c.id LIMIT 1
+                """,
+            arguments: [orgId, number])
+        else { return nil }
+        return NumberStatusRow(
+            number: row["number"], state: row["state"], outcome: row["outcome"], responseTimeMs: row["response_time_ms"], checkedAt: row["checked_at"])
+    }
+}

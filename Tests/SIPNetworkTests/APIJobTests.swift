@@ -82,7 +82,7 @@ struct APIJobTests {
             let second = try await Self.send(client, .post, "/v1/sip/discover", key: key, body: "{\"host\":\"127.0.0.1\",\"port\":\(port)}")
             #expect(second.status == .tooManyRequests)
             #expect(second.headers[.retryAfter] != nil)
-            let unanswered = try await Self.poll(client, "/v1/sip/discover/status?discovery_id=\(busyID)", key: key, seconds: 15) { ($0["status"] as? String) != "running" }
+            let unanswered = try await Self.poll(client, "/v1/sip/discover/status?discovery_id=\(busyID)", key: key, seconds: 60) { ($0["status"] as? String) != "running" }
             #expect(unanswered["status"] as? String == "failed")
             #expect((unanswered["error"] as? [String: Any])?["kind"] as? String == "no_answer", "\(unanswered)")
 
@@ -92,7 +92,7 @@ struct APIJobTests {
             #expect(first["status"] as? String == "running")
             let id = try #require(first["discovery_id"] as? String)
 
-            let result = try await Self.poll(client, "/v1/sip/discover/status?discovery_id=\(id)", key: key, seconds: 15) { ($0["status"] as? String) != "running" }
+            let result = try await Self.poll(client, "/v1/sip/discover/status?discovery_id=\(id)", key: key, seconds: 60) { ($0["status"] as? String) != "running" }
             #expect(result["status"] as? String == "completed", "\(result)")
             let recommended = try #require(result["recommended"] as? [String: Any])
             #expect(recommended["port"] as? Int == port)
@@ -115,7 +115,7 @@ struct APIJobTests {
             let started = try await Self.send(client, .post, "/v1/sip/test-call", key: key, body: "{\"phone_number\":\"+14155554567\"}")
             #expect(started.status == .ok)
             let callID = try #require(Self.json(started)["call_id"] as? String)
-            let final = try await Self.poll(client, "/v1/sip/test-call/status?call_id=\(callID)", key: key, seconds: 30) {
+            let final = try await Self.poll(client, "/v1/sip/test-call/status?call_id=\(callID)", key: key, seconds: 60) {
                 !["queued", "initiated", "ringing", "in-progress"].contains($0["status"] as? String ?? "")
             }
             #expect(final["status"] as? String == "completed", "\(final)")
@@ -147,7 +147,7 @@ struct APIJobTests {
             let started = try await Self.send(client, .post, "/v1/sip/discover", key: key, body: "{\"host\":\"pbx.test\"}")
             #expect(started.status == .ok)
             let id = try #require(Self.json(started)["discovery_id"] as? String)
-            let result = try await Self.poll(client, "/v1/sip/discover/status?discovery_id=\(id)", key: key, seconds: 15) { ($0["status"] as? String) != "running" }
+            let result = try await Self.poll(client, "/v1/sip/discover/status?discovery_id=\(id)", key: key, seconds: 60) { ($0["status"] as? String) != "running" }
             #expect(result["status"] as? String == "failed")
             let error = try #require(result["error"] as? [String: Any])
             #expect((error["message"] as? String)?.contains("loopback address") == true, "\(result)")
@@ -155,7 +155,7 @@ struct APIJobTests {
 
             let call = try await Self.send(client, .post, "/v1/sip/test-call", key: key, body: "{\"phone_number\":\"+14155554567\"}")
             let callID = try #require(Self.json(call)["call_id"] as? String)
-            let final = try await Self.poll(client, "/v1/sip/test-call/status?call_id=\(callID)", key: key, seconds: 15) { ($0["status"] as? String) == "failed" }
+            let final = try await Self.poll(client, "/v1/sip/test-call/status?call_id=\(callID)", key: key, seconds: 60) { ($0["status"] as? String) == "failed" }
             #expect(final["status"] as? String == "failed")
             let detail = (final["timeline"] as? [[String: Any]])?.last?["detail"] as? String ?? ""
             #expect(detail.contains("loopback address") && detail.contains("--allow-private"), "\(final)")

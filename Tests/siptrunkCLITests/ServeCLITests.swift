@@ -112,7 +112,7 @@ struct ServeCLITests {
         #expect(health.hasPrefix("HTTP/1.1 200"), "\(health)")
         let numbers = try Self.request(server.port, "GET", "/v1/sip/numbers", key: key)
         #expect(numbers.hasPrefix("HTTP/1.1 200"), "\(numbers)")
-        #expect(numbers.contains("{\"data\":{\"numbers\":[]},\"errors\":null}"))
+        #expect(numbers.contains("\"numbers\":[]") && numbers.contains("\"errors\":null"), "\(numbers)")
         let refused = try Self.request(server.port, "GET", "/v1/sip/numbers", key: key + "x")
         #expect(refused.hasPrefix("HTTP/1.1 401"))
         let escaped = try Self.request(server.port, "GET", "/v1/sip/%1B%5B2J", key: key)
