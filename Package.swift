@@ -36,6 +36,8 @@ let package = Package(
         .systemLibrary(name: "CAres", path: "Sources/CAres"),
         // libsrtp2 from the system (libsrtp2-dev): SRTP for test-call media.
         .systemLibrary(name: "CSRTP", path: "Sources/CSRTP"),
+        // libpcap from the system (libpcap-dev): pcap/pcapng import and live capture (issue 16).
+        .systemLibrary(name: "CPcap", path: "Sources/CPcap"),
 
         // libphonenumber from the system (libphonenumber-dev) behind a C interface: numbering plans for number checks.
         .target(
@@ -64,7 +66,7 @@ let package = Package(
         .target(
             name: "SIPNetwork",
             dependencies: [
-                "SIPCore", "CAres", "CSRTP",
+                "SIPCore", "CAres", "CSRTP", "CPcap",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),

@@ -15,10 +15,16 @@ public struct CallLog: Codable, Hashable, Sendable {
     public var startedAt: Date
     public var endedAt: Date?
     public var sourceIp: String?
+    /// Milliseconds from the INVITE to the answer (captured calls).
+    public var setupMs: Double?
+
+    /// The `number` of a captured call that matches no trunk's numbers: kept apart (`calls list --unmatched`), so it
+    /// never shows in a trunk's logs.
+    public static let unmatchedNumber = ""
 
     public init(
         id: Int64? = nil, callId: String, number: String, direction: String, fromUri: String?, toUri: String?, status: String,
-        sipCode: Int?, durationSeconds: Double?, startedAt: Date, endedAt: Date?, sourceIp: String?
+        sipCode: Int?, durationSeconds: Double?, startedAt: Date, endedAt: Date?, sourceIp: String?, setupMs: Double? = nil
     ) {
         self.id = id
         self.callId = callId
@@ -32,6 +38,7 @@ public struct CallLog: Codable, Hashable, Sendable {
         self.startedAt = startedAt
         self.endedAt = endedAt
         self.sourceIp = sourceIp
+        self.setupMs = setupMs
     }
 }
 
@@ -121,6 +128,22 @@ extension StoreWriter {
         var call = call
         try call.insert(db)
         return call
+    }
+
+    /// Inserts the call or, when its Call-ID is stored, updates it in place (its row id and place in the pages stay).
+    public func upsert(_ call: CallLog) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO call_log (call_id, number, direction, from_uri, to_uri, status, sip_code, duration_seconds, started_at, ended_at, source_ip, setup_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(call_id) DO UPDATE SET
+                  status = excluded.status, sip_code = excluded.sip_code, duration_seconds = excluded.duration_seconds,
+                  ended_at = excluded.ended_at, setup_ms = excluded.setup_ms
+                """,
+            arguments: [
+                call.callId, call.number, call.direction, call.fromUri, call.toUri, call.status, call.sipCode, call.durationSeconds,
+                call.startedAt, call.endedAt, call.sourceIp, call.setupMs,
+            ])
     }
 }
 

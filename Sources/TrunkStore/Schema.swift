@@ -303,6 +303,26 @@ enum Schema {
             // is listed and revoked by its id and the name given when it was made.
             try db.alter(table: "api_key") { t in t.add(column: "name", .text).notNull().defaults(to: "") }
         }
+        migrator.registerMigration("v9: captured calls") { db in
+            // Calls from the wire (issue 16): the set-up time of each call, the trace pruned by age (an index on the
+            // time), and each capture source's counters (received, stored, skipped, dropped by the kernel).
+            try db.alter(table: "call_log") { t in t.add(column: "setup_ms", .double) }
+            try db.create(index: "trace_message_by_time", on: "trace_message", columns: ["wall_time"])
+            try db.create(index: "call_log_by_start", on: "call_log", columns: ["started_at"])
+            try db.create(table: "capture_source") { t in
+                t.primaryKey("id", .text)
+                t.column("kind", .text).notNull()
+                t.column("started_at", .datetime).notNull()
+                t.column("updated_at", .datetime).notNull()
+                t.column("received", .integer).notNull().defaults(to: 0)
+                t.column("stored", .integer).notNull().defaults(to: 0)
+                t.column("skipped", .integer).notNull().defaults(to: 0)
+                t.column("kernel_drops", .integer).notNull().defaults(to: 0)
+                t.column("calls", .integer).notNull().defaults(to: 0)
+                t.column("last_skip_reason", .text)
+                t.column("pruned", .integer).notNull().defaults(to: 0)
+            }
+        }
         return migrator
     }
 }

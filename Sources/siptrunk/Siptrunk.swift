@@ -14,7 +14,7 @@ struct Siptrunk: ParsableCommand {
             Exit status: 0 success, 1 the input or the peer was refused (the message says why), 2 usage error.
             """,
         subcommands: [
-            HomeCommand.self, SetupCommand.self, DashboardCommand.self, ParseCommand.self, ParseDestinationCommand.self, ProbeCommand.self, DiscoverCommand.self, TestCallCommand.self, RegisterCommand.self, MonitorCommand.self, TraceCommand.self, TrunksCommand.self, NumbersCommand.self, FirewallCommand.self,
+            HomeCommand.self, SetupCommand.self, DashboardCommand.self, ParseCommand.self, ParseDestinationCommand.self, ProbeCommand.self, DiscoverCommand.self, TestCallCommand.self, RegisterCommand.self, MonitorCommand.self, CaptureCommand.self, CallsCommand.self, TraceCommand.self, TrunksCommand.self, NumbersCommand.self, FirewallCommand.self,
             ProfileCommand.self, ConfigCommand.self, OutboundSetupCommand.self, OrgCommand.self, ServeCommand.self, APIKeyCommand.self, DemoCommand.self,
         ],
         defaultSubcommand: HomeCommand.self

@@ -7,8 +7,8 @@ import TrunkStore
 struct TraceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trace",
-        abstract: "Export a stored SIP trace (a test call's) as text, Markdown with a Mermaid diagram, or pcap.",
-        subcommands: [Export.self])
+        abstract: "Export a stored SIP trace as text, Markdown with a Mermaid diagram, or pcap; import a pcap file.",
+        subcommands: [Export.self, Import.self])
 
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Write one call's trace: text, markdown or pcap (Wireshark, tshark).")
@@ -27,10 +27,12 @@ struct TraceCommand: ParsableCommand {
 
         func run() throws {
             let service = try store.service(.readOnly)
-            guard let stored = try runUseCase(json: false, { try service.testCall(callId: callId) }) else {
-                throw CommandFailure.refused("no stored call with Call-ID '\(callId)': siptrunk dashboard lists them")
+            // A test call's record names its trace's Call-ID; a captured call's is its Call-ID.
+            let stored = try runUseCase(json: false) { try service.testCall(callId: callId)?.trace ?? service.trace(callId: callId) }
+            guard !stored.isEmpty else {
+                throw CommandFailure.refused("no stored call with Call-ID '\(callId)': siptrunk calls list and the dashboard list them")
             }
-            let trace = includeCredentials ? stored.trace : TraceExport.redactingCredentials(stored.trace)
+            let trace = includeCredentials ? stored : TraceExport.redactingCredentials(stored)
             let bytes: [UInt8]
             switch format {
             case "pcap": bytes = TraceExport.pcap(trace)

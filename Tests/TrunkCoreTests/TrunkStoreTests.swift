@@ -17,6 +17,7 @@ struct TrunkStoreTests {
             "v6: test call SIP Call-ID",
             "v7: monitor heartbeat process",
             "v8: API key names",
+            "v9: captured calls",
         ])
         #expect(try database.store.journalMode() == "wal")
         let attributes = try FileManager.default.attributesOfItem(atPath: database.path)
