@@ -88,7 +88,8 @@ public struct CallAssembler: Sendable {
     private var orderStart = 0
     /// Call-IDs that ended recently: their late messages (ACK, BYE retransmission, 200 to BYE) join their trace,
     /// and make no new call.
-    private var ended: Set<String> = []
+    /// Ended calls by Call-ID, with their caller's address (so late messages keep the ladder's columns).
+    private var ended: [String: String] = [:]
     private var endedOrder: [String] = []
 
     public init(directory: NumberDirectory) {
@@ -134,14 +135,15 @@ public struct CallAssembler: Sendable {
             let cseq = try? message.cseq
             var call = open[callID]
             var isNew = false
-            if call == nil, !ended.contains(callID), message.method == .invite, ((try? message.to) ?? nil)?.tag == nil {
+            if call == nil, ended[callID] == nil, message.method == .invite, ((try? message.to) ?? nil)?.tag == nil {
                 call = startCall(message, captured, callID: callID, cseq: cseq?.sequence ?? 0)
                 openOrder.append(callID)
                 isNew = true
                 callsStarted += 1
             }
             // The trace: sent is from the caller's side, received from the callee's (the ladder's two columns).
-            let fromCaller = call.map { captured.sourceText == $0.callerAddress } ?? true
+            let callerAddress = call?.callerAddress ?? ended[callID]
+            let fromCaller = callerAddress.map { captured.sourceText == $0 } ?? true
             output.traces.append(TraceMessage(
                 sipCallId: callID, monotonicNs: Int64(captured.time.timeIntervalSince1970 * 1_000_000_000), wallTime: captured.time,
                 direction: fromCaller ? "sent" : "received", transport: captured.transport,
@@ -152,7 +154,7 @@ public struct CallAssembler: Sendable {
             let finished = advance(&current, message, cseq: cseq, at: captured.time)
             if finished {
                 open[callID] = nil
-                remember(ended: callID)
+                remember(ended: callID, caller: current.callerAddress)
             } else {
                 open[callID] = current
             }
@@ -251,12 +253,12 @@ public struct CallAssembler: Sendable {
         return (end.timeIntervalSince(start) * 1000).rounded() / 1000
     }
 
-    private mutating func remember(ended callID: String) {
-        ended.insert(callID)
+    private mutating func remember(ended callID: String, caller: String) {
+        ended[callID] = caller
         endedOrder.append(callID)
         if endedOrder.count > 2 * maximumOpenCalls {
             let drop = endedOrder.prefix(maximumOpenCalls)
-            for id in drop { ended.remove(id) }
+            for id in drop { ended[id] = nil }
             endedOrder.removeFirst(maximumOpenCalls)
         }
     }
@@ -270,7 +272,7 @@ public struct CallAssembler: Sendable {
             if call.log.status != "in-progress" { call.log.status = "failed" }
             if changed[id] == nil { order.append(id) }
             changed[id] = call.log
-            remember(ended: id)
+            remember(ended: id, caller: call.callerAddress)
         }
         if orderStart > 4096, orderStart * 2 > openOrder.count {
             openOrder = openOrder[orderStart...].filter { open[$0] != nil }

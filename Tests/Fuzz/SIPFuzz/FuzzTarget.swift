@@ -32,6 +32,20 @@ enum FuzzTarget {
         stream.append(bytes[split...])
         while (try? stream.next()) != nil, count < 64 { count += 1 }
 
+        // HEP (issue 16): nothing traps, and a HEP3 packet re-encodes to one that decodes to the same packet.
+        _ = try? HEPPacket.frameLength(bytes)
+        if let packet = try? HEPPacket(decoding: bytes) {
+            let v4 = packet.family == 2 && IPAddress.isIPv4(packet.sourceAddress) && IPAddress.isIPv4(packet.destinationAddress)
+            let v6 = packet.family == 10 && IPAddress.isIPv6(packet.sourceAddress) && IPAddress.isIPv6(packet.destinationAddress)
+            if packet.version == 3, v4 || v6, packet.encodedV3().count <= HEPPacket.maximumSize {
+                guard let again = try? HEPPacket(decoding: packet.encodedV3()) else { fatalError("a re-encoded HEP3 packet no longer decodes") }
+                guard again.payload == packet.payload, again.sourceAddress == packet.sourceAddress, again.sourcePort == packet.sourcePort,
+                    again.destinationAddress == packet.destinationAddress, again.destinationPort == packet.destinationPort,
+                    again.transportProtocol == packet.transportProtocol, again.payloadType == packet.payloadType
+                else { fatalError("a re-encoded HEP3 packet decodes to a different packet") }
+            }
+        }
+
         let text = String(decoding: bytes, as: UTF8.self)
         // What reaches a terminal holds no control character or bidi override (a CR is kept only before LF).
         let safe = Array(TerminalSafeText.escaped(text).unicodeScalars)
