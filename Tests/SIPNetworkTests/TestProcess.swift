@@ -51,6 +51,26 @@ enum TestProcess {
         _ = wait(pid)
     }
 
+    /// SIGTERM, then the exit status within `seconds`; SIGKILL to the group (and nil) when it does not end by then.
+    /// (A child may inherit SIGINT ignored from the test runner: SIGTERM is what asks it to stop.)
+    static func terminate(_ pid: pid_t, within seconds: Double) -> Int32? {
+        kill(pid, SIGTERM)
+        let deadline = Date().addingTimeInterval(seconds)
+        var status: Int32 = 0
+        while Date() < deadline {
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid {
+                let exited = (status & 0x7F) == 0
+                return exited ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+            }
+            if reaped < 0, errno != EINTR { return nil }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        kill(-pid, SIGKILL)
+        _ = wait(pid)
+        return nil
+    }
+
     static func wait(_ pid: pid_t) -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
@@ -72,10 +92,21 @@ enum TestProcess {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
+        // The test runner's threads block and ignore signals (libdispatch); a child would inherit that and never
+        // stop on SIGTERM (tshark did not). Children start with no signal blocked and SIGINT/SIGTERM at default.
+        var flags = Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for number in [SIGINT, SIGTERM, SIGHUP, SIGPIPE] { sigaddset(&defaults, number) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
         if newGroup {
-            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+            flags |= Int16(POSIX_SPAWN_SETPGROUP)
             posix_spawnattr_setpgroup(&attributes, 0)
         }
+        posix_spawnattr_setflags(&attributes, flags)
         let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var merged = ProcessInfo.processInfo.environment
