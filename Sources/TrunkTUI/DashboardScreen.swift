@@ -87,6 +87,8 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
         .init("Started", width: 19), .init("Dir", width: 4), .init("Status", width: 10), .init("SIP", width: 4), .init("Dur", width: 6), .init("Source"),
     ])
     var logsLoadedAt = Date.distantPast
+    /// The newest capture source's counters (issue 16: loss is never silent), shown under the call logs.
+    var captureSummary: String?
     var showHelp = false
     var lastLoad = Date.distantPast
     var message: (text: String, role: Role)?
@@ -252,8 +254,24 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
         }
         logTable.rowRoles = (page?.logs ?? []).map { $0.status == "completed" ? .text : .warning }
         logTable.selected = min(selected, max(0, logTable.rows.count - 1))
+        captureSummary = (try? service.captureSources())?.first.map(Self.summary)
         logsLoadedAt = now()
     }
+
+    /// `capture: 1,100 received · 1,100 stored · 0 skipped · 0 dropped by the kernel · updated … · hep:127.0.0.1:9060`
+    /// (the figures first: a long file name is what a narrow terminal cuts).
+    static func summary(_ source: CaptureSource) -> String {
+        func count(_ value: Int) -> String { value.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US_POSIX"))) }
+        var parts = ["capture: \(count(source.received)) received", "\(count(source.stored)) stored", "\(count(source.skipped)) skipped",
+                     "\(count(source.kernelDrops)) dropped by the kernel"]
+        if source.pruned > 0 { parts.append("\(count(source.pruned)) pruned") }
+        parts.append("updated \(format(source.updatedAt))")
+        parts.append(source.id)
+        return parts.joined(separator: " · ")
+    }
+
+    /// How often the call logs are read again: the dashboard's refresh, so captured calls appear as they end.
+    var logsRefreshSeconds: Int { max(2, refreshSeconds) }
 
     /// One formatter for every date drawn (making one per call cost more than drawing the screen).
     static let formatter = utcFormatter("yyyy-MM-dd HH:mm:ss")
@@ -271,8 +289,8 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
 
     public func timerFired() {
         if now().timeIntervalSince(lastLoad) >= Double(refreshSeconds) { reload() }
-        // Call logs refresh every 30 s, keeping the page and the selection.
-        if detail != nil, tab == .callLogs, now().timeIntervalSince(logsLoadedAt) >= 30 { loadLogs() }
+        // Call logs refresh with the dashboard, keeping the page and the selection.
+        if detail != nil, tab == .callLogs, now().timeIntervalSince(logsLoadedAt) >= Double(logsRefreshSeconds) { loadLogs() }
     }
 
     // MARK: Keys (sngrep's where it has them: arrows and hjkl, Enter, /, F2 save, F7 filter)
@@ -786,7 +804,7 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
         guard let page else { return }
         let pageNumber = cursors.count
         let pages = max(1, (page.total + SIPTrunkService.callLogPageSize - 1) / SIPTrunkService.callLogPageSize)
-        let countdown = max(0, 30 - Int(now().timeIntervalSince(logsLoadedAt)))
+        let countdown = max(0, logsRefreshSeconds - Int(now().timeIntervalSince(logsLoadedAt)))
         var heading = "page \(pageNumber) of \(pages) · \(page.total) calls\(logFilter.value.isEmpty ? "" : " matching") · refresh in \(countdown) s"
         if filteringLogs || !logFilter.value.isEmpty {
             let used = frame.put("Filter:", x: rect.x, y: rect.y, role: .strong)
@@ -796,11 +814,16 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
         } else {
             frame.put(heading, x: rect.x, y: rect.y, role: .dim, limit: rect.width)
         }
+        var tableHeight = rect.height - 1
+        if let captureSummary, rect.height > 4 {
+            frame.put(captureSummary, x: rect.x, y: rect.y + rect.height - 1, role: .dim, limit: rect.width)
+            tableHeight -= 1
+        }
         if page.logs.isEmpty {
             frame.put(logFilter.value.isEmpty ? "No calls logged for this number." : "No calls match '\(logFilter.value)' (Esc clears the filter).", x: rect.x, y: rect.y + 2, role: .dim)
             return
         }
-        logTable.draw(in: &frame, rect: Rect(x: rect.x, y: rect.y + 1, width: rect.width, height: rect.height - 1), focused: true)
+        logTable.draw(in: &frame, rect: Rect(x: rect.x, y: rect.y + 1, width: rect.width, height: tableHeight), focused: true)
     }
 
     func drawFirewall(_ frame: inout Frame, _ rect: Rect) {

@@ -218,4 +218,45 @@ struct CaptureTests {
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
     }
+
+    /// A pcap of `count` answered calls to +14155550100, recorded by tshark from sipp to sipp.
+    static func recordCalls(count: Int) throws -> String {
+        let sipp = try SippUAS(scenario: "uas", echo: false)
+        defer { sipp.stop() }
+        let pcap = NSTemporaryDirectory() + "siptrunk-recorded-\(UUID().uuidString).pcap"
+        let tsharkLog = pcap + ".log"
+        let tshark = try TestProcess.start("/usr/bin/tshark", ["-i", "lo", "-f", "udp port \(sipp.port)", "-w", pcap], log: tsharkLog)
+        defer { TestProcess.stop(tshark) }
+        for _ in 0..<200 where !((try? String(contentsOfFile: tsharkLog, encoding: .utf8)) ?? "").contains("Capturing on") {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        Thread.sleep(forTimeInterval: 0.5)
+        _ = try TestProcess.run(
+            "/usr/bin/sipp",
+            ["-sn", "uac", "-s", "+14155550100", "127.0.0.1:\(sipp.port)", "-i", "127.0.0.1", "-p", "0", "-m", String(count), "-d", "100", "-nostdin", "-timeout", "20"])
+        Thread.sleep(forTimeInterval: 1)
+        _ = TestProcess.terminate(tshark, within: 20)
+        return pcap
+    }
+
+    /// A captured call in the dashboard (tmux): in the number's call logs with the capture's counters under them,
+    /// and Enter opens its ladder.
+    @Test func aCapturedCallShowsInTheDashboardAndOpensItsLadder() throws {
+        let pcap = try Self.recordCalls(count: 1)
+        let (database, _) = try Self.database()
+        #expect(try TestProcess.siptrunk(["trace", "import", pcap, "--db", database]).status == 0)
+        let binary = try TestProcess.siptrunkPath()
+        let session = try TmuxSession(command: "env LANG=C.UTF-8 TERM=xterm-256color \(binary) dashboard --no-monitor --db \(database); sleep 15", width: 120, height: 30)
+        defer { session.kill() }
+        try session.waitFor("SIP dashboard")
+        try session.keys("Enter")  // the first number, +14155550100
+        try session.waitFor("1 Health")
+        try session.keys("3")
+        let logs = try session.waitFor("capture: ")
+        #expect(logs.contains("completed") && logs.contains("200"), "\(logs)")
+        #expect(logs.contains("capture: 6 received · 6 stored · 0 skipped · 0 dropped by the kernel"), "\(logs)")
+        try session.keys("Enter")
+        let ladder = try session.waitFor("BYE")
+        #expect(ladder.contains("INVITE") && ladder.contains("180 Ringing") && ladder.contains("200 OK") && ladder.contains("ACK"), "\(ladder)")
+    }
 }
