@@ -38,6 +38,8 @@ public final class CaptureIngestor: @unchecked Sendable {
     private var unwritten = CallAssembler.Output()
     /// Reads the kernel's drop count from the source (HEP UDP socket, libpcap).
     public var kernelDrops: (@Sendable () -> Int)?
+    /// Refusals a source counted since it was last asked (HEP: bad packets, a wrong password), read before each batch.
+    public var refusals: (@Sendable () -> [String: Int])?
     /// Called after each batch is committed, with the source's counters (on the writer thread).
     public var onCommit: (@Sendable (CaptureSource) -> Void)?
 
@@ -102,6 +104,7 @@ public final class CaptureIngestor: @unchecked Sendable {
     /// the store refused the batch (it stays queued for the next try).
     @discardableResult
     public func flush() -> Bool {
+        if let reasons = refusals?() { skipped(reasons) }
         let batch: [CapturedMessage] = lock.withLock {
             let taken = queue
             queue.removeAll(keepingCapacity: true)

@@ -51,70 +51,63 @@ struct CaptureCommand: ParsableCommand {
         let service = try store.service(.create)
         var settings = CaptureIngestor.Settings()
         settings.retention = retention.retention
-        var listener: HEPListener?
-        var pcap: PcapSource?
-        var sourceId = [String]()
+        var hepCapture: HEPCapture?
         if let hep {
             let address = try ServeCommand.listenAddress(hep)
-            sourceId.append("hep:\(IPAddress.reference(address.host)):\(address.port)")
-        }
-        if let interface { sourceId.append("pcap:\(interface)") }
-        let ingestor = try runUseCase(json: json) {
-            try CaptureIngestor(service: service, sourceId: sourceId.joined(separator: "+"), kind: hep != nil ? "hep" : "live", settings: settings)
-        }
-        if let hep {
-            let address = try ServeCommand.listenAddress(hep)
-            let hepListener = HEPListener(host: address.host, port: address.port, password: hepPassword) { packet in
-                ingestor.submit([CapturedMessage(packet)])
-            }
-            do {
-                try hepListener.startUDP(receiveBuffer: hepBuffer << 20)
-                if hepTcp { try hepListener.startTCP() }
-            } catch {
-                throw CommandFailure.refused("\(error)")
-            }
-            listener = hepListener
-            let granted = hepListener.current.receiveBuffer
+            let capture = try runUseCase(json: json) { try HEPCapture(service: service, host: address.host, port: address.port, password: hepPassword, settings: settings) }
+            try capture.start(tcp: hepTcp, receiveBuffer: hepBuffer << 20)
+            hepCapture = capture
             if !json {
-                print("listening for HEP on udp\(hepTcp ? "+tcp" : "") \(IPAddress.reference(address.host)):\(hepListener.boundPort) (receive buffer \(granted >> 10) KiB)")
+                let listener = capture.listener
+                print("listening for HEP on udp\(hepTcp ? "+tcp" : "") \(IPAddress.reference(address.host)):\(listener.boundPort) (receive buffer \(listener.current.receiveBuffer >> 10) KiB)")
             }
         }
+        // Live capture: its own ingestor, read on this thread.
+        var live: (source: PcapSource, ingestor: CaptureIngestor)?
         if let interface {
+            let source: PcapSource
             do {
-                pcap = try PcapSource(interface: interface, filter: filter)
+                source = try PcapSource(interface: interface, filter: filter)
             } catch {
+                _ = hepCapture?.stop()
                 throw CommandFailure.refused(error.message)
             }
+            let ingestor = try runUseCase(json: json) { try CaptureIngestor(service: service, sourceId: "pcap:\(interface)", kind: "live", settings: settings) }
+            ingestor.kernelDrops = { source.kernelDrops }
+            ingestor.start()
+            live = (source, ingestor)
             if !json { print("capturing on \(interface) (filter: \(filter))") }
         }
         let stopping = StopSignals()
-        ingestor.kernelDrops = { [listener, pcap] in (listener?.current.kernelDrops ?? 0) + (pcap?.kernelDrops ?? 0) }
-        ingestor.start()
-        // Live capture reads on this thread; the HEP listener has its own.
         var lastReport = Date()
-        var refusedSoFar: [String: Int] = [:]
+        var liveSkips: [String: Int] = [:]
         while !stopping.requested {
-            if let pcap {
-                let packets = pcap.next(limit: 4096) ?? []
-                ingestor.submit(packets.map(CapturedMessage.init))
+            if let live {
+                let packets = live.source.next(limit: 4096) ?? []
+                live.ingestor.submit(packets.map(CapturedMessage.init))
+                // Frames the decoder skipped since the last read, with their reasons.
+                let skipped = live.source.decoder.skipped
+                var delta: [String: Int] = [:]
+                for (reason, count) in skipped where count > liveSkips[reason, default: 0] { delta[reason] = count - liveSkips[reason, default: 0] }
+                live.ingestor.skipped(delta)
+                liveSkips = skipped
             } else {
                 _ = stopping.wait(seconds: 0.5)
             }
-            if let listener {
-                // Refusals since the last look, with their reasons, into the source's counters.
-                let refused = listener.current.refused
-                ingestor.skipped(refused.merging(refusedSoFar) { now, before in now - before }.filter { $0.value > 0 })
-                refusedSoFar = refused
-            }
             if Date().timeIntervalSince(lastReport) >= 5 {
-                report(ingestor.counters, failure: ingestor.failure)
+                if let hepCapture { report(hepCapture.counters, failure: hepCapture.ingestor.failure) }
+                if let live { report(live.ingestor.counters, failure: live.ingestor.failure) }
                 lastReport = Date()
             }
         }
-        listener?.stop()
-        let final = ingestor.stop()
-        report(final, failure: ingestor.failure)
-        if !json { print("stopped: \(final.calls) calls, \(final.stored) messages stored") }
+        var calls = 0
+        var stored = 0
+        for counters in [hepCapture?.stop(), live?.ingestor.stop()].compactMap({ $0 }) {
+            report(counters, failure: nil)
+            calls += counters.calls
+            stored += counters.stored
+        }
+        if !json { print("stopped: \(calls) calls, \(stored) messages stored") }
     }
 
     func report(_ counters: CaptureSource, failure: String?) {

@@ -28,6 +28,8 @@ struct MonitorCommand: ParsableCommand {
     @Option(help: "DNS server HOST:PORT.") var dnsServer: String?
     @Option(help: ArgumentHelp("Trust only the CA certificates in this PEM file for TLS.", valueName: "path")) var caFile: String?
     @Flag(help: "Print each sample as one JSON line.") var json = false
+    @Option(help: "Also collect HEP on HOST:PORT into the call logs, as siptrunk capture --hep does (one process for both).") var hep: String?
+    @Option(help: "Refuse HEP packets without this capture password.") var hepPassword: String?
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
@@ -90,6 +92,20 @@ struct MonitorCommand: ParsableCommand {
             sources.append(source)
         }
         defer { _ = sources }
+        // Capture runs whether this monitor probes or stands by.
+        var hepCapture: HEPCapture?
+        if let hep {
+            let address = try ServeCommand.listenAddress(hep)
+            let capture = try runUseCase(json: json) { try HEPCapture(service: service, host: address.host, port: address.port, password: hepPassword) }
+            try capture.start(tcp: false)
+            hepCapture = capture
+            if !json { print("collecting HEP on udp \(IPAddress.reference(address.host)):\(capture.listener.boundPort) into the call logs") }
+        }
+        defer {
+            if let counters = hepCapture?.stop(), !json {
+                print("HEP: \(counters.calls) calls, \(counters.stored) messages stored, \(counters.skipped) skipped, \(counters.kernelDrops) dropped by the kernel")
+            }
+        }
         // Two live monitors never probe the same endpoints (issue 15): with one running, this one stands by and takes
         // over as soon as it stops or dies (its heartbeat names its process).
         if let other = try? service.activeMonitor() {

@@ -259,4 +259,70 @@ struct CaptureTests {
         let ladder = try session.waitFor("BYE")
         #expect(ladder.contains("INVITE") && ladder.contains("180 Ringing") && ladder.contains("200 OK") && ladder.contains("ACK"), "\(ladder)")
     }
+
+    /// The messages of one answered call as a HEP agent would send them.
+    static func hepCall(_ callID: String, password: String?) -> [[UInt8]] {
+        let invite = "INVITE sip:+14155550100@127.0.0.2 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK\(callID)\r\nFrom: <sip:+16505550100@127.0.0.1>;tag=a\r\nTo: <sip:+14155550100@127.0.0.2>\r\nCall-ID: \(callID)\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
+        let ok = "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK\(callID)\r\nFrom: <sip:+16505550100@127.0.0.1>;tag=a\r\nTo: <sip:+14155550100@127.0.0.2>;tag=b\r\nCall-ID: \(callID)\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
+        let bye = "BYE sip:+14155550100@127.0.0.2 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK\(callID)b\r\nFrom: <sip:+16505550100@127.0.0.1>;tag=a\r\nTo: <sip:+14155550100@127.0.0.2>;tag=b\r\nCall-ID: \(callID)\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n"
+        let now = Date().timeIntervalSince1970
+        return [(invite, false, 0.0), (ok, true, 1.0), (bye, false, 31.0)].map { text, fromCallee, offset in
+            HEPPacket(
+                version: 3, family: 2, transportProtocol: 17, sourceAddress: fromCallee ? "127.0.0.2" : "127.0.0.1", sourcePort: 5060,
+                destinationAddress: fromCallee ? "127.0.0.1" : "127.0.0.2", destinationPort: 5060, timestamp: now + offset, payloadType: 1,
+                captureId: 7, authKey: password, correlationId: callID, payload: Array(text.utf8)).encodedV3()
+        }
+    }
+
+    static func waitForLog(_ log: String, _ text: String) {
+        for _ in 0..<100 where !((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains(text) { Thread.sleep(forTimeInterval: 0.05) }
+    }
+
+    /// `monitor --hep`: one process probes and collects; HEP3 over TCP framed across writes (`capture --hep-tcp`).
+    @Test func theMonitorCollectsHEPTooAndCaptureReadsHEPOverTCP() throws {
+        let (database, service) = try Self.database()
+        let port = ProbeIntegrationTests.freePort(Int32(SOCK_STREAM.rawValue))
+        let log = NSTemporaryDirectory() + "siptrunk-monitor-hep-\(UUID().uuidString).log"
+        let monitor = try TestProcess.start(
+            try TestProcess.siptrunkPath(), ["monitor", "--interval", "60", "--hep", "127.0.0.1:\(port)", "--hep-password", "pw", "--db", database], log: log)
+        defer { TestProcess.stop(monitor) }
+        Self.waitForLog(log, "collecting HEP")
+        let socket = ProbeIntegrationTests.UDPSocket(answer: nil)
+        for packet in Self.hepCall("monitor-hep", password: "pw") { Self.send(packet, from: socket.fd, to: port) }
+        var calls: [CallRecord] = []
+        for _ in 0..<100 {
+            calls = try service.calls(number: "+14155550100").calls
+            if calls.first?.status == "completed" { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        #expect(calls.count == 1 && calls.first?.status == "completed" && calls.first?.durationSeconds == 30, "\(calls)")
+        #expect(TestProcess.terminate(monitor, within: 20) == 0)
+        #expect(((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("HEP: 1 calls, 3 messages stored"))
+
+        // TCP: three packets in two writes, the second packet split between them.
+        let tcpLog = NSTemporaryDirectory() + "siptrunk-capture-tcp-\(UUID().uuidString).log"
+        let capture = try TestProcess.start(
+            try TestProcess.siptrunkPath(), ["capture", "--hep", "127.0.0.1:\(port)", "--hep-tcp", "--db", database], log: tcpLog)
+        defer { TestProcess.stop(capture) }
+        Self.waitForLog(tcpLog, "listening for HEP")
+        let stream = Self.hepCall("tcp-hep", password: nil).flatMap { $0 }
+        let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        #expect(connected == 0)
+        let half = stream.count / 2
+        _ = Array(stream[..<half]).withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
+        Thread.sleep(forTimeInterval: 0.2)
+        _ = Array(stream[half...]).withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
+        for _ in 0..<100 {
+            if try service.calls(number: "+14155550100").calls.contains(where: { $0.callId == "tcp-hep" && $0.status == "completed" }) { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        #expect(try service.calls(number: "+14155550100").calls.contains { $0.callId == "tcp-hep" && $0.status == "completed" })
+        #expect(TestProcess.terminate(capture, within: 20) == 0)
+    }
 }
