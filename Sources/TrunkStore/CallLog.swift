@@ -132,18 +132,19 @@ extension StoreWriter {
 
     /// Inserts the call or, when its Call-ID is stored, updates it in place (its row id and place in the pages stay).
     public func upsert(_ call: CallLog) throws {
-        try db.execute(
+        // Prepared once per connection: capture upserts thousands of calls a second.
+        let statement = try db.cachedStatement(
             sql: """
                 INSERT INTO call_log (call_id, number, direction, from_uri, to_uri, status, sip_code, duration_seconds, started_at, ended_at, source_ip, setup_ms)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(call_id) DO UPDATE SET
                   status = excluded.status, sip_code = excluded.sip_code, duration_seconds = excluded.duration_seconds,
                   ended_at = excluded.ended_at, setup_ms = excluded.setup_ms
-                """,
-            arguments: [
-                call.callId, call.number, call.direction, call.fromUri, call.toUri, call.status, call.sipCode, call.durationSeconds,
-                call.startedAt, call.endedAt, call.sourceIp, call.setupMs,
-            ])
+                """)
+        try statement.execute(arguments: [
+            call.callId, call.number, call.direction, call.fromUri, call.toUri, call.status, call.sipCode, call.durationSeconds,
+            call.startedAt, call.endedAt, call.sourceIp, call.setupMs,
+        ])
     }
 }
 
