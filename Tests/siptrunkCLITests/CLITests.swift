@@ -28,11 +28,15 @@ struct CLITests {
 
     /// Runs the binary (or `wrapper` with the binary's path before `arguments`: setpriv, say) in `directory`.
     static func run(
-        _ arguments: [String], stdin: [UInt8]? = nil, directory: String? = nil, environment: [String: String] = [:], wrapper: [String] = []
+        _ arguments: [String], stdin: [UInt8]? = nil, directory: String? = nil, environment: [String: String] = [:], wrapper: [String] = [],
+        program other: URL? = nil
     ) throws -> Run {
         _ = ignoreSIGPIPE
         let process = Process()
-        if let program = wrapper.first {
+        if let other {
+            process.executableURL = other
+            process.arguments = arguments
+        } else if let program = wrapper.first {
             process.executableURL = URL(fileURLWithPath: program)
             process.arguments = Array(wrapper.dropFirst()) + [try binary.path] + arguments
         } else {
@@ -63,6 +67,11 @@ struct CLITests {
         return Run(
             status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
             stderr: String(decoding: stderrData, as: UTF8.self))
+    }
+
+    /// Runs another program (openssl, say) to its end with `stdin`.
+    static func runProgram(_ path: String, _ arguments: [String], stdin: [UInt8] = []) throws -> Run {
+        try run(arguments, stdin: stdin, program: URL(fileURLWithPath: path))
     }
 
     static let options = Array(

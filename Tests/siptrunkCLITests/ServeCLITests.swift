@@ -190,4 +190,24 @@ struct ServeCLITests {
         #expect(missing.status == 2, "\(missing.stderr)")
         #expect(missing.stderr.contains("cannot load --tls-cert"))
     }
+
+    /// HTTPS with --tls-cert/--tls-key (a self-signed certificate made with openssl), spoken to with openssl s_client.
+    @Test func servesHTTPSWithTheGivenCertificate() throws {
+        let database = try Self.database()
+        let directory = (database as NSString).deletingLastPathComponent
+        let certificate = directory + "/cert.pem"
+        let key = directory + "/key.pem"
+        let made = try CLITests.runProgram(
+            "/usr/bin/openssl",
+            ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+             "-keyout", key, "-out", certificate])
+        #expect(made.status == 0, "\(made.stderr)")
+        let server = try Server(database: database, extra: ["--tls-cert", certificate, "--tls-key", key])
+        let answer = try CLITests.runProgram(
+            "/usr/bin/openssl", ["s_client", "-connect", "127.0.0.1:\(server.port)", "-quiet", "-verify_quiet"],
+            stdin: Array("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8))
+        #expect(answer.stdout.contains("HTTP/1.1 200") && answer.stdout.contains("\"status\":\"ok\""), "\(answer.stdout) \(answer.stderr)")
+        let (status, _) = server.stop()
+        #expect(status == 0)
+    }
 }
