@@ -323,6 +323,29 @@ enum Schema {
                 t.column("pruned", .integer).notNull().defaults(to: 0)
             }
         }
+        migrator.registerMigration("v10: porting lifecycle") { db in
+            // Documents live as files named by their SHA-256 beside the database (v1 kept the bytes in the row);
+            // requests keep their PIN sealed, the carrier's FOC date and a failure's reason; the history says who
+            // moved a request from which status (issue 18).
+            try db.alter(table: "port_document") { t in
+                t.add(column: "sha256", .text)
+                t.add(column: "size", .integer)
+            }
+            try db.alter(table: "port_request") { t in
+                t.add(column: "pin", .text)
+                t.add(column: "foc_date", .date)
+                t.add(column: "failure_reason", .text)
+                // The signature of the Letter of Authorization: the typed name, when, from where, the LOA's SHA-256.
+                t.add(column: "signed_name", .text)
+                t.add(column: "signed_at", .datetime)
+                t.add(column: "signed_from", .text)
+                t.add(column: "loa_sha256", .text)
+            }
+            try db.alter(table: "port_request_status_history") { t in
+                t.add(column: "from_status", .text)
+                t.add(column: "who", .text)
+            }
+        }
         return migrator
     }
 }
