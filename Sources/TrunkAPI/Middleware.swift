@@ -60,7 +60,10 @@ struct ErrorEnvelopeMiddleware: RouterMiddleware {
         switch error.status {
         case .notFound:
             let path = request.uri.path
-            let methods = Handlers.routes.filter { $0.matches(path) }.map(\.method)
+            // A literal path (`/v1/sip/port/check`) is its own routes', not a template's (`/v1/sip/port/{id}`).
+            let matching = Handlers.routes.filter { $0.matches(path) }
+            let literal = matching.filter { $0.path == path }
+            let methods = (literal.isEmpty ? matching : literal).map(\.method)
             if !methods.isEmpty {
                 return APIFailure(
                     .methodNotAllowed, "method_not_allowed", "\(request.method.rawValue) is not allowed on this path; use \(methods.joined(separator: " or "))",

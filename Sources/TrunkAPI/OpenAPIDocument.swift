@@ -2265,6 +2265,728 @@ enum OpenAPIDocument {
      }
     }
    }
+  },
+  "/v1/sip/port/check": {
+   "get": {
+    "summary": "Portability, number type and PIN rule of up to 100 numbers",
+    "parameters": [
+     {
+      "name": "phone_numbers[]",
+      "in": "query",
+      "required": true,
+      "schema": {
+       "type": "array",
+       "items": {
+        "type": "string",
+        "pattern": "^\\+[1-9][0-9]{6,14}$",
+        "example": "+14155550101"
+       }
+      },
+      "style": "form",
+      "explode": true
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "required": [
+          "data",
+          "errors"
+         ],
+         "properties": {
+          "data": {
+           "type": "object",
+           "required": [
+            "results"
+           ],
+           "properties": {
+            "results": {
+             "type": "array",
+             "items": {
+              "type": "object",
+              "additionalProperties": false,
+              "required": [
+               "phone_number",
+               "portable",
+               "number_type",
+               "pin_required",
+               "reason"
+              ],
+              "properties": {
+               "phone_number": {
+                "type": "string"
+               },
+               "portable": {
+                "type": "boolean"
+               },
+               "number_type": {
+                "type": "string"
+               },
+               "pin_required": {
+                "type": "boolean"
+               },
+               "reason": {
+                "type": [
+                 "string",
+                 "null"
+                ]
+               }
+              }
+             }
+            }
+           }
+          },
+          "errors": {
+           "type": "null"
+          }
+         }
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/Error"
+     },
+     "401": {
+      "$ref": "#/components/responses/Error"
+     },
+     "403": {
+      "$ref": "#/components/responses/Error"
+     },
+     "404": {
+      "$ref": "#/components/responses/Error"
+     },
+     "405": {
+      "$ref": "#/components/responses/Error"
+     },
+     "413": {
+      "$ref": "#/components/responses/Error"
+     },
+     "415": {
+      "$ref": "#/components/responses/Error"
+     },
+     "429": {
+      "$ref": "#/components/responses/Error"
+     },
+     "503": {
+      "$ref": "#/components/responses/Error"
+     }
+    }
+   }
+  },
+  "/v1/sip/port/document": {
+   "post": {
+    "summary": "Upload a proof of ownership (PDF, PNG or JPEG, at most 10 MB), as a multipart part named file",
+    "requestBody": {
+     "required": true,
+     "content": {
+      "multipart/form-data": {
+       "schema": {
+        "type": "object",
+        "required": [
+         "file"
+        ],
+        "properties": {
+         "file": {
+          "type": "string",
+          "format": "binary"
+         }
+        }
+       }
+      }
+     }
+    },
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "required": [
+          "data",
+          "errors"
+         ],
+         "properties": {
+          "data": {
+           "type": "object",
+           "required": [
+            "document_sid",
+            "file_name",
+            "media_type",
+            "size",
+            "sha256"
+           ],
+           "properties": {
+            "document_sid": {
+             "type": "string"
+            },
+            "file_name": {
+             "type": "string"
+            },
+            "media_type": {
+             "type": "string",
+             "enum": [
+              "application/pdf",
+              "image/png",
+              "image/jpeg"
+             ]
+            },
+            "size": {
+             "type": "integer"
+            },
+            "sha256": {
+             "type": "string"
+            }
+           }
+          },
+          "errors": {
+           "type": "null"
+          }
+         }
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/Error"
+     },
+     "401": {
+      "$ref": "#/components/responses/Error"
+     },
+     "403": {
+      "$ref": "#/components/responses/Error"
+     },
+     "404": {
+      "$ref": "#/components/responses/Error"
+     },
+     "405": {
+      "$ref": "#/components/responses/Error"
+     },
+     "413": {
+      "$ref": "#/components/responses/Error"
+     },
+     "415": {
+      "$ref": "#/components/responses/Error"
+     },
+     "429": {
+      "$ref": "#/components/responses/Error"
+     },
+     "503": {
+      "$ref": "#/components/responses/Error"
+     }
+    }
+   }
+  },
+  "/v1/sip/port/initiate": {
+   "post": {
+    "summary": "Request a port (the target date at least 7 days ahead)",
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+         "phone_numbers",
+         "losing_carrier_information",
+         "target_port_date",
+         "documents"
+        ],
+        "properties": {
+         "phone_numbers": {
+          "type": "array",
+          "items": {
+           "type": "string",
+           "pattern": "^\\+[1-9][0-9]{6,14}$",
+           "example": "+14155550101"
+          },
+          "minItems": 1,
+          "maxItems": 100
+         },
+         "losing_carrier_information": {
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+           "customer_type",
+           "first_name",
+           "last_name",
+           "account_number",
+           "authorized_representative_email",
+           "address"
+          ],
+          "properties": {
+           "customer_type": {
+            "type": "string",
+            "enum": [
+             "business",
+             "personal"
+            ]
+           },
+           "business_name": {
+            "type": "string"
+           },
+           "first_name": {
+            "type": "string"
+           },
+           "last_name": {
+            "type": "string"
+           },
+           "account_number": {
+            "type": "string"
+           },
+           "authorized_representative_email": {
+            "type": "string",
+            "format": "email"
+           },
+           "notification_emails": {
+            "type": "array",
+            "items": {
+             "type": "string",
+             "format": "email"
+            }
+           },
+           "address": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+             "street",
+             "city",
+             "state",
+             "zip",
+             "country"
+            ],
+            "properties": {
+             "street": {
+              "type": "string"
+             },
+             "street2": {
+              "type": "string"
+             },
+             "city": {
+              "type": "string"
+             },
+             "state": {
+              "type": "string"
+             },
+             "zip": {
+              "type": "string"
+             },
+             "country": {
+              "type": "string"
+             }
+            }
+           }
+          }
+         },
+         "target_port_date": {
+          "type": "string",
+          "format": "date"
+         },
+         "documents": {
+          "type": "array",
+          "items": {
+           "type": "string"
+          },
+          "minItems": 1
+         },
+         "pin": {
+          "type": "string"
+         }
+        }
+       }
+      }
+     }
+    },
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "required": [
+          "data",
+          "errors"
+         ],
+         "properties": {
+          "data": {
+           "type": "object",
+           "required": [
+            "port_request_id",
+            "status",
+            "signature_url",
+            "phone_numbers"
+           ],
+           "properties": {
+            "port_request_id": {
+             "type": "string"
+            },
+            "status": {
+             "type": "string",
+             "enum": [
+              "waiting_for_signature"
+             ]
+            },
+            "signature_url": {
+             "type": [
+              "string",
+              "null"
+             ]
+            },
+            "phone_numbers": {
+             "type": "array",
+             "items": {
+              "type": "string"
+             }
+            }
+           }
+          },
+          "errors": {
+           "type": "null"
+          }
+         }
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/Error"
+     },
+     "401": {
+      "$ref": "#/components/responses/Error"
+     },
+     "403": {
+      "$ref": "#/components/responses/Error"
+     },
+     "404": {
+      "$ref": "#/components/responses/Error"
+     },
+     "405": {
+      "$ref": "#/components/responses/Error"
+     },
+     "413": {
+      "$ref": "#/components/responses/Error"
+     },
+     "415": {
+      "$ref": "#/components/responses/Error"
+     },
+     "429": {
+      "$ref": "#/components/responses/Error"
+     },
+     "503": {
+      "$ref": "#/components/responses/Error"
+     }
+    }
+   }
+  },
+  "/v1/sip/port": {
+   "get": {
+    "summary": "Port requests, newest first",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "required": [
+          "data",
+          "errors"
+         ],
+         "properties": {
+          "data": {
+           "type": "object",
+           "required": [
+            "port_requests"
+           ],
+           "properties": {
+            "port_requests": {
+             "type": "array",
+             "items": {
+              "type": "object",
+              "required": [
+               "id",
+               "status",
+               "phone_numbers",
+               "authorized_rep_email",
+               "notification_emails",
+               "created_at",
+               "updated_at"
+              ],
+              "properties": {
+               "id": {
+                "type": "string"
+               },
+               "status": {
+                "type": "string",
+                "enum": [
+                 "waiting_for_signature",
+                 "submitted",
+                 "in_progress",
+                 "completed",
+                 "canceled",
+                 "failed"
+                ]
+               },
+               "phone_numbers": {
+                "type": "array",
+                "items": {
+                 "type": "object",
+                 "required": [
+                  "number",
+                  "status"
+                 ],
+                 "properties": {
+                  "number": {
+                   "type": "string"
+                  },
+                  "status": {
+                   "type": "string"
+                  }
+                 }
+                }
+               },
+               "authorized_rep_email": {
+                "type": "string"
+               },
+               "notification_emails": {
+                "type": "array",
+                "items": {
+                 "type": "string"
+                }
+               },
+               "target_port_date": {
+                "type": "string"
+               },
+               "foc_date": {
+                "type": "string"
+               },
+               "failure_reason": {
+                "type": "string"
+               },
+               "documents": {
+                "type": "array",
+                "items": {
+                 "type": "string"
+                }
+               },
+               "history": {
+                "type": "array",
+                "items": {
+                 "type": "object"
+                }
+               },
+               "created_at": {
+                "type": "string"
+               },
+               "updated_at": {
+                "type": "string"
+               }
+              }
+             }
+            }
+           }
+          },
+          "errors": {
+           "type": "null"
+          }
+         }
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/Error"
+     },
+     "401": {
+      "$ref": "#/components/responses/Error"
+     },
+     "403": {
+      "$ref": "#/components/responses/Error"
+     },
+     "404": {
+      "$ref": "#/components/responses/Error"
+     },
+     "405": {
+      "$ref": "#/components/responses/Error"
+     },
+     "413": {
+      "$ref": "#/components/responses/Error"
+     },
+     "415": {
+      "$ref": "#/components/responses/Error"
+     },
+     "429": {
+      "$ref": "#/components/responses/Error"
+     },
+     "503": {
+      "$ref": "#/components/responses/Error"
+     }
+    }
+   }
+  },
+  "/v1/sip/port/{id}": {
+   "delete": {
+    "summary": "Cancel a port request that has not completed",
+    "parameters": [
+     {
+      "name": "id",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "required": [
+          "data",
+          "errors"
+         ],
+         "properties": {
+          "data": {
+           "type": "object",
+           "required": [
+            "canceled",
+            "port_request"
+           ],
+           "properties": {
+            "canceled": {
+             "type": "boolean"
+            },
+            "port_request": {
+             "type": "object",
+             "required": [
+              "id",
+              "status",
+              "phone_numbers",
+              "authorized_rep_email",
+              "notification_emails",
+              "created_at",
+              "updated_at"
+             ],
+             "properties": {
+              "id": {
+               "type": "string"
+              },
+              "status": {
+               "type": "string",
+               "enum": [
+                "waiting_for_signature",
+                "submitted",
+                "in_progress",
+                "completed",
+                "canceled",
+                "failed"
+               ]
+              },
+              "phone_numbers": {
+               "type": "array",
+               "items": {
+                "type": "object",
+                "required": [
+                 "number",
+                 "status"
+                ],
+                "properties": {
+                 "number": {
+                  "type": "string"
+                 },
+                 "status": {
+                  "type": "string"
+                 }
+                }
+               }
+              },
+              "authorized_rep_email": {
+               "type": "string"
+              },
+              "notification_emails": {
+               "type": "array",
+               "items": {
+                "type": "string"
+               }
+              },
+              "target_port_date": {
+               "type": "string"
+              },
+              "foc_date": {
+               "type": "string"
+              },
+              "failure_reason": {
+               "type": "string"
+              },
+              "documents": {
+               "type": "array",
+               "items": {
+                "type": "string"
+               }
+              },
+              "history": {
+               "type": "array",
+               "items": {
+                "type": "object"
+               }
+              },
+              "created_at": {
+               "type": "string"
+              },
+              "updated_at": {
+               "type": "string"
+              }
+             }
+            }
+           }
+          },
+          "errors": {
+           "type": "null"
+          }
+         }
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/Error"
+     },
+     "401": {
+      "$ref": "#/components/responses/Error"
+     },
+     "403": {
+      "$ref": "#/components/responses/Error"
+     },
+     "404": {
+      "$ref": "#/components/responses/Error"
+     },
+     "405": {
+      "$ref": "#/components/responses/Error"
+     },
+     "413": {
+      "$ref": "#/components/responses/Error"
+     },
+     "415": {
+      "$ref": "#/components/responses/Error"
+     },
+     "429": {
+      "$ref": "#/components/responses/Error"
+     },
+     "503": {
+      "$ref": "#/components/responses/Error"
+     }
+    }
+   }
   }
  },
  "components": {

@@ -55,6 +55,11 @@ struct Handlers: Sendable {
         APIRoute(method: "GET", path: "/v1/sip/calls/{call_id}/trace", authenticated: true),
         APIRoute(method: "GET", path: "/v1/sip/config", authenticated: true),
         APIRoute(method: "PATCH", path: "/v1/sip/config", authenticated: true),
+        APIRoute(method: "GET", path: "/v1/sip/port/check", authenticated: true),
+        APIRoute(method: "POST", path: "/v1/sip/port/document", authenticated: true),
+        APIRoute(method: "POST", path: "/v1/sip/port/initiate", authenticated: true),
+        APIRoute(method: "GET", path: "/v1/sip/port", authenticated: true),
+        APIRoute(method: "DELETE", path: "/v1/sip/port/{id}", authenticated: true),
         APIRoute(method: "GET", path: "/healthz", authenticated: false),
         APIRoute(method: "GET", path: "/v1/openapi.json", authenticated: false),
     ]
@@ -176,6 +181,22 @@ struct Handlers: Sendable {
         case "PATCH /v1/sip/config":
             let body = try await decode(AdvancedConfigPatch.self, request, context)
             return try APIJSON.response(try await blocking { try service.updateAdvancedConfig(body) })
+        case "GET /v1/sip/port/check":
+            // phone_numbers[]=A&phone_numbers[]=B, phone_numbers=A&phone_numbers=B, or phone_numbers=A,B.
+            let numbers = (query.getAll("phone_numbers[]") + query.getAll("phone_numbers")).flatMap { $0.split(separator: ",").map(String.init) }
+            return try APIJSON.response(PortCheckResponse(results: try await blocking { try service.portCheck(numbers) }))
+        case "POST /v1/sip/port/document":
+            let upload = try await PortUpload.read(request, context)
+            return try APIJSON.response(try await blocking { try service.uploadPortDocument(upload.bytes, fileName: upload.fileName) })
+        case "POST /v1/sip/port/initiate":
+            let body = try await decode(PortInitiateRequest.self, request, context)
+            return try APIJSON.response(try await blocking { try service.initiatePort(body) })
+        case "GET /v1/sip/port":
+            return try APIJSON.response(PortListResponse(portRequests: try await blocking { try service.portRequests() }))
+        case "DELETE /v1/sip/port/{id}":
+            guard let id = context.parameters.get("id"), !id.isEmpty else { throw APIFailure.invalid("id", "is required") }
+            let canceled = try await blocking { try service.cancelPort(id: id) }
+            return try APIJSON.response(PortCanceled(canceled: true, portRequest: canceled))
         default:
             throw APIFailure(.notFound, "not_found", "no route \(route)")
         }
@@ -294,6 +315,19 @@ struct TestCallStatusView: Encodable, Sendable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(trace, forKey: .trace)
     }
+}
+
+struct PortCheckResponse: Encodable, Sendable {
+    var results: [PortCheck]
+}
+
+struct PortListResponse: Encodable, Sendable {
+    var portRequests: [PortRequestView]
+}
+
+struct PortCanceled: Encodable, Sendable {
+    var canceled: Bool
+    var portRequest: PortRequestView
 }
 
 struct CallTraceResponse: Encodable, Sendable {
