@@ -40,6 +40,8 @@ let package = Package(
         .systemLibrary(name: "CSRTP", path: "Sources/CSRTP"),
         // libpcap from the system (libpcap-dev): pcap/pcapng import and live capture (issue 16).
         .systemLibrary(name: "CPcap", path: "Sources/CPcap"),
+        // cairo from the system (libcairo2-dev): the Letter of Authorization as a PDF (issue 18).
+        .systemLibrary(name: "CCairo", path: "Sources/CCairo"),
 
         // libphonenumber from the system (libphonenumber-dev) behind a C interface: numbering plans for number checks.
         .target(
@@ -124,7 +126,10 @@ let package = Package(
         /// the wizard's network (discovery and calls), RFC 3263 call targets; typed errors, no printing.
         .target(
             name: "TrunkRuntime",
-            dependencies: ["TrunkCore", "SIPRuntime", "SIPNetwork", "SIPEngine", "SIPCore"]
+            dependencies: [
+                "TrunkCore", "SIPRuntime", "SIPNetwork", "SIPEngine", "SIPCore", "CCairo",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
 
         /// The guide's /v1/sip HTTP API (Hummingbird) over TrunkCore's use cases and TrunkRuntime's runners.
@@ -195,6 +200,7 @@ let package = Package(
             name: "TrunkAPITests",
             dependencies: [
                 "TrunkAPI", "TrunkCore", "TrunkRuntime", "TrunkStore", "SIPCore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

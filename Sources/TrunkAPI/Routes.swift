@@ -60,6 +60,9 @@ struct Handlers: Sendable {
         APIRoute(method: "POST", path: "/v1/sip/port/initiate", authenticated: true),
         APIRoute(method: "GET", path: "/v1/sip/port", authenticated: true),
         APIRoute(method: "DELETE", path: "/v1/sip/port/{id}", authenticated: true),
+        APIRoute(method: "GET", path: "/v1/sip/port/sign/{token}", authenticated: false),
+        APIRoute(method: "GET", path: "/v1/sip/port/sign/{token}/loa.pdf", authenticated: false),
+        APIRoute(method: "POST", path: "/v1/sip/port/sign/{token}", authenticated: false),
         APIRoute(method: "GET", path: "/healthz", authenticated: false),
         APIRoute(method: "GET", path: "/v1/openapi.json", authenticated: false),
     ]
@@ -190,7 +193,14 @@ struct Handlers: Sendable {
             return try APIJSON.response(try await blocking { try service.uploadPortDocument(upload.bytes, fileName: upload.fileName) })
         case "POST /v1/sip/port/initiate":
             let body = try await decode(PortInitiateRequest.self, request, context)
-            return try APIJSON.response(try await blocking { try service.initiatePort(body) })
+            var initiated = try await blocking { try service.initiatePort(body) }
+            // The representative signs on this server's page; the link is unguessable and works for 7 days.
+            let requestId = initiated.portRequestId
+            let token = try await blocking { try service.newSignatureToken(id: requestId) }
+            initiated.signatureUrl = SigningPage.url(request, token: token)
+            return try APIJSON.response(initiated)
+        case "GET /v1/sip/port/sign/{token}", "GET /v1/sip/port/sign/{token}/loa.pdf", "POST /v1/sip/port/sign/{token}":
+            return try await SigningPage(settings: settings).handle(route, request: request, context: context)
         case "GET /v1/sip/port":
             return try APIJSON.response(PortListResponse(portRequests: try await blocking { try service.portRequests() }))
         case "DELETE /v1/sip/port/{id}":

@@ -111,6 +111,13 @@ public struct PortRequestView: Codable, Hashable, Sendable {
 
 /// `POST /v1/sip/port/initiate`'s answer.
 public struct PortInitiated: Codable, Hashable, Sendable {
+    public init(portRequestId: String, status: String, signatureUrl: String?, phoneNumbers: [String]) {
+        self.portRequestId = portRequestId
+        self.status = status
+        self.signatureUrl = signatureUrl
+        self.phoneNumbers = phoneNumbers
+    }
+
     public var portRequestId: String
     public var status: String
     /// Where the representative signs the Letter of Authorization; null until the LOA can be generated and signed here.

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SystemPackage
 
 /// A proof-of-ownership document (a bill, an LOA): its bytes are a file named by their SHA-256 beside the database.
 public struct PortDocument: Codable, Hashable, Sendable {
@@ -41,6 +42,12 @@ public struct PortRequest: Codable, Hashable, Sendable {
     public var pin: String?
     public var focDate: Date?
     public var failureReason: String?
+    public var signedName: String?
+    public var signedAt: Date?
+    public var signedFrom: String?
+    public var loaSha256: String?
+    public var signatureTokenSha256: String?
+    public var signatureExpiresAt: Date?
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -114,6 +121,10 @@ extension StoreReader {
 
     public func portRequest(id: String) throws -> PortRequest? { try PortRequest.fetchOne(db, key: id) }
 
+    public func portRequest(signatureTokenSha256 digest: String) throws -> PortRequest? {
+        try PortRequest.filter(Column("signature_token_sha256") == digest).fetchOne(db)
+    }
+
     public func portRequests(orgId: String) throws -> [PortRequest] {
         try PortRequest.filter(Column("org_id") == orgId).order(Column("created_at").desc, Column("id")).fetchAll(db)
     }
@@ -151,7 +162,7 @@ extension StoreWriter {
 extension TrunkDatabase {
     /// Where porting documents are kept: beside the database, mode 0700.
     public var documentDirectory: String {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = FilePath(path).removingLastComponent().string
         return (directory.isEmpty ? "." : directory) + "/siptrunk-documents"
     }
 }

@@ -340,6 +340,9 @@ enum Schema {
                 t.add(column: "signed_at", .datetime)
                 t.add(column: "signed_from", .text)
                 t.add(column: "loa_sha256", .text)
+                // The signing page's link: only the token's SHA-256 is kept, with when it stops working.
+                t.add(column: "signature_token_sha256", .text)
+                t.add(column: "signature_expires_at", .datetime)
             }
             try db.alter(table: "port_request_status_history") { t in
                 t.add(column: "from_status", .text)

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import SystemPackage
 import TrunkCore
+import TrunkRuntime
 import TrunkStore
 
 /// `siptrunk port`: number porting (issue 18; the guide's Number Porting section).
@@ -12,7 +14,7 @@ struct PortCommand: ParsableCommand {
             A port request goes waiting_for_signature -> submitted -> in_progress -> completed, or ends canceled or \
             failed. It typically takes 7-14 business days; the target date must be at least 7 days away.
             """,
-        subcommands: [Check.self, Document.self, Initiate.self, List.self, Show.self, Cancel.self, Status.self])
+        subcommands: [Check.self, Document.self, Initiate.self, Letter.self, Sign.self, List.self, Show.self, Cancel.self, Status.self])
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Whether numbers can be ported, their type, and whether the carrier wants a PIN.")
@@ -52,7 +54,7 @@ struct PortCommand: ParsableCommand {
                 throw CommandFailure.refused("\(error)")
             }
             let service = try store.service(.create)
-            let document = try runUseCase(json: json) { try service.uploadPortDocument(bytes, fileName: (file as NSString).lastPathComponent) }
+            let document = try runUseCase(json: json) { try service.uploadPortDocument(bytes, fileName: FilePath(file).lastComponent?.string ?? "document") }
             if json {
                 JSONOutput.success(document)
                 return
@@ -165,6 +167,50 @@ struct PortCommand: ParsableCommand {
         let formatter = ISO8601DateFormatter()
         for event in request.history {
             print("  \(formatter.string(from: event.at))  \(event.from ?? "—") → \(event.to)  by \(event.who ?? "—")\(event.note.map { ": \($0)" } ?? "")")
+        }
+    }
+}
+
+extension PortCommand {
+    /// `siptrunk port loa ID --output FILE`: the Letter of Authorization as a PDF.
+    struct Letter: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "loa", abstract: "Write a request's Letter of Authorization (PDF).")
+        @Argument(help: "The request's id.") var id: String
+        @Option(help: ArgumentHelp("The PDF file to write (0600).", valueName: "path")) var output: String
+        @Flag(help: "Replace an existing file.") var force = false
+        @OptionGroup var store: StoreOptions
+
+        func run() throws {
+            let service = try store.service(.readOnly)
+            let letter = try runUseCase(json: false) { try service.portLetter(id: id) }
+            let pdf = LetterOfAuthorization.pdf(letter)
+            do {
+                try PrivateFile.write(pdf, to: output, replacing: force)
+            } catch {
+                throw CommandFailure.refused("\(error)")
+            }
+            print("wrote the Letter of Authorization of \(id) to \(output) (\(pdf.count) bytes, SHA-256 \(LetterOfAuthorization.sha256(pdf).prefix(16))…)")
+        }
+    }
+
+    /// `siptrunk port sign ID --name NAME --i-agree`: the representative signs in the terminal.
+    struct Sign: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sign a request's Letter of Authorization in the terminal (read it first: siptrunk port loa ID --output loa.pdf).")
+        @Argument(help: "The request's id.") var id: String
+        @Option(help: "The authorized representative's full name, as on the request.") var name: String
+        @Flag(help: "I have read the Letter of Authorization and agree to it.") var iAgree = false
+        @OptionGroup var store: StoreOptions
+
+        func run() throws {
+            let service = try store.service(.existing)
+            let letter = try runUseCase(json: false) { try service.portLetter(id: id) }
+            let digest = LetterOfAuthorization.sha256(LetterOfAuthorization.pdf(letter))
+            let user = ProcessInfo.processInfo.environment["USER"] ?? "unknown"
+            let signed = try runUseCase(json: false) {
+                try service.signPort(id: id, typedName: name, consent: iAgree, from: "terminal of \(user)@\(ProcessIdentity.hostName())", letterSHA256: digest)
+            }
+            PortCommand.show(signed)
         }
     }
 }

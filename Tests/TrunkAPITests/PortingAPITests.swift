@@ -5,6 +5,7 @@ import NIOCore
 import Testing
 import TrunkCore
 import TrunkStore
+import Crypto
 
 @testable import TrunkAPI
 
@@ -73,5 +74,56 @@ struct PortingAPITests {
             let (missing, _) = try await client.call(.delete, "/v1/sip/port/port_nothing", key: key)
             #expect(missing.status == .notFound)
         }
+    }
+
+    /// The signing page: signature_url from initiate, the letter on the page and as a PDF, a wrong name refused on the
+    /// page, the right one with consent signs (submitted), and the link then stops working.
+    @Test func theRepresentativeSignsOnThePageTheLinkLeadsTo() async throws {
+        let fixture = try APIFixture()
+        try await fixture.withClient { client, key in
+            let (_, document) = try await Self.upload(client, key: key, Array("%PDF-1.4\n%bill\n".utf8), name: "bill.pdf")
+            let sid = try #require(document.dataObject["document_sid"] as? String)
+            let formatter = DateFormatter()
+            formatter.dateFormat = "yyyy-MM-dd"
+            let target = formatter.string(from: Date().addingTimeInterval(12 * 86_400))
+            let request = """
+                {"phone_numbers":["+442079460000"],"target_port_date":"\(target)","documents":["\(sid)"],
+                 "losing_carrier_information":{"customer_type":"business","business_name":"<Acme & Co>","first_name":"Ada","last_name":"Lovelace",
+                 "account_number":"42","authorized_representative_email":"ada@example.com",
+                 "address":{"street":"1 Main St","city":"London","state":"LDN","zip":"N1","country":"GB"}}}
+                """
+            let (initiated, envelope) = try await client.call(.post, "/v1/sip/port/initiate", key: key, json: request)
+            #expect(initiated.status == .ok, "\(envelope.messages)")
+            let url = try #require(envelope.dataObject["signature_url"] as? String)
+            let path = try #require(url.range(of: "/v1/sip/port/sign/").map { String(url[$0.lowerBound...]) })
+            let page = try await client.execute(uri: path, method: .get)
+            let html = String(buffer: page.body)
+            #expect(page.status == .ok && page.headers[.contentType]?.hasPrefix("text/html") == true)
+            #expect(html.contains("+442079460000") && html.contains("Ada Lovelace") && html.contains("&lt;Acme &amp; Co&gt;") && !html.contains("<Acme"))
+            let pdf = try await client.execute(uri: path + "/loa.pdf", method: .get)
+            #expect(pdf.status == .ok && Array(pdf.body.readableBytesView.prefix(5)) == Array("%PDF-".utf8))
+
+            let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+            let wrong = try await client.execute(uri: path, method: .post, headers: form, body: ByteBuffer(string: "name=Somebody+Else&consent=on"))
+            #expect(wrong.status == .badRequest && String(buffer: wrong.body).contains("Ada Lovelace"))
+            let noConsent = try await client.execute(uri: path, method: .post, headers: form, body: ByteBuffer(string: "name=Ada+Lovelace"))
+            #expect(noConsent.status == .badRequest && String(buffer: noConsent.body).contains("must agree"))
+            let signed = try await client.execute(uri: path, method: .post, headers: form, body: ByteBuffer(string: "name=Ada%20Lovelace&consent=on"))
+            #expect(signed.status == .ok && String(buffer: signed.body).contains("submitted"))
+            let again = try await client.execute(uri: path, method: .post, headers: form, body: ByteBuffer(string: "name=Ada+Lovelace&consent=on"))
+            #expect(again.status == .notFound)
+
+            let id = try #require(envelope.dataObject["port_request_id"] as? String)
+            let view = try fixture.service.portRequest(id: id)
+            #expect(view.status == "submitted")
+            #expect(view.history.last?.note?.contains("SHA-256 \(LetterOfAuthorizationDigest.of(Array(pdf.body.readableBytesView)))") == true)
+        }
+    }
+}
+
+/// The digest the signing records, computed here from the PDF the page served.
+enum LetterOfAuthorizationDigest {
+    static func of(_ bytes: [UInt8]) -> String {
+        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
     }
 }
