@@ -53,4 +53,15 @@ keys 5; wait_for "Codecs"; shot dashboard-configuration
 keys f; wait_for "Edit failover"; keys Space Down; keys -l "backup.acme.example"; shot dashboard-edit-failover
 keys Escape; wait_for "Not saved"; keys o; wait_for "Edit codec order"; keys Down Down Down Down Space + + + +; shot dashboard-edit-codecs
 keys Escape; wait_for "Not saved"; keys a; wait_for "Edit alerts"; keys Space Down C-u; keys -l "5000"; keys Enter; wait_for "outside"; shot dashboard-edit-alerts
+
+# The Letter of Authorization of a port request (issue 18), rendered from its PDF with pdftoppm (poppler-utils).
+if command -v pdftoppm >/dev/null; then
+  printf '%%PDF-1.4\n%%a phone bill\n' > "$work/bill.pdf"
+  sid=$($PWD/$binary port document "$work/bill.pdf" --db "$work/port.sqlite" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["document_sid"])')
+  target=$(date -d "+10 days" +%F)
+  id=$(printf '{"phone_numbers":["+442079460000","+442079460001"],"target_port_date":"%s","documents":["%s"],"losing_carrier_information":{"customer_type":"business","business_name":"Acme Widgets Ltd","first_name":"Ada","last_name":"Lovelace","account_number":"ACME-4471-09","authorized_representative_email":"ada@acme.example","address":{"street":"12 Analytical Row","city":"London","state":"Greater London","zip":"N1 9GU","country":"GB"}}}' "$target" "$sid" \
+    | $PWD/$binary port initiate --request - --db "$work/port.sqlite" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["port_request_id"])')
+  $PWD/$binary port loa "$id" --output "$work/loa.pdf" --db "$work/port.sqlite" >/dev/null
+  pdftoppm -png -r 72 -singlefile "$work/loa.pdf" "$out/port-loa"
+fi
 echo "captured $(ls $out/*.txt | wc -l) screens in $out/"
