@@ -192,8 +192,13 @@ public final class HEPListener: @unchecked Sendable {
         if boundPort == 0 { boundPort = tcpChannel?.localAddress?.port ?? port }
     }
 
+    /// Stops reading; returns once the UDP reader has ended (within its 200 ms receive timeout), so no packet is
+    /// handed on after `stop`.
     public func stop() {
         lock.withLock { running = false }
+        if let thread {
+            for _ in 0..<100 where thread.isExecuting { Thread.sleep(forTimeInterval: 0.01) }
+        }
         thread = nil
         try? tcpChannel?.close().wait()
         try? tcpGroup?.syncShutdownGracefully()

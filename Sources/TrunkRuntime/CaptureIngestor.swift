@@ -60,7 +60,7 @@ public final class CaptureIngestor: @unchecked Sendable {
     /// Queues messages from any thread; beyond the queue's bound they are counted as skipped.
     public func submit(_ messages: [CapturedMessage]) {
         guard !messages.isEmpty else { return }
-        lock.withLock {
+        let waiting = lock.withLock { () -> Int in
             source.received += messages.count
             let room = max(0, settings.maximumQueue - queue.count)
             queue += messages.prefix(room)
@@ -68,8 +68,9 @@ public final class CaptureIngestor: @unchecked Sendable {
                 source.skipped += messages.count - room
                 source.lastSkipReason = "ingestion queue full (\(settings.maximumQueue) messages waiting): the database is slower than the traffic"
             }
+            return queue.count
         }
-        if queue.count >= 5_000 { wake.signal() }
+        if waiting >= 5_000 { wake.signal() }
     }
 
     /// Counts things a source refused before they became messages (not SIP, bad HEP, wrong password, ...).
