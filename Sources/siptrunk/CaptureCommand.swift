@@ -62,47 +62,26 @@ struct CaptureCommand: ParsableCommand {
                 print("listening for HEP on udp\(hepTcp ? "+tcp" : "") \(IPAddress.reference(address.host)):\(listener.boundPort) (receive buffer \(listener.current.receiveBuffer >> 10) KiB)")
             }
         }
-        // Live capture: its own ingestor, read on this thread.
-        var live: (source: PcapSource, ingestor: CaptureIngestor)?
+        // Live capture: its own ingestor and reader thread.
+        var live: LiveCapture?
         if let interface {
-            let source: PcapSource
             do {
-                source = try PcapSource(interface: interface, filter: filter)
+                live = try LiveCapture(service: service, interface: interface, filter: filter, settings: settings)
             } catch {
                 _ = hepCapture?.stop()
-                throw CommandFailure.refused(error.message)
+                throw error
             }
-            let ingestor = try runUseCase(json: json) { try CaptureIngestor(service: service, sourceId: "pcap:\(interface)", kind: "live", settings: settings) }
-            ingestor.kernelDrops = { source.kernelDrops }
-            ingestor.start()
-            live = (source, ingestor)
+            live?.start()
             if !json { print("capturing on \(interface) (filter: \(filter))") }
         }
         let stopping = StopSignals()
-        var lastReport = Date()
-        var liveSkips: [String: Int] = [:]
-        while !stopping.requested {
-            if let live {
-                let packets = live.source.next(limit: 4096) ?? []
-                live.ingestor.submit(packets.map(CapturedMessage.init))
-                // Frames the decoder skipped since the last read, with their reasons.
-                let skipped = live.source.decoder.skipped
-                var delta: [String: Int] = [:]
-                for (reason, count) in skipped where count > liveSkips[reason, default: 0] { delta[reason] = count - liveSkips[reason, default: 0] }
-                live.ingestor.skipped(delta)
-                liveSkips = skipped
-            } else {
-                _ = stopping.wait(seconds: 0.5)
-            }
-            if Date().timeIntervalSince(lastReport) >= 5 {
-                if let hepCapture { report(hepCapture.counters, failure: hepCapture.ingestor.failure) }
-                if let live { report(live.ingestor.counters, failure: live.ingestor.failure) }
-                lastReport = Date()
-            }
+        while !stopping.wait(seconds: 5) {
+            if let hepCapture { report(hepCapture.counters, failure: hepCapture.ingestor.failure) }
+            if let live { report(live.counters, failure: live.ingestor.failure) }
         }
         var calls = 0
         var stored = 0
-        for counters in [hepCapture?.stop(), live?.ingestor.stop()].compactMap({ $0 }) {
+        for counters in [hepCapture?.stop(), live?.stop()].compactMap({ $0 }) {
             report(counters, failure: nil)
             calls += counters.calls
             stored += counters.stored

@@ -70,8 +70,10 @@ struct APIJobTests {
         let sipp = try ProbeIntegrationTests.SippServer(transport: .udp)
         defer { sipp.stop() }
         let server = try Server(allowPrivate: true)
+        // A peer that reads and never answers keeps the first discovery running for its whole timeout: 8 s, so the
+        // second POST meets it running even on a loaded machine (at 1 s it had ended there once, in CI).
+        server.settings.discoveryTimeout = 8
         let port = sipp.port
-        // A peer that reads and never answers keeps the first discovery running for its timeout (1 s).
         let silent = ProbeIntegrationTests.UDPSocket(answer: nil)
         let silentPort = silent.port
         try await server.run { client, key in
