@@ -57,6 +57,15 @@ public struct PortInitiateRequest: Codable, Hashable, Sendable {
         public var state: String
         public var zip: String
         public var country: String
+
+        public init(street: String, street2: String?, city: String, state: String, zip: String, country: String) {
+            self.street = street
+            self.street2 = street2
+            self.city = city
+            self.state = state
+            self.zip = zip
+            self.country = country
+        }
     }
 
     public struct LosingCarrierInformation: Codable, Hashable, Sendable {
@@ -70,6 +79,20 @@ public struct PortInitiateRequest: Codable, Hashable, Sendable {
         public var authorizedRepresentativeEmail: String
         public var notificationEmails: [String]?
         public var address: Address
+
+        public init(
+            customerType: String, businessName: String?, firstName: String, lastName: String, accountNumber: String,
+            authorizedRepresentativeEmail: String, notificationEmails: [String]?, address: Address
+        ) {
+            self.customerType = customerType
+            self.businessName = businessName
+            self.firstName = firstName
+            self.lastName = lastName
+            self.accountNumber = accountNumber
+            self.authorizedRepresentativeEmail = authorizedRepresentativeEmail
+            self.notificationEmails = notificationEmails
+            self.address = address
+        }
     }
 
     public var phoneNumbers: [String]
@@ -78,6 +101,16 @@ public struct PortInitiateRequest: Codable, Hashable, Sendable {
     public var targetPortDate: String
     public var documents: [String]
     public var pin: String?
+
+    public init(
+        phoneNumbers: [String], losingCarrierInformation: LosingCarrierInformation, targetPortDate: String, documents: [String], pin: String?
+    ) {
+        self.phoneNumbers = phoneNumbers
+        self.losingCarrierInformation = losingCarrierInformation
+        self.targetPortDate = targetPortDate
+        self.documents = documents
+        self.pin = pin
+    }
 }
 
 /// A port request as the API lists it (`GET /v1/sip/port`), with its history for `port show`.

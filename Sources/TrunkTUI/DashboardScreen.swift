@@ -17,6 +17,8 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
         case filterLogs, openCall
         /// The overview's "Add trunk": leave for the set-up wizard.
         case addTrunk
+        /// The Porting view: port requests, their status and history.
+        case porting
     }
 
     public enum Tab: Int, CaseIterable, Sendable {
@@ -87,6 +89,8 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
         .init("Started", width: 19), .init("Dir", width: 4), .init("Status", width: 10), .init("SIP", width: 4), .init("Dur", width: 6), .init("Source"),
     ])
     var logsLoadedAt = Date.distantPast
+    /// The Porting view, while it is open.
+    var porting: PortingView?
     /// The newest capture source's counters (issue 16: loss is never silent), shown under the call logs.
     var captureSummary: String?
     var showHelp = false
@@ -288,7 +292,10 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
     static func format(_ date: Date) -> String { formatter.string(from: date) }
 
     public func timerFired() {
-        if now().timeIntervalSince(lastLoad) >= Double(refreshSeconds) { reload() }
+        if now().timeIntervalSince(lastLoad) >= Double(refreshSeconds) {
+            reload()
+            porting?.load(service)
+        }
         // Call logs refresh with the dashboard, keeping the page and the selection.
         if detail != nil, tab == .callLogs, now().timeIntervalSince(logsLoadedAt) >= Double(logsRefreshSeconds) { loadLogs() }
     }
@@ -297,12 +304,15 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
 
     var bindings: KeyBindings<Action> {
         var list: [KeyBinding<Action>] = [KeyBinding([.function(1), .character("?")], "Help", "Show or hide this help", .help)]
-        if detail == nil {
+        if porting != nil {
+            list.append(KeyBinding([.escape, .character("h")], "Back", "Back to the overview", .back))
+        } else if detail == nil {
             list += [
                 KeyBinding([.enter], "Open", "Open the selected number: health, traces, call logs, firewall, configuration", .open),
                 KeyBinding([.character("/"), .function(7)], "Filter", "Filter by number, endpoint or state", .filter),
                 KeyBinding([.character("s")], "Sort", "Sort by the next column", .sort),
                 KeyBinding([.character("a")], "Add trunk", "Set up a new trunk with the wizard (the guide's Add trunk)", .addTrunk),
+                KeyBinding([.character("P")], "Porting", "Port requests: their status and history", .porting),
             ]
         } else {
             list += [
@@ -391,6 +401,7 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
             case .refresh:
                 reload()
                 loadDetail()
+                porting?.load(service)
             case .filter: filtering = true
             case .save: saveTrace()
             case .edit(let name): openEditor(ConfigEditor.Section(rawValue: name) ?? .failover)
@@ -417,9 +428,15 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
                     showMessage = true
                     messageScroll = 0
                 }
+            case .porting:
+                var view = PortingView()
+                view.load(service)
+                porting = view
             case .back:
                 // Esc first drops what narrows the view (a search, a filter), then goes back.
-                if showMessage {
+                if porting != nil {
+                    porting = nil
+                } else if showMessage {
                     showMessage = false
                 } else if detail != nil, tab == .traces, !traceSearch.value.isEmpty {
                     traceSearch = TextField(placeholder: traceSearch.placeholder)
@@ -459,7 +476,9 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
             return .continue
         }
         // Movement within the current list.
-        if detail == nil {
+        if porting != nil {
+            _ = porting?.table.handle(key, pageSize: 10)
+        } else if detail == nil {
             if table.handle(key, pageSize: 10) { loadVisibleFigures() }
         } else if tab == .traces {
             if showMessage || key == .character("J") || key == .character("K") {
@@ -647,7 +666,9 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
         let room = width - DisplayWidth.of(clock) - 28
         if room > 12 { frame.put(monitor, x: 27, y: 0, role: monitorOwner == nil ? .warning : .title, limit: room) }
         let body = Rect(x: 0, y: 1, width: width, height: height - 3)
-        if let detail {
+        if porting != nil {
+            porting?.draw(&frame, Rect(x: 1, y: 2, width: width - 2, height: height - 4))
+        } else if let detail {
             drawDetail(&frame, body, detail)
         } else {
             drawOverview(&frame, body)

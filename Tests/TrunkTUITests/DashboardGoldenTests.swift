@@ -46,6 +46,38 @@ struct DashboardGoldenTests {
         #expect(frame.text.contains("No SIP message was exchanged for this call. Why: cannot listen on 127.0.0.1:5060: Address already in use"), "\(frame.text)")
     }
 
+    /// Issue 18: `P` opens the Porting view — each request with its status, the selected one's numbers and history —
+    /// and Esc goes back. (Request ids are random, so the screen is checked by its text, not a golden file.)
+    @Test func thePortingViewListsRequestsWithTheirHistory() throws {
+        var requestId = ""
+        let screen = try Self.screen { service in
+            let document = try service.uploadPortDocument(Array("%PDF-1.4\n%bill\n".utf8), fileName: "bill.pdf")
+            let request = PortInitiateRequest(
+                phoneNumbers: ["+442079460000"],
+                losingCarrierInformation: .init(
+                    customerType: "personal", businessName: nil, firstName: "Ada", lastName: "Lovelace", accountNumber: "42",
+                    authorizedRepresentativeEmail: "ada@example.com", notificationEmails: nil,
+                    address: .init(street: "1 Main St", street2: nil, city: "London", state: "LDN", zip: "N1", country: "GB")),
+                targetPortDate: "2027-01-26", documents: [document.documentSid], pin: nil)
+            requestId = try service.initiatePort(request, timeZone: TimeZone(identifier: "UTC") ?? .current).portRequestId
+            _ = try service.signPort(id: requestId, typedName: "Ada Lovelace", consent: true, from: "192.0.2.7", letterSHA256: "abc")
+            _ = try service.movePort(id: requestId, to: .inProgress, who: "operator", note: "carrier accepted")
+        }
+        _ = screen.handle(.character("P"))
+        var frame = Frame(width: 120, height: 40)
+        screen.render(into: &frame, tick: 0)
+        let text = frame.text
+        #expect(text.contains("Port requests") && text.contains(requestId) && text.contains("in_progress") && text.contains("2027-01-26"), "\(text)")
+        #expect(text.contains("+442079460000 (in_progress)"), "\(text)")
+        #expect(text.contains("waiting_for_signature → submitted by Ada Lovelace (representative)"), "\(text)")
+        #expect(text.contains("submitted → in_progress by operator: carrier accepted"), "\(text)")
+        #expect(text.contains("Esc Back"), "\(text)")
+        _ = screen.handle(.escape)
+        var back = Frame(width: 120, height: 40)
+        screen.render(into: &back, tick: 0)
+        #expect(back.text.contains("sorted by") && back.text.contains("P Porting"), "\(back.text)")
+    }
+
     func snap(_ screen: DashboardScreen, _ name: String) throws {
         for (width, height) in [(80, 24), (120, 40)] {
             var frame = Frame(width: width, height: height)
