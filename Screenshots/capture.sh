@@ -54,6 +54,20 @@ keys f; wait_for "Edit failover"; keys Space Down; keys -l "backup.acme.example"
 keys Escape; wait_for "Not saved"; keys o; wait_for "Edit codec order"; keys Down Down Down Down Space + + + +; shot dashboard-edit-codecs
 keys Escape; wait_for "Not saved"; keys a; wait_for "Edit alerts"; keys Space Down C-u; keys -l "5000"; keys Enter; wait_for "outside"; shot dashboard-edit-alerts
 
+# The port-request wizard (issue 18): the Porting view's "Port a number", step by step.
+printf '%%PDF-1.4\n%%a phone bill\n' > "$work/bill.pdf"
+keys Escape; sleep 0.3; keys Escape; sleep 0.3; keys Escape; sleep 0.3
+keys P; wait_for "Port requests"; keys n; wait_for "1 of 4"
+keys -l "+442079460000, +442079460001"; wait_for "+442079460001"; shot port-wizard-1-numbers
+keys Enter; wait_for "2 of 4"
+for value in "Acme Widgets Ltd" "Ada" "Lovelace" "ada@acme.example" "ACME-4471-09" "" "12 Analytical Row" "London" "Greater London" "N1 9GU" "GB"; do
+  keys Down; [ -n "$value" ] && keys -l "$value"
+done
+wait_for "GB"; shot port-wizard-2-carrier
+keys Enter; wait_for "3 of 4"; keys -l "$work/bill.pdf"; wait_for "bill.pdf"; shot port-wizard-3-document
+keys Enter; wait_for "4 of 4"; keys -l "Ada Lovelace"; keys Down Space; wait_for "\[x\] on"; shot port-wizard-4-sign
+keys Enter; wait_for "is submitted"; shot port-wizard-5-submitted
+
 # The Letter of Authorization of a port request (issue 18), rendered from its PDF with pdftoppm (poppler-utils).
 if command -v pdftoppm >/dev/null; then
   printf '%%PDF-1.4\n%%a phone bill\n' > "$work/bill.pdf"

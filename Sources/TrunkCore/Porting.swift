@@ -249,6 +249,19 @@ extension SIPTrunkService {
         return PortDocumentView(documentSid: document.documentSid, fileName: name, mediaType: mediaType, size: bytes.count, sha256: digest)
     }
 
+    /// A document from a file (the TUI's path field, `port document FILE`): read to one byte past the limit, so a file
+    /// too large is told by its size.
+    public func uploadPortDocument(path: String) throws(TrunkError) -> PortDocumentView {
+        let bytes: [UInt8]
+        do {
+            bytes = try PrivateFile.read(path, limit: Self.maximumDocumentBytes + 1)
+        } catch {
+            throw .validation([FieldError("file", "\(error)")])
+        }
+        let name = path.split(separator: "/").last.map(String.init) ?? "document"
+        return try uploadPortDocument(bytes, fileName: name)
+    }
+
     /// The media type the bytes are, or nil.
     public static func mediaType(of bytes: [UInt8]) -> String? {
         if bytes.starts(with: Array("%PDF-".utf8)) { return "application/pdf" }

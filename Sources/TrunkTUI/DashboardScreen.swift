@@ -19,6 +19,8 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
         case addTrunk
         /// The Porting view: port requests, their status and history.
         case porting
+        /// The Porting view's "Port a number": the port-request wizard.
+        case portNumber
     }
 
     public enum Tab: Int, CaseIterable, Sendable {
@@ -91,6 +93,10 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
     var logsLoadedAt = Date.distantPast
     /// The Porting view, while it is open.
     var porting: PortingView?
+    /// The port-request wizard, while it is open (over the Porting view).
+    var portWizard: PortWizard?
+    /// The Letter of Authorization's SHA-256 (the runtime renders the PDF; the executable wires it).
+    public var letterDigest: (PortLetter) -> String = { _ in "" }
     /// The newest capture source's counters (issue 16: loss is never silent), shown under the call logs.
     var captureSummary: String?
     var showHelp = false
@@ -304,8 +310,16 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
 
     var bindings: KeyBindings<Action> {
         var list: [KeyBinding<Action>] = [KeyBinding([.function(1), .character("?")], "Help", "Show or hide this help", .help)]
+        if portWizard != nil {
+            return KeyBindings([
+                KeyBinding([.enter], "Next", "Check this step and go on", .open),
+                KeyBinding([.escape], "Back", "The previous step (from the first: close)", .back),
+                KeyBinding([.function(10)], "Quit", "Quit", .quit),
+            ])
+        }
         if porting != nil {
             list.append(KeyBinding([.escape, .character("h")], "Back", "Back to the overview", .back))
+            list.append(KeyBinding([.character("n")], "Port a number", "Start a port request: numbers, carrier details, document, signature", .portNumber))
         } else if detail == nil {
             list += [
                 KeyBinding([.enter], "Open", "Open the selected number: health, traces, call logs, firewall, configuration", .open),
@@ -373,6 +387,14 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
             handleEditor(key)
             return .continue
         }
+        if portWizard != nil {
+            if key == .function(10) { return .quit }
+            if case .close = portWizard?.handle(key, service: service) {
+                portWizard = nil
+                porting?.load(service)
+            }
+            return .continue
+        }
         if searching {
             // Enter keeps the search, Esc drops it (issue 14).
             if key == .escape { traceSearch = TextField(placeholder: traceSearch.placeholder) }
@@ -428,6 +450,8 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
                     showMessage = true
                     messageScroll = 0
                 }
+            case .portNumber:
+                portWizard = PortWizard(today: now(), letterDigest: letterDigest)
             case .porting:
                 var view = PortingView()
                 view.load(service)
@@ -521,7 +545,11 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
     /// Pasted text goes to the field being edited; elsewhere it is ignored (a paste is not a string of commands).
     public func paste(_ text: String) {
         let line = String(text.prefix { !$0.isNewline })
-        if editor != nil {
+        if portWizard != nil {
+            // Numbers pasted one per line are one list (issue 14's paste rule).
+            let numbersStep = portWizard?.step == .numbers
+            portWizard?.paste(numbersStep ? text.split(whereSeparator: \.isNewline).joined(separator: ", ") : line)
+        } else if editor != nil {
             editor?.form.paste(line)
         } else if searching {
             traceSearch.insert(line)
@@ -666,14 +694,16 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
         let room = width - DisplayWidth.of(clock) - 28
         if room > 12 { frame.put(monitor, x: 27, y: 0, role: monitorOwner == nil ? .warning : .title, limit: room) }
         let body = Rect(x: 0, y: 1, width: width, height: height - 3)
-        if porting != nil {
+        if portWizard != nil {
+            portWizard?.draw(&frame, Rect(x: 1, y: 2, width: width - 2, height: height - 5))
+        } else if porting != nil {
             porting?.draw(&frame, Rect(x: 1, y: 2, width: width - 2, height: height - 4))
         } else if let detail {
             drawDetail(&frame, body, detail)
         } else {
             drawOverview(&frame, body)
         }
-        if let message { frame.statusLines(message.text, endingAt: height - 2, role: message.role) }
+        if let message = portWizard?.message ?? message { frame.statusLines(message.text, endingAt: height - 2, role: message.role) }
         let keys = editor == nil ? bindings : editorBindings
         keys.drawBar(in: &frame, rect: Rect(x: 0, y: height - 1, width: width, height: 1))
         if showHelp { keys.drawHelp(in: &frame, title: "Keys") }

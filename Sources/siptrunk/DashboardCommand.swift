@@ -70,6 +70,7 @@ struct DashboardCommand: ParsableCommand {
         }
         let terminal = try TerminalSession.open(theme: theme, ascii: ascii)
         let screen = DashboardScreen(service: service, refreshSeconds: refresh)
+        screen.letterDigest = { LetterOfAuthorization.sha256(LetterOfAuthorization.pdf($0)) }
         try TerminalSession.finish(terminal.run(screen))
         return screen.wantsNewTrunk
     }

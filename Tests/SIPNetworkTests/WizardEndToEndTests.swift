@@ -350,3 +350,53 @@ struct WizardEndToEndTests {
         #expect(dumb.output.contains("terminal"), "\(dumb.output)")
     }
 }
+
+/// Issue 18: the port-request wizard in the terminal, from "Port a number" in the dashboard's Porting view to a
+/// signed, submitted request — typed as a user would, in tmux.
+struct PortWizardEndToEndTests {
+    @Test func fromPortANumberToSubmitted() throws {
+        let directory = NSTemporaryDirectory() + "siptrunk-port-wizard-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let database = directory + "/port.sqlite"
+        #expect(try TestProcess.siptrunk(["port", "check", "+442079460000", "--db", database]).status == 0)
+        try Data("%PDF-1.4\n%a phone bill\n".utf8).write(to: URL(fileURLWithPath: directory + "/bill.pdf"))
+        let binary = try TestProcess.siptrunkPath()
+        let session = try TmuxSession(command: "env LANG=C.UTF-8 TERM=xterm-256color \(binary) dashboard --no-monitor --db \(database); echo DASH-EXIT=$?; sleep 15")
+        defer { session.kill() }
+        try session.waitFor("SIP dashboard")
+        try session.keys("P")
+        try session.waitFor("Port requests")
+        try session.keys("n")
+        try session.waitFor("1 of 4")
+        try session.type("+1415555")
+        try session.keys("Enter")
+        try session.waitFor("Not portable")
+        try session.keys("C-u")
+        try session.type("+442079460000")
+        try session.keys("Enter")
+        try session.waitFor("2 of 4")
+        for value in ["Acme Widgets", "Ada", "Lovelace", "ada@acme.example", "ACME-42", "", "1 Main St", "London", "LDN", "N1 9GU", "GB"] {
+            try session.keys("Down")
+            if !value.isEmpty { try session.type(value) }
+        }
+        try session.keys("Enter")
+        try session.waitFor("3 of 4")
+        try session.type(directory + "/bill.pdf")
+        try session.keys("Enter")
+        let review = try session.waitFor("4 of 4")
+        #expect(review.contains("Ada Lovelace <ada@acme.example>") && review.contains("bill.pdf (application/pdf)"), "\(review)")
+        try session.type("Ada Lovelace")
+        try session.keys("Enter")  // no consent yet: refused
+        try session.waitFor("must agree")
+        try session.keys("Down")
+        try session.keys("Space")
+        try session.keys("Enter")
+        let done = try session.waitFor("is submitted")
+        #expect(done.contains("+442079460000"), "\(done)")
+        try session.keys("Escape")
+        let list = try session.waitFor("Port requests")
+        #expect(list.contains("submitted") && list.contains("waiting_for_signature → submitted"), "\(list)")
+        try session.keys("F10")
+        try session.waitFor("DASH-EXIT=0")
+    }
+}

@@ -78,6 +78,28 @@ struct DashboardGoldenTests {
         #expect(back.text.contains("sorted by") && back.text.contains("P Porting"), "\(back.text)")
     }
 
+    /// Issue 18: the port-request wizard's steps (golden), from the Porting view's "Port a number".
+    @Test func thePortWizardStepByStep() throws {
+        let bill = NSTemporaryDirectory() + "siptrunk-golden-bill.pdf"
+        try Data("%PDF-1.4\n%bill\n".utf8).write(to: URL(fileURLWithPath: bill))
+        let screen = try Self.screen()
+        _ = screen.handle(.character("P"))
+        _ = screen.handle(.character("n"))
+        try snap(screen, "port-wizard-numbers")
+        screen.paste("+442079460000\n+442079460001")
+        _ = screen.handle(.enter)
+        for value in ["Acme Widgets", "Ada", "Lovelace", "ada@acme.example", "ACME-42", "", "1 Main St", "London", "LDN", "N1 9GU", "GB"] {
+            _ = screen.handle(.down)
+            Self.type(value, into: screen)
+        }
+        try snap(screen, "port-wizard-details")
+        _ = screen.handle(.enter)
+        Self.type(bill, into: screen)
+        _ = screen.handle(.enter)
+        Self.type("Ada Lovelace", into: screen)
+        try snap(screen, "port-wizard-sign")
+    }
+
     func snap(_ screen: DashboardScreen, _ name: String) throws {
         for (width, height) in [(80, 24), (120, 40)] {
             var frame = Frame(width: width, height: height)
