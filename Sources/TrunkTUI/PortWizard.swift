@@ -22,7 +22,7 @@ struct PortWizard {
     var step = Step.numbers
     var numbersForm = Form([.init("numbers", "Numbers", .text(TextField(placeholder: "+442079460000, +442079460001")), hint: "E.164, up to 100")])
     var detailsForm: Form
-    var documentForm = Form([.init("path", "File", .text(TextField(placeholder: "/path/to/bill.pdf")), hint: "PDF, PNG or JPEG, at most 10 MB")])
+    var documentForm = Form([.init("path", "File", .text(TextField(placeholder: "/path/to/bill.pdf")), hint: "PDF, PNG or JPEG, at most 10 MB; Tab completes")])
     var signForm = Form([
         .init("name", "Full name", .text(TextField(placeholder: "")), hint: "the authorized representative's, as above"),
         .init("consent", "I agree", .toggle(false), hint: "to the Letter of Authorization (siptrunk port loa ID writes it)"),
@@ -73,6 +73,14 @@ struct PortWizard {
         case .enter, .function(5):
             advance(service)
             return .stay
+        case .tab where step == .document:
+            // Tab completes the path from the file system, as a shell does.
+            let (completed, candidates) = Self.complete(documentForm.text("path"))
+            var field = TextField(placeholder: "/path/to/bill.pdf")
+            field.insert(completed)
+            documentForm = Form([.init("path", "File", .text(field), hint: "PDF, PNG or JPEG, at most 10 MB; Tab completes")])
+            message = candidates.count > 1 ? (candidates.prefix(8).joined(separator: "  ") + (candidates.count > 8 ? "  …" : ""), .dim) : nil
+            return .stay
         default:
             switch step {
             case .numbers: _ = numbersForm.handle(key)
@@ -96,6 +104,30 @@ struct PortWizard {
     }
 
     var numbers: [String] { NumberingPlan.numbers(in: numbersForm.text("numbers")) }
+
+    /// A path completed as far as the file system makes it unambiguous (a directory gets its `/`), and the entries it
+    /// could still become when there are several. `~/` is the home directory; hidden entries only when asked for.
+    static func complete(_ text: String, home: String = NSHomeDirectory()) -> (completed: String, candidates: [String]) {
+        let expanded = text.hasPrefix("~/") ? home + text.dropFirst(1) : text
+        let slash = expanded.lastIndex(of: "/")
+        let directory = slash.map { String(expanded[...$0]) } ?? ""
+        let prefix = slash.map { String(expanded[expanded.index(after: $0)...]) } ?? expanded
+        let entries = ((try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory)) ?? [])
+            .filter { $0.hasPrefix(prefix) && (prefix.hasPrefix(".") || !$0.hasPrefix(".")) }
+            .sorted()
+        guard let first = entries.first else { return (expanded, []) }
+        if entries.count == 1 {
+            var isDirectory: ObjCBool = false
+            let path = directory + first
+            let directoryEntry = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+            return (path + (directoryEntry ? "/" : ""), [])
+        }
+        var common = first
+        for entry in entries.dropFirst() {
+            while !entry.hasPrefix(common) { common.removeLast() }
+        }
+        return (directory + common, entries)
+    }
 
     mutating func advance(_ service: SIPTrunkService) {
         do {
