@@ -54,3 +54,29 @@ public final class LiveCapture: @unchecked Sendable {
         return ingestor.stop()
     }
 }
+
+/// `siptrunk trace import FILE`: a pcap or pcapng file's SIP messages through a capture ingestor, to the end.
+public enum PcapImport {
+    public struct Result: Sendable {
+        public var counters: CaptureSource
+        public var frames: Int
+        public var skipped: [String: Int]
+        public var truncation: String?
+    }
+
+    public static func run(file: String, service: SIPTrunkService, settings: CaptureIngestor.Settings = .init()) throws -> Result {
+        let source: PcapSource
+        do {
+            source = try PcapSource(file: file)
+        } catch {
+            throw RuntimeError.refused(error.message)
+        }
+        let ingestor = try CaptureIngestor(service: service, sourceId: "file:\(file)", kind: "file", settings: settings)
+        while let packets = source.next(limit: 20_000) {
+            ingestor.submit(packets.map(CapturedMessage.init))
+            ingestor.flush()
+        }
+        ingestor.skipped(source.decoder.skipped)
+        return Result(counters: ingestor.stop(), frames: source.frames, skipped: source.decoder.skipped, truncation: source.truncation)
+    }
+}

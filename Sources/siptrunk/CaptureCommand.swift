@@ -149,30 +149,19 @@ extension TraceCommand {
 
         func run() throws {
             let service = try store.service(.create)
-            let source: PcapSource
-            do {
-                source = try PcapSource(file: file)
-            } catch {
-                throw CommandFailure.refused(error.message)
-            }
             var settings = CaptureIngestor.Settings()
             settings.retention = retention.retention
-            let ingestor = try runUseCase(json: json) { try CaptureIngestor(service: service, sourceId: "file:\(file)", kind: "file", settings: settings) }
-            while let packets = source.next(limit: 20_000) {
-                ingestor.submit(packets.map(CapturedMessage.init))
-                ingestor.flush()
-            }
-            ingestor.skipped(source.decoder.skipped)
-            let counters = ingestor.stop()
+            let result = try runUseCase(json: json) { try PcapImport.run(file: file, service: service, settings: settings) }
+            let counters = result.counters
             if json {
                 JSONOutput.success(ImportReport(
-                    file: file, frames: source.frames, sipMessages: counters.stored, calls: counters.calls,
-                    skipped: source.decoder.skipped, truncated: source.truncation))
+                    file: file, frames: result.frames, sipMessages: counters.stored, calls: counters.calls,
+                    skipped: result.skipped, truncated: result.truncation))
                 return
             }
-            print("\(file): \(source.frames) frames, \(counters.stored) SIP messages, \(counters.calls) calls stored")
-            for (reason, count) in source.decoder.skipped.sorted(by: { $0.value > $1.value }) { print("  skipped \(count): \(reason)") }
-            if let truncation = source.truncation { print("  the file ends early (\(truncation)): imported up to there") }
+            print("\(file): \(result.frames) frames, \(counters.stored) SIP messages, \(counters.calls) calls stored")
+            for (reason, count) in result.skipped.sorted(by: { $0.value > $1.value }) { print("  skipped \(count): \(reason)") }
+            if let truncation = result.truncation { print("  the file ends early (\(truncation)): imported up to there") }
         }
     }
 
