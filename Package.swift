@@ -30,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         // multipart/form-data for the porting document upload.
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.0"),
+        // Alert webhooks and SMS requests (issue 15).
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.25.0"),
     ],
     targets: [
         // libcrypto from the system (libssl-dev) for SHA-512/256, which swift-crypto does not expose.
@@ -42,6 +44,8 @@ let package = Package(
         .systemLibrary(name: "CPcap", path: "Sources/CPcap"),
         // cairo from the system (libcairo2-dev): the Letter of Authorization as a PDF (issue 18).
         .systemLibrary(name: "CCairo", path: "Sources/CCairo"),
+        // libcurl from the system (libcurl4-openssl-dev): alert emails over SMTP with STARTTLS and AUTH (issue 15).
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
 
         // libphonenumber from the system (libphonenumber-dev) behind a C interface: numbering plans for number checks.
         .target(
@@ -127,8 +131,12 @@ let package = Package(
         .target(
             name: "TrunkRuntime",
             dependencies: [
-                "TrunkCore", "SIPRuntime", "SIPNetwork", "SIPEngine", "SIPCore", "CCairo",
+                "TrunkCore", "SIPRuntime", "SIPNetwork", "SIPEngine", "SIPCore", "CCairo", "CCurl",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
 

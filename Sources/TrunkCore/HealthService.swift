@@ -11,6 +11,10 @@ public struct MonitorTarget: Hashable, Sendable {
     /// `host` or `host:port` (IPv6 in brackets), as `CallTarget` resolves it.
     public var endpoint: String
     public var transport: String?
+    /// Primary, secondary or tertiary: every configured endpoint is probed (issue 15).
+    public var role: EndpointRole = .primary
+
+    public var member: MonitorMember { MonitorMember(configId: configId, role: role) }
 }
 
 /// The overview's per-row figures, read for the rows on screen only.
@@ -54,30 +58,41 @@ extension SIPTrunkService {
     /// How long raw samples are kept before they are summed per hour.
     public static let rawHealthWindow: TimeInterval = 48 * 3600
 
-    /// Every outbound configuration's primary endpoint (inbound-only trunks are not probed: `unchecked`).
+    /// Every endpoint of every outbound configuration: the primary, and the secondary and tertiary of failover
+    /// (inbound-only trunks are not probed: `unchecked`).
     public func monitorTargets() throws(TrunkError) -> [MonitorTarget] {
         try read { reader in
             _ = try requireEntitlement(reader)
             var targets: [MonitorTarget] = []
             for trunk in try reader.trunks(orgId: orgId) {
                 for config in try reader.configurations(trunkId: trunk.id) where config.direction == .outbound {
-                    guard let endpoint = try reader.endpoints(configId: config.id).first else { continue }
-                    let host = IPAddress.reference(endpoint.host)
-                    targets.append(MonitorTarget(
-                        configId: config.id, number: config.number, trunkId: trunk.id,
-                        endpoint: endpoint.port.map { "\(host):\($0)" } ?? host, transport: endpoint.transport ?? config.transport))
+                    for endpoint in try reader.endpoints(configId: config.id) {
+                        guard let role = EndpointRole(rawValue: endpoint.priority) else { continue }
+                        let host = IPAddress.reference(endpoint.host)
+                        targets.append(MonitorTarget(
+                            configId: config.id, number: config.number, trunkId: trunk.id,
+                            endpoint: endpoint.port.map { "\(host):\($0)" } ?? host, transport: endpoint.transport ?? config.transport, role: role))
+                    }
                 }
             }
             return targets
         }
     }
 
-    /// The stored trackers, so a restarted monitor continues each streak.
-    public func healthTrackers() throws(TrunkError) -> [String: HealthTracker] {
+    /// The stored trackers of every endpoint, so a restarted monitor continues each streak.
+    public func healthTrackers() throws(TrunkError) -> [MonitorMember: HealthTracker] {
         try read { reader in
-            Dictionary(uniqueKeysWithValues: try reader.healthStates().map { record in
-                (record.configId, HealthTracker(state: HealthState(rawValue: record.state) ?? .unchecked, failures: record.failures, successes: record.successes))
-            })
+            var trackers: [MonitorMember: HealthTracker] = [:]
+            for record in try reader.healthStates() {
+                trackers[MonitorMember(configId: record.configId, role: .primary)] = HealthTracker(
+                    state: HealthState(rawValue: record.state) ?? .unchecked, failures: record.failures, successes: record.successes)
+            }
+            for record in try reader.endpointStates() {
+                guard let role = EndpointRole(rawValue: record.priority) else { continue }
+                trackers[MonitorMember(configId: record.configId, role: role)] = HealthTracker(
+                    state: HealthState(rawValue: record.state) ?? .unchecked, failures: record.failures, successes: record.successes)
+            }
+            return trackers
         }
     }
 

@@ -430,6 +430,9 @@ extension SIPTrunkService {
             } else {
                 notes.append("Your PBX answered \(transport.viaToken), not TLS, when it was discovered: signalling is unencrypted. Enable TLS on the PBX (port 5061) and discover again to meet the guide's TLS requirement.")
             }
+            if let outbound, let active = try Self.activeEndpoint(outbound, reader: reader), active.role != .primary {
+                notes.append("Outbound calls have failed over: they go to your \(active.role.name) endpoint \(active.destination) now\(active.reason.map { " (\($0))" } ?? ""); allow this deployment on that server as well.")
+            }
             if authentication?.mode == .register {
                 notes.append("Configure the registration password shown when the number was attached (run `siptrunk trunks update` to see it again).")
             } else {

@@ -13,3 +13,7 @@ public typealias CallLogCursor = TrunkStore.CallLogCursor
 public typealias CallLogQuery = TrunkStore.CallLogQuery
 /// A trunk's registration as stored for the dashboard.
 public typealias RegistrationState = TrunkStore.RegistrationState
+/// A notification waiting in the durable outbox (issue 15), for the deliverer in TrunkRuntime.
+public typealias OutboxDelivery = TrunkStore.OutboxDelivery
+/// An alert as stored, for the judge's actions.
+public typealias AlertRecord = TrunkStore.AlertRecord

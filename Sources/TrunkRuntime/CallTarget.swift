@@ -6,9 +6,11 @@ import SIPRuntime
 import TrunkCore
 
 /// Where a call or registration goes: `--to DEST`, or the number's outbound endpoint from the store.
-public struct CallTarget {
+public struct CallTarget: Sendable {
     public var peer: PeerAddress
     public var domain: String
+    /// When the number's calls have failed over: which endpoint is used and why (test calls say so).
+    public var failover: String?
 
     public init(peer: PeerAddress, domain: String) {
         self.peer = peer
@@ -55,10 +57,16 @@ public struct CallTarget {
             }
             numbers = found.numbers
         }
-        let outbound = numbers.lazy.compactMap { try? service.configuration(number: $0).outbound }.first { $0.sipEndpoint != nil }
-        guard let outbound, let endpoint = outbound.sipEndpoint else {
+        let found = numbers.lazy.compactMap { number in (try? service.configuration(number: number).outbound).map { (number, $0) } }.first { $0.1.sipEndpoint != nil }
+        guard let (owner, outbound) = found, let endpoint = outbound.sipEndpoint else {
             throw RuntimeError.refused(
                 trunk.map { "trunk \($0) has no outbound endpoint: give --to DEST" } ?? "\(number.value) has no outbound endpoint: give --trunk ID or --to DEST")
+        }
+        // Failed over (by the monitor or by hand): calls go to the active endpoint, and say so.
+        if let active = try service.activeEndpoint(number: owner), active.role != .primary {
+            var target = try resolve(active.destination, transport: transport ?? active.transport ?? outbound.options.transport, dnsServer: dnsServer)
+            target.failover = "the \(active.role.name) endpoint \(active.destination) (failed over\(active.since.map { " at \(Self.time($0))" } ?? "")\(active.reason.map { ": \($0)" } ?? ""))"
+            return target
         }
         // The port discovery chose is stored beside the endpoint (the wizard keeps the host as typed): put it back.
         var destination: Destination
@@ -69,6 +77,11 @@ public struct CallTarget {
         }
         if destination.port == nil { destination.port = outbound.options.port }
         return try resolve(destination.description, transport: transport ?? outbound.options.transport, dnsServer: dnsServer)
+    }
+
+    static func time(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        return formatter.string(from: date)
     }
 
     public static func resolve(_ text: String, transport: String?, dnsServer: String?) throws -> CallTarget {

@@ -22,19 +22,26 @@ public final class MonitorRunner: @unchecked Sendable {
     let interval: Double
     let policy: HealthPolicy
     let owner: String
-    let onSample: @Sendable (HealthSampleResult, String) -> Void
+    /// Each stored sample with who it is about: the number and the endpoint's role.
+    let onSample: @Sendable (HealthSampleResult, String, EndpointRole) -> Void
     /// A problem worth telling (an endpoint that cannot be monitored, samples that could not be stored), as a sentence.
     let onProblem: @Sendable (String) -> Void
     public let prober: NetworkProber
     let writes = DispatchQueue(label: "siptrunk.monitor.store")
     let numbers = NumberNames()
     private var timer: DispatchSourceTimer?
+    /// Failover and alert rules over the samples as they are stored (touched on the store queue only).
+    var judge = MonitorJudge(configurations: [:], renotifyInterval: 3600)
+    /// Sends what the judge queued; nil when this monitor does not deliver.
+    public let deliverer: OutboxDeliverer?
 
     public init(
         service: SIPTrunkService, trust: TLSTrust, dnsServer: String?, interval: Double, policy: HealthPolicy, owner: String,
-        onSample: @escaping @Sendable (HealthSampleResult, String) -> Void, onProblem: @escaping @Sendable (String) -> Void = { _ in }
+        delivery: DeliveryPolicy? = DeliveryPolicy(),
+        onSample: @escaping @Sendable (HealthSampleResult, String, EndpointRole) -> Void, onProblem: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.onProblem = onProblem
+        deliverer = delivery.map { OutboxDeliverer(service: service, policy: $0, onEvent: onProblem) }
         self.service = service
         self.dnsServer = dnsServer
         self.interval = interval
@@ -52,7 +59,9 @@ public final class MonitorRunner: @unchecked Sendable {
     /// Loads the endpoints and starts probing; how many are probed.
     @discardableResult
     public func start() throws -> Int {
+        judge = try service.monitorJudge(recoverAfter: policy.recoverAfter)
         let count = try refresh()
+        deliverer?.start()
         let timer = DispatchSource.makeTimerSource(queue: writes)
         var ticks = 0
         // Every second: store the samples; every 30 s the heartbeat, every 5 min the trunk list, hourly the roll-up.
@@ -61,7 +70,10 @@ public final class MonitorRunner: @unchecked Sendable {
             guard let self else { return }
             ticks += 1
             self.flush()
-            if ticks % 30 == 0 { try? self.service.beatMonitorHeartbeat(owner: self.owner) }
+            if ticks % 30 == 0 {
+                try? self.service.beatMonitorHeartbeat(owner: self.owner)
+                self.reloadSettings()
+            }
             if ticks % max(10, Int(self.interval)) == 0 { self.checkUnresolved() }
             if ticks % 300 == 0 { _ = try? self.refresh(onStoreQueue: true) }
             if ticks % 3600 == 0 { _ = try? self.service.rollUpHealth() }
@@ -78,16 +90,17 @@ public final class MonitorRunner: @unchecked Sendable {
     /// Endpoints whose name does not resolve: not probed, but sampled as DNS failures once per interval (so the
     /// dashboard shows why) and looked up again each time. Touched on the store queue only.
     var unresolved: [MonitorTarget] = []
-    var unresolvedTrackers: [String: HealthTracker] = [:]
+    var unresolvedTrackers: [MonitorMember: HealthTracker] = [:]
     var checkingNames = false
     let lookups = DispatchQueue(label: "siptrunk.monitor.dns")
 
     /// Reads the trunk list and (re)starts probing; `onStoreQueue` when called from the store queue's timer.
-    /// Each distinct name is looked up once (a trunk's numbers share its endpoint).
+    /// Each distinct name is looked up once (a trunk's numbers share its endpoint), and each distinct endpoint is
+    /// probed once, its result fanned out to every number and role that uses it.
     func refresh(onStoreQueue: Bool = false) throws -> Int {
         let targets = try self.service.monitorTargets()
         var endpoints: [HealthMonitor.Endpoint] = []
-        var members: [String: [String]] = [:]
+        var members: [String: [MonitorMember]] = [:]
         var failed: [(MonitorTarget, ProbeFailure)] = []
         var looked: [String: Result<CallTarget, ProbeFailure>] = [:]
         for target in targets {
@@ -99,7 +112,7 @@ public final class MonitorRunner: @unchecked Sendable {
                 } catch let error as DNSError {
                     looked[key] = .failure(ProbeFailure.dns(error))
                 } catch {
-                    onProblem("\(target.number) (\(target.endpoint)) is not monitored: \(error)")
+                    onProblem("\(target.number) (\(target.role.name) \(target.endpoint)) is not monitored: \(error)")
                     continue
                 }
             }
@@ -112,35 +125,42 @@ public final class MonitorRunner: @unchecked Sendable {
                 if members[endpointKey] == nil {
                     endpoints.append(HealthMonitor.Endpoint(id: endpointKey, peer: resolved.peer, domain: resolved.domain))
                 }
-                members[endpointKey, default: []].append(target.configId)
+                members[endpointKey, default: []].append(target.member)
             case .failure(let failure): failed.append((target, failure))
             }
         }
-        var restored = (try? service.healthTrackers()) ?? [:]
+        let stored = (try? service.healthTrackers()) ?? [:]
         // An endpoint's state starts from what its members had (they were probed together).
-        for (endpointKey, configIds) in members {
-            if let tracker = configIds.lazy.compactMap({ restored[$0] }).first { restored[endpointKey] = tracker }
+        var initial: [String: HealthTracker] = [:]
+        for (endpointKey, group) in members {
+            if let tracker = group.lazy.compactMap({ stored[$0] }).first { initial[endpointKey] = tracker }
         }
-        let initial = restored
         let fanOut = members
         let record: @Sendable () -> Void = { [self, failed] in
             unresolved = failed.map(\.0)
-            unresolvedTrackers = unresolvedTrackers.filter { id, _ in failed.contains { $0.0.configId == id } }
-            for (target, failure) in failed { recordUnresolved(target, failure, initial: initial) }
+            unresolvedTrackers = unresolvedTrackers.filter { member, _ in failed.contains { $0.0.member == member } }
+            for (target, failure) in failed { recordUnresolved(target, failure, initial: stored) }
         }
         if onStoreQueue { record() } else { writes.async(execute: record) }
         let pending = self.pending
         prober.monitor(endpoints, interval: .milliseconds(Int64(interval * 1000)), policy: policy, initial: initial) { result, tracker in
-            // Collected here, stored once a second in one transaction (see `flush`), once per member configuration.
-            for configId in fanOut[result.endpointID] ?? [result.endpointID] {
-                var member = result
-                member.endpointID = configId
-                pending.append((member, tracker))
+            // Collected here, stored once a second in one transaction (see `flush`), once per member.
+            for member in fanOut[result.endpointID] ?? [] {
+                var each = result
+                each.endpointID = member.configId
+                pending.append(MonitorSample(member: member, result: each, tracker: tracker))
             }
         }
         unresolvedCount = failed.count
-        probedConfigurations = members.values.reduce(0) { $0 + $1.count }
+        probedConfigurations = Set(members.values.joined().map(\.configId)).count
         return endpoints.count
+    }
+
+    /// The failover and alert settings and the unresolved alerts, re-read every 30 s (a `siptrunk config set` or an
+    /// acknowledgement in another process takes effect within that); the endpoints' streaks stay.
+    func reloadSettings() {
+        guard let fresh = try? service.monitorJudge(recoverAfter: policy.recoverAfter) else { return }
+        judge.adopt(settingsOf: fresh)
     }
 
     /// Once per interval: the names that did not resolve are looked up again, each once, on their own queue (a
@@ -182,27 +202,31 @@ public final class MonitorRunner: @unchecked Sendable {
 
     /// A failed lookup as a sample: it counts as a failed probe (degraded, then unreachable), with the resolver's
     /// reason and remedy.
-    func recordUnresolved(_ target: MonitorTarget, _ failure: ProbeFailure, initial: [String: HealthTracker]) {
-        var tracker = unresolvedTrackers[target.configId] ?? initial[target.configId] ?? HealthTracker()
+    func recordUnresolved(_ target: MonitorTarget, _ failure: ProbeFailure, initial: [MonitorMember: HealthTracker]) {
+        var tracker = unresolvedTrackers[target.member] ?? initial[target.member] ?? HealthTracker()
         let changed = tracker.record(answered: false, policy: policy) != nil
-        unresolvedTrackers[target.configId] = tracker
+        unresolvedTrackers[target.member] = tracker
         let result = HealthSampleResult(
             endpointID: target.configId, wallTime: Date().timeIntervalSince1970, outcome: failure.kind.rawValue, message: failure.message,
             remedy: failure.remedy, state: tracker.state, changed: changed)
-        pending.append((result, tracker))
+        pending.append(MonitorSample(member: target.member, result: result, tracker: tracker))
     }
 
     /// Samples waiting to be stored, shared by the event loop (adds) and the store queue (takes).
     let pending = PendingSamples()
 
-    /// Stores what the probes found since the last flush, in one transaction, and only then reports the samples
-    /// (issue 15: with the database held by another process, samples were printed and then dropped). A failed write
-    /// puts the batch back to be tried again; the queue is bounded and what it sheds is counted and said.
+    /// Stores what the probes found since the last flush, in one transaction with what the failover and alert
+    /// rules decided about it, and only then reports the samples (issue 15: with the database held by another
+    /// process, samples were printed and then dropped). A failed write puts the batch back to be tried again (the
+    /// judge's copy is dropped with it); the queue is bounded and what it sheds is counted and said.
     func flush() {
         let batch = pending.take()
         guard !batch.isEmpty else { return }
+        var next = judge
+        let now = Date()
+        let actions: [MonitorAction]
         do {
-            try service.recordHealth(batch)
+            actions = try service.recordMonitorSamples(batch) { active in next.judge(batch, active: active, now: now) }
         } catch {
             let shed = pending.putBack(batch)
             if !delayedWriteSaid || shed > 0 {
@@ -211,11 +235,25 @@ public final class MonitorRunner: @unchecked Sendable {
             }
             return
         }
+        judge = next
         if delayedWriteSaid {
             onProblem("the database took the waiting samples: all stored")
             delayedWriteSaid = false
         }
-        for (result, _) in batch { onSample(result, numbers.get(result.endpointID) ?? result.endpointID) }
+        for sample in batch { onSample(sample.result, numbers.get(sample.member.configId) ?? sample.member.configId, sample.member.role) }
+        for action in actions { onProblem(Self.sentence(action, numbers: numbers)) }
+        if actions.contains(where: \.queuesDeliveries) { deliverer?.wake() }
+    }
+
+    static func sentence(_ action: MonitorAction, numbers: NumberNames) -> String {
+        switch action {
+        case .switchEndpoint(let configId, let plan, _, _):
+            let number = numbers.get(configId) ?? configId
+            return "\(plan.trigger == "failback" ? "failed back" : "failed over"): \(number) outbound calls now go to the \(plan.to.name) endpoint, not the \(plan.from.name): \(plan.reason)"
+        case .openAlert(let alert, _): return "alert \(alert.id) opened: \(alert.summary)"
+        case .notifyAgain(let id, _, _): return "alert \(id) is still open: notified again"
+        case .resolveAlert(let id, _, _): return "alert \(id) resolved"
+        }
     }
 
     /// Whether a delayed write was said (touched on the store queue only).
@@ -223,6 +261,7 @@ public final class MonitorRunner: @unchecked Sendable {
 
     public func stop() {
         timer?.cancel()
+        deliverer?.stop()
         try? service.endMonitorHeartbeat(owner: owner)
         try? prober.eventLoop.submit { self.prober.monitor?.stop() }.wait()
         writes.sync { flush() }
@@ -236,21 +275,21 @@ public final class PendingSamples: @unchecked Sendable {
     /// A day of 60 s probes of 300 endpoints, or an hour of 5,000: a database held longer than that sheds the oldest.
     static let capacity = 500_000
     private let lock = NSLock()
-    private var samples: [(HealthSampleResult, HealthTracker)] = []
+    private var samples: [MonitorSample] = []
     private var dropped = 0
 
     var count: Int { lock.withLock { samples.count } }
     /// Samples dropped because the queue was full.
     var shed: Int { lock.withLock { dropped } }
 
-    func append(_ sample: (HealthSampleResult, HealthTracker)) {
+    func append(_ sample: MonitorSample) {
         lock.withLock {
             samples.append(sample)
             trim()
         }
     }
 
-    func take() -> [(HealthSampleResult, HealthTracker)] {
+    func take() -> [MonitorSample] {
         lock.withLock {
             defer { samples.removeAll(keepingCapacity: true) }
             return samples
@@ -259,7 +298,7 @@ public final class PendingSamples: @unchecked Sendable {
 
     /// A batch that could not be stored goes back in front of what came since; returns how many were shed.
     @discardableResult
-    func putBack(_ batch: [(HealthSampleResult, HealthTracker)]) -> Int {
+    func putBack(_ batch: [MonitorSample]) -> Int {
         lock.withLock {
             let before = dropped
             samples = batch + samples

@@ -349,6 +349,100 @@ enum Schema {
                 t.add(column: "who", .text)
             }
         }
+        migrator.registerMigration("v11: failover and alerts") { db in
+            // Issue 15: the monitor probes every configured endpoint and switches calls between them; alerts open,
+            // repeat and resolve with a history; notifications wait in a durable outbox until each channel took them.
+            try db.create(table: "endpoint_state") { t in
+                t.column("config_id", .text).notNull().references("sip_configuration", onDelete: .cascade)
+                t.column("priority", .integer).notNull()
+                t.column("state", .text).notNull().check { ["healthy", "degraded", "unreachable", "unchecked"].contains($0) }
+                t.column("failures", .integer).notNull()
+                t.column("successes", .integer).notNull()
+                t.column("since", .datetime).notNull()
+                t.column("last_outcome", .text)
+                t.column("last_response_code", .integer)
+                t.column("last_response_ms", .double)
+                t.column("last_message", .text)
+                t.column("updated_at", .datetime).notNull()
+                t.primaryKey(["config_id", "priority"])
+            }
+            try db.create(table: "failover_state") { t in
+                t.primaryKey("config_id", .text).references("sip_configuration", onDelete: .cascade)
+                t.column("active_priority", .integer).notNull().check { (1...3).contains($0) }
+                t.column("since", .datetime).notNull()
+                t.column("reason", .text)
+            }
+            try db.create(table: "failover_event") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("config_id", .text).notNull().indexed().references("sip_configuration", onDelete: .cascade)
+                t.column("at", .datetime).notNull()
+                t.column("from_priority", .integer).notNull()
+                t.column("to_priority", .integer).notNull()
+                t.column("from_endpoint", .text).notNull()
+                t.column("to_endpoint", .text).notNull()
+                t.column("trigger", .text).notNull()
+                t.column("reason", .text).notNull()
+                t.column("actor", .text).notNull()
+            }
+            try db.create(table: "alert") { t in
+                t.primaryKey("id", .text)
+                t.column("config_id", .text).notNull().indexed().references("sip_configuration", onDelete: .cascade)
+                t.column("priority", .integer).notNull()
+                t.column("rule", .text).notNull()
+                t.column("status", .text).notNull().check { ["open", "acknowledged", "resolved"].contains($0) }
+                t.column("summary", .text).notNull()
+                t.column("opened_at", .datetime).notNull()
+                t.column("last_notified_at", .datetime)
+                t.column("acknowledged_at", .datetime)
+                t.column("acknowledged_by", .text)
+                t.column("resolved_at", .datetime)
+            }
+            // At most one unresolved alert per rule and endpoint: an alert opens once.
+            try db.execute(sql: "CREATE UNIQUE INDEX alert_unresolved ON alert(config_id, priority, rule) WHERE status != 'resolved'")
+            try db.create(table: "alert_event") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("alert_id", .text).notNull().indexed().references("alert", onDelete: .cascade)
+                t.column("at", .datetime).notNull()
+                t.column("kind", .text).notNull()
+                t.column("channel", .text)
+                t.column("detail", .text)
+            }
+            try db.create(table: "outbox") { t in
+                t.column("event_id", .text).notNull()
+                t.column("channel", .text).notNull().check { ["webhook", "email", "sms"].contains($0) }
+                t.column("alert_id", .text).indexed().references("alert", onDelete: .setNull)
+                t.column("kind", .text).notNull()
+                t.column("recipient", .text).notNull()
+                t.column("subject", .text).notNull()
+                t.column("text", .text).notNull()
+                t.column("payload", .text).notNull()
+                t.column("created_at", .datetime).notNull()
+                t.column("attempts", .integer).notNull()
+                t.column("next_attempt_at", .datetime).notNull()
+                t.column("status", .text).notNull().check { ["pending", "delivered", "failed"].contains($0) }
+                t.column("last_error", .text)
+                t.column("delivered_at", .datetime)
+                t.column("response", .text)
+                t.primaryKey(["event_id", "channel"])
+            }
+            try db.create(index: "outbox_due", on: "outbox", columns: ["status", "next_attempt_at"])
+            try db.create(table: "notification_settings") { t in
+                t.primaryKey("org_id", .text).references("organisation", onDelete: .cascade)
+                t.column("smtp_url", .text)
+                t.column("smtp_username", .text)
+                t.column("smtp_password", .text)
+                t.column("smtp_from", .text)
+                t.column("smtp_security", .text).notNull().defaults(to: "starttls")
+                t.column("smtp_ca_file", .text)
+                t.column("sms_url", .text)
+                t.column("sms_account", .text)
+                t.column("sms_token", .text)
+                t.column("sms_from", .text)
+                t.column("webhook_secret", .text)
+                t.column("webhook_ca_file", .text)
+                t.column("renotify_minutes", .integer).notNull().defaults(to: 60)
+            }
+        }
         return migrator
     }
 }

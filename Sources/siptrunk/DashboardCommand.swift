@@ -53,7 +53,7 @@ struct DashboardCommand: ParsableCommand {
         let embedded = EmbeddedMonitor {
             MonitorRunner(
                 service: service, trust: trust, dnsServer: dnsServer, interval: monitorInterval, policy: HealthPolicy(),
-                owner: "siptrunk dashboard (pid \(getpid()))", onSample: { _, _ in })
+                owner: "siptrunk dashboard (pid \(getpid()))", onSample: { _, _, _ in })
         }
         var watch: DispatchSourceTimer?
         if monitor {

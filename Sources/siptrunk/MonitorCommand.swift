@@ -53,6 +53,8 @@ struct MonitorCommand: ParsableCommand {
     struct SampleJSON: Encodable {
         var configId: String
         var phoneNumber: String
+        /// primary, secondary or tertiary (failover endpoints are probed too).
+        var endpointRole: String
         var at: Date
         var outcome: String
         var responseCode: Int?
@@ -70,15 +72,15 @@ struct MonitorCommand: ParsableCommand {
         let runner = MonitorRunner(
             service: service, trust: trust, dnsServer: dnsServer, interval: interval, policy: policy,
             owner: "siptrunk monitor (pid \(getpid()))",
-            onSample: { result, number in
+            onSample: { result, number, role in
             if json {
                 JSONOutput.line(SampleJSON(
-                    configId: result.endpointID, phoneNumber: number, at: Date(timeIntervalSince1970: result.wallTime), outcome: result.outcome,
+                    configId: result.endpointID, phoneNumber: number, endpointRole: role.name, at: Date(timeIntervalSince1970: result.wallTime), outcome: result.outcome,
                     responseCode: result.responseCode, responseTimeMs: result.responseTimeMs, healthStatus: result.state.rawValue,
                     changed: result.changed, message: result.message))
             } else if result.changed {
                 let detail = result.outcome == "ok" ? "\(result.responseCode ?? 0) in \(result.responseTimeMs ?? 0) ms" : "\(result.outcome): \(result.message ?? "")"
-                print("\(Self.timestamp()) \(number) \(result.state.rawValue) (\(detail))")
+                print("\(Self.timestamp()) \(number)\(role == .primary ? "" : " (\(role.name))") \(result.state.rawValue) (\(detail))")
             }
         }, onProblem: { problem in printError("siptrunk monitor: \(problem)") })
         // Stop on INT, TERM or HUP (also while standing by).

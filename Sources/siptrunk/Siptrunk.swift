@@ -15,7 +15,7 @@ struct Siptrunk: ParsableCommand {
             """,
         subcommands: [
             HomeCommand.self, SetupCommand.self, DashboardCommand.self, ParseCommand.self, ParseDestinationCommand.self, ProbeCommand.self, DiscoverCommand.self, TestCallCommand.self, RegisterCommand.self, MonitorCommand.self, CaptureCommand.self, CallsCommand.self, TraceCommand.self, TrunksCommand.self, NumbersCommand.self, FirewallCommand.self,
-            ProfileCommand.self, ConfigCommand.self, OutboundSetupCommand.self, OrgCommand.self, PortCommand.self, ServeCommand.self, APIKeyCommand.self, DemoCommand.self,
+            ProfileCommand.self, ConfigCommand.self, FailoverCommand.self, AlertsCommand.self, OutboundSetupCommand.self, OrgCommand.self, PortCommand.self, ServeCommand.self, APIKeyCommand.self, DemoCommand.self,
         ],
         defaultSubcommand: HomeCommand.self
     )

@@ -78,6 +78,7 @@ struct TestCallCommand: ParsableCommand {
             }
         }
         if let domain { target.domain = domain }
+        if let failover = target.failover, !json { print("calling through \(failover)") }
         let prober = NetworkProber(trust: trust)
         defer { prober.shutdown() }
         var request = TestCallRunner.Request(number: e164, target: target)
