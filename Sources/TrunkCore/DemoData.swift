@@ -95,6 +95,7 @@ public enum DemoData {
                         summary.traceMessages += logged.traceMessages
                     }
                 }
+                try failoverAndAlerts(writer, now: now)
                 summary.discoveryRuns += try discoveryRuns(writer, orgId: orgId, now: now)
                 let traced = try testCallWithTrace(writer, orgId: orgId, now: now)
                 summary.testCalls += 1
@@ -104,6 +105,58 @@ public enum DemoData {
             throw SIPTrunkService.trunkError(error)
         }
         return summary
+    }
+
+    /// The 3CX trunk failed over to its backup 40 minutes ago (failback is manual, so calls stay there although the
+    /// primary answers again); the FreeSWITCH trunk, down for 2.5 hours, has an open alert whose webhook was
+    /// delivered and whose email waits for an SMTP relay; the 3CX's own alert resolved.
+    static func failoverAndAlerts(_ writer: StoreWriter, now: Date) throws {
+        if let config = try writer.reader.configurations(number: "+14155550111").first(where: { $0.direction == .outbound }) {
+            let primary = try writer.reader.endpoints(configId: config.id).filter { $0.priority == 1 }
+            let backup = OutboundEndpoint(configId: config.id, priority: 2, host: "backup.3cx.example", port: 5060, transport: "tcp")
+            try writer.replaceEndpoints(configId: config.id, with: primary + [backup])
+            try writer.save(FailoverSettings(configId: config.id, enabled: true, triggers: SIPTrunkService.failoverTriggers, failback: "manual"))
+            try writer.save(AlertSettings(configId: config.id, enabled: true, unreachableMinutes: 5, failureRatePercent: 20, failureRateWindowMinutes: 15, responseTimeMs: 500, email: "noc@acme.example", webhook: "https://hooks.acme.example/siptrunk"))
+            try writer.upsert(EndpointStateRecord(
+                configId: config.id, priority: 2, state: "healthy", failures: 0, successes: 120, since: now.addingTimeInterval(-7200), lastOutcome: "ok",
+                lastResponseCode: 200, lastResponseMs: 38, lastMessage: nil, updatedAt: now.addingTimeInterval(-20)))
+            let at = now.addingTimeInterval(-2400)
+            let from = primary.first.map { SIPTrunkService.endpointText($0, config: config) } ?? "acme.3cx.example:5060/tcp"
+            let reason = "primary \(from) is unreachable (last probe: timeout); secondary backup.3cx.example:5060/tcp is healthy"
+            try writer.save(FailoverStateRecord(configId: config.id, activePriority: 2, since: at, reason: "unreachable: " + reason))
+            try writer.insert(FailoverEvent(
+                configId: config.id, at: at, fromPriority: 1, toPriority: 2, fromEndpoint: from, toEndpoint: "backup.3cx.example:5060/tcp", trigger: "unreachable",
+                reason: reason, actor: "monitor"))
+            let alert = AlertRecord(
+                id: "alr_demo3cxunreachable", configId: config.id, priority: 1, rule: "unreachable", status: "resolved",
+                summary: "+14155550111 primary \(from) unreachable for 5 min (last probe: timeout)", openedAt: at.addingTimeInterval(240),
+                lastNotifiedAt: at.addingTimeInterval(240), resolvedAt: at.addingTimeInterval(1500))
+            try writer.save(alert)
+            for (offset, kind, channel, detail) in [
+                (240.0, "opened", nil, alert.summary), (240, "queued", "webhook", "alert.opened to https://hooks.acme.example/siptrunk"),
+                (240, "queued", "email", "alert.opened to noc@acme.example"), (241, "delivered", "webhook", "HTTP 200"), (242, "delivered", "email", "SMTP 250"),
+                (1500, "resolved", nil, nil), (1501, "delivered", "webhook", "HTTP 200"), (1502, "delivered", "email", "SMTP 250"),
+            ] as [(Double, String, String?, String?)] {
+                try writer.insert(AlertEvent(alertId: alert.id, at: at.addingTimeInterval(offset), kind: kind, channel: channel, detail: detail))
+            }
+        }
+        if let config = try writer.reader.configurations(number: "+442079460101").first(where: { $0.direction == .outbound }) {
+            try writer.save(AlertSettings(configId: config.id, enabled: true, unreachableMinutes: 10, failureRatePercent: 20, failureRateWindowMinutes: 15, responseTimeMs: 500, email: "ops@globex.example", webhook: "https://ops.globex.example/hooks/sip"))
+            let opened = now.addingTimeInterval(-2.5 * 3600 + 600)
+            let endpoint = try writer.reader.endpoints(configId: config.id).first.map { SIPTrunkService.endpointText($0, config: config) } ?? "fs.globex.example"
+            let alert = AlertRecord(
+                id: "alr_demoglobexdown01", configId: config.id, priority: 1, rule: "unreachable", status: "open",
+                summary: "+442079460101 primary \(endpoint) unreachable for 10 min (last probe: timeout: no answer to OPTIONS)",
+                openedAt: opened, lastNotifiedAt: now.addingTimeInterval(-1800))
+            try writer.save(alert)
+            for (offset, kind, channel, detail) in [
+                (0.0, "opened", nil, alert.summary), (0, "queued", "webhook", "alert.opened to https://ops.globex.example/hooks/sip"),
+                (0, "queued", "email", "alert.opened to ops@globex.example"), (1, "delivered", "webhook", "HTTP 202"),
+                (3, "attempt_failed", "email", "attempt 1: no SMTP relay is configured: siptrunk alerts channels set --smtp-url smtp://HOST:587 --smtp-from ADDRESS"),
+            ] as [(Double, String, String?, String?)] {
+                try writer.insert(AlertEvent(alertId: alert.id, at: opened.addingTimeInterval(offset), kind: kind, channel: channel, detail: detail))
+            }
+        }
     }
 
     /// One OPTIONS probe a minute for seven days, with jitter and the plan's outage.

@@ -21,6 +21,10 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
         case porting
         /// The Porting view's "Port a number": the port-request wizard.
         case portNumber
+        /// The Alerts view, and acknowledging the selected alert in it.
+        case alerts, acknowledge
+        /// The Health tab: send the number's calls back to the primary endpoint (manual failback).
+        case failback
     }
 
     public enum Tab: Int, CaseIterable, Sendable {
@@ -93,6 +97,12 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
     var logsLoadedAt = Date.distantPast
     /// The Porting view, while it is open.
     var porting: PortingView?
+    /// The Alerts view, while it is open.
+    var alertsView: AlertsView?
+    /// Alerts not yet resolved, for the overview.
+    var openAlerts = 0
+    /// The open number's failover (outbound): the active endpoint and each endpoint's state.
+    var failover: FailoverView?
     /// The port-request wizard, while it is open (over the Porting view).
     var portWizard: PortWizard?
     /// The Letter of Authorization's SHA-256 (the runtime renders the PDF; the executable wires it).
@@ -133,6 +143,8 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
             figures = [:]
             trunkCount = try service.trunkCount()
             monitorOwner = try service.activeMonitor()
+            openAlerts = try service.alerts(limit: 1000).count
+            if alertsView != nil { alertsView?.load(service) }
             // A read that works again clears its own error, not what the user was told (a save refused, a copy).
             if message?.text.hasPrefix(Self.readFailure) == true { message = nil }
         } catch {
@@ -141,7 +153,7 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
         applyFilter()
         if let current = detail, let fresh = views.first(where: { $0.configId == current.configId }) {
             detail = (try? service.health(configId: fresh.configId)) ?? fresh
-            if tab == .health { registration = try? service.registration(trunkId: fresh.trunkId) }
+            if tab == .health { loadHealthExtras(fresh) }
         }
     }
 
@@ -204,7 +216,7 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
         guard let detail else { return }
         switch tab {
         case .health:
-            registration = try? service.registration(trunkId: detail.trunkId)
+            loadHealthExtras(detail)
         case .firewall:
             firewall = try? service.firewall(region: nil)
         case .configuration:
@@ -222,6 +234,12 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
         case .callLogs:
             loadLogs()
         }
+    }
+
+    /// The Health tab's registration and (outbound) failover state.
+    func loadHealthExtras(_ view: HealthView) {
+        registration = try? service.registration(trunkId: view.trunkId)
+        failover = view.direction == "outbound" ? try? service.failoverView(number: view.phoneNumber) : nil
     }
 
     func loadTrace() {
@@ -317,7 +335,10 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
                 KeyBinding([.function(10)], "Quit", "Quit", .quit),
             ])
         }
-        if porting != nil {
+        if alertsView != nil {
+            list.append(KeyBinding([.escape, .character("h")], "Back", "Back to the overview", .back))
+            list.append(KeyBinding([.character("a")], "Acknowledge", "Acknowledge the selected alert: no more reminders", .acknowledge))
+        } else if porting != nil {
             list.append(KeyBinding([.escape, .character("h")], "Back", "Back to the overview", .back))
             list.append(KeyBinding([.character("n")], "Port a number", "Start a port request: numbers, carrier details, document, signature", .portNumber))
         } else if detail == nil {
@@ -327,6 +348,7 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
                 KeyBinding([.character("s")], "Sort", "Sort by the next column", .sort),
                 KeyBinding([.character("a")], "Add trunk", "Set up a new trunk with the wizard (the guide's Add trunk)", .addTrunk),
                 KeyBinding([.character("P")], "Porting", "Port requests: their status and history", .porting),
+                KeyBinding([.character("A")], "Alerts", "Alerts: open, acknowledged and resolved, with their deliveries", .alerts),
             ]
         } else {
             list += [
@@ -362,6 +384,9 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
                 list.append(KeyBinding([.character("f")], "Failover", "Edit the failover endpoints, triggers and failback", .edit("failover")))
                 list.append(KeyBinding([.character("o")], "Codecs", "Edit the codec order and transcoding", .edit("codecs")))
                 list.append(KeyBinding([.character("a")], "Alerts", "Edit the alert thresholds and channels", .edit("alerts")))
+            }
+            if tab == .health, let failover, failover.activeRole != "primary" {
+                list.append(KeyBinding([.character("b")], "Use primary", "Send this number's calls back to the primary endpoint (manual failback)", .failback))
             }
             if tab == .firewall {
                 list.append(KeyBinding([.character("c")], "Copy all", "Copy the addresses and ports to the terminal's clipboard (OSC 52)", .copy))
@@ -456,9 +481,26 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
                 var view = PortingView()
                 view.load(service)
                 porting = view
+            case .alerts:
+                var view = AlertsView()
+                view.load(service)
+                alertsView = view
+            case .acknowledge:
+                if let told = alertsView?.acknowledge(service) { message = told }
+                openAlerts = (try? service.alerts(limit: 1000).count) ?? openAlerts
+            case .failback:
+                guard let detail else { return .continue }
+                do {
+                    failover = try service.switchEndpoint(number: detail.phoneNumber, to: .primary, actor: "siptrunk dashboard (uid \(getuid()))")
+                    message = ("\(detail.phoneNumber) calls go to the primary endpoint again.", .ok)
+                } catch {
+                    message = (error.messages.joined(separator: "; "), .error)
+                }
             case .back:
                 // Esc first drops what narrows the view (a search, a filter), then goes back.
-                if porting != nil {
+                if alertsView != nil {
+                    alertsView = nil
+                } else if porting != nil {
                     porting = nil
                 } else if showMessage {
                     showMessage = false
@@ -500,7 +542,9 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
             return .continue
         }
         // Movement within the current list.
-        if porting != nil {
+        if alertsView != nil {
+            if alertsView?.table.handle(key, pageSize: 10) == true { alertsView?.loadSelected(service) }
+        } else if porting != nil {
             _ = porting?.table.handle(key, pageSize: 10)
         } else if detail == nil {
             if table.handle(key, pageSize: 10) { loadVisibleFigures() }
@@ -696,6 +740,8 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
         let body = Rect(x: 0, y: 1, width: width, height: height - 3)
         if portWizard != nil {
             portWizard?.draw(&frame, Rect(x: 1, y: 2, width: width - 2, height: height - 5))
+        } else if alertsView != nil {
+            alertsView?.draw(&frame, Rect(x: 1, y: 2, width: width - 2, height: height - 4))
         } else if porting != nil {
             porting?.draw(&frame, Rect(x: 1, y: 2, width: width - 2, height: height - 4))
         } else if let detail {
@@ -737,6 +783,9 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
             y += 1
         }
         let sortNames = ["number", "direction", "endpoint", "health"]
+        if openAlerts > 0 {
+            frame.put("\(openAlerts) open alert\(openAlerts == 1 ? "" : "s") — A shows them", x: rect.x + 1, y: y, role: .error, limit: max(0, rect.width - 22))
+        }
         frame.put("sorted by \(sortNames[sortColumn])", x: rect.maxX - 20, y: y, role: .dim)
         y += 1
         if views.isEmpty {
@@ -773,6 +822,17 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
         rows.add("Recent", Sparkline.text(view.recentResponseMs, width: min(60, rect.width - 16), glyphs: frame.glyphs), role: .ok, in: &frame)
         rows.add("Last probe", view.lastCheckedAt.map { Self.format($0) + " UTC" } ?? "never (is siptrunk monitor running?)", in: &frame)
         rows.skip()
+        if let failover, failover.endpoints.count > 1 {
+            let moved = failover.activeRole != "primary"
+            let since = failover.activeSince.map { " since \(Self.format($0)) UTC" } ?? ""
+            rows.add("Calls go to", "\(failover.activeRole) \(failover.activeEndpoint)\(moved ? since : "")", role: moved ? .warning : .ok, in: &frame)
+            if moved, let last = failover.history.first { rows.add("", "\(last.trigger): \(last.reason)", role: .dim, in: &frame) }
+            for endpoint in failover.endpoints {
+                rows.add(endpoint.active ? "  * " + endpoint.role : "    " + endpoint.role, "\(endpoint.endpoint)  \(endpoint.healthStatus)", role: Self.role(for: endpoint.healthStatus), in: &frame)
+            }
+            rows.add("Failover", "\(failover.enabled ? "on" : "off") · failback \(failover.failback)\(moved && failover.failback == "manual" ? " · b sends calls back to the primary" : "")", role: .dim, in: &frame)
+            rows.skip()
+        }
         if let registration {
             let expiry = registration.expiresIn.map { String(format: ", expires in %.0f s", $0) } ?? ""
             rows.add("Registration", "\(registration.state) as \(registration.username) at \(registration.registrar)" + expiry, role: registration.state == "registered" ? .ok : .warning, in: &frame)

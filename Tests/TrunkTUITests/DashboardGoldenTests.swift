@@ -133,6 +133,37 @@ struct DashboardGoldenTests {
         }
     }
 
+    /// Issue 15: the Alerts view (open first, the selected alert's history and deliveries), acknowledging with `a`;
+    /// the Health tab of a number that failed over (the active endpoint, each endpoint's state), and `b` to send
+    /// its calls back to the primary.
+    @Test func alertsAndFailoverOnTheDemoData() throws {
+        let screen = try Self.screen()
+        _ = screen.handle(.character("A"))
+        try snap(screen, "alerts")
+        _ = screen.handle(.character("a"))
+        var frame = Frame(width: 120, height: 40)
+        screen.render(into: &frame, tick: 0)
+        #expect(frame.text.contains("Acknowledged alr_demoglobexdown01"), "\(frame.text)")
+        #expect(frame.text.contains("acknowledged") && frame.text.contains("siptrunk dashboard"))
+        _ = screen.handle(.escape)
+        // The 3CX number (+14155550111): failed over to its backup, failback manual.
+        while screen.detail == nil {
+            let shownNumber = screen.shown[screen.table.selected].phoneNumber
+            if shownNumber == "+14155550111" && screen.shown[screen.table.selected].direction == "outbound" {
+                _ = screen.handle(.enter)
+            } else {
+                _ = screen.handle(.down)
+            }
+        }
+        try snap(screen, "health-failover")
+        _ = screen.handle(.character("b"))
+        frame = Frame(width: 120, height: 40)
+        screen.render(into: &frame, tick: 0)
+        #expect(frame.text.contains("calls go to the primary endpoint again"), "\(frame.text)")
+        #expect(frame.text.contains("Calls go to     primary acme.3cx.example:5060/tcp"), "\(frame.text)")
+        #expect(!frame.text.contains("b Use primary"), "the key goes once the calls are back")
+    }
+
     /// Issue 14: the full message scrolls by line and page, to its ends, and J/K or the arrows move between messages.
     @Test func theFullMessageScrollsAndMovesBetweenMessages() throws {
         let screen = try Self.screen()

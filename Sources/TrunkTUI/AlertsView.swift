@@ -1,0 +1,83 @@
+import Foundation
+import TUIKit
+import TrunkCore
+
+/// The dashboard's Alerts view (issue 15): open and acknowledged alerts first, then the recently resolved; the
+/// selected one's history (opened, queued, delivered or failed per channel, acknowledged, resolved). Opened with `A`
+/// from the overview; `a` acknowledges the selected alert.
+struct AlertsView {
+    var alerts: [AlertView] = []
+    var selected: AlertView?
+    var table = Table(columns: [
+        .init("Opened", width: 19), .init("Status", width: 12), .init("Number", width: 14), .init("Rule", width: 13), .init("Summary"),
+    ])
+    var failure: String?
+
+    mutating func load(_ service: SIPTrunkService) {
+        do {
+            alerts = try service.alerts(all: true, limit: 200)
+            failure = nil
+        } catch {
+            failure = error.messages.joined(separator: "; ")
+        }
+        let index = table.selected
+        table.rows = alerts.map { [DashboardScreen.format($0.openedAt), $0.status, $0.phoneNumber, $0.rule, $0.summary] }
+        table.rowRoles = alerts.map { alert in
+            switch alert.status {
+            case "open": .error
+            case "acknowledged": .warning
+            default: .dim
+            }
+        }
+        table.selected = min(index, max(0, alerts.count - 1))
+        loadSelected(service)
+    }
+
+    mutating func loadSelected(_ service: SIPTrunkService) {
+        selected = table.selected < alerts.count ? try? service.alert(id: alerts[table.selected].alertId) : nil
+    }
+
+    /// `a`: acknowledges the selected alert; what to tell the user.
+    mutating func acknowledge(_ service: SIPTrunkService) -> (String, Role) {
+        guard table.selected < alerts.count else { return ("No alert selected.", .warning) }
+        let alert = alerts[table.selected]
+        do {
+            _ = try service.acknowledgeAlert(id: alert.alertId, by: "siptrunk dashboard (uid \(getuid()))")
+            load(service)
+            return ("Acknowledged \(alert.alertId): no more reminders; it resolves on its own when the endpoint recovers.", .ok)
+        } catch {
+            return (error.messages.joined(separator: "; "), .warning)
+        }
+    }
+
+    mutating func draw(_ frame: inout Frame, _ rect: Rect) {
+        let open = alerts.filter { $0.status != "resolved" }.count
+        frame.put("Alerts · \(open) open or acknowledged", x: rect.x, y: rect.y, role: .title, limit: rect.width)
+        if let failure {
+            frame.put("Cannot read the alerts: \(failure)", x: rect.x, y: rect.y + 2, role: .error, limit: rect.width)
+            return
+        }
+        guard !alerts.isEmpty else {
+            frame.paragraph(
+                "No alerts. Alerts open when a number's rules are breached (Configuration tab, or siptrunk config set NUMBER --alerts on) while a monitor runs.",
+                in: Rect(x: rect.x, y: rect.y + 2, width: rect.width, height: 3), role: .dim)
+            return
+        }
+        let listHeight = max(3, min(alerts.count + 2, rect.height / 2))
+        table.draw(in: &frame, rect: Rect(x: rect.x, y: rect.y + 1, width: rect.width, height: listHeight), focused: true)
+        guard let alert = selected else { return }
+        var y = rect.y + 2 + listHeight
+        frame.put(alert.summary, x: rect.x, y: y, role: .strong, limit: rect.width)
+        y += 1
+        if alert.status == "open", y < rect.maxY {
+            frame.put("a acknowledges it (no more reminders)", x: rect.x, y: y, role: .dim, limit: rect.width)
+            y += 1
+        }
+        for event in alert.history ?? [] where y < rect.maxY {
+            let channel = event.channel.map { " [\($0)]" } ?? ""
+            let role: Role = event.kind == "delivery_failed" || event.kind == "attempt_failed" ? .error : (event.kind == "delivered" ? .ok : .text)
+            frame.put("\(DashboardScreen.format(event.at))  \(event.kind)\(channel)\(event.detail.map { ": \($0)" } ?? "")", x: rect.x, y: y, role: role, limit: rect.width)
+            y += 1
+        }
+    }
+}
