@@ -262,6 +262,10 @@ extension StoreReader {
         try OutboxDelivery.filter(Column("event_id") == eventId).order(Column("channel")).fetchAll(db)
     }
 
+    public func deliveries(channel: String) throws -> [OutboxDelivery] {
+        try OutboxDelivery.filter(Column("channel") == channel).order(Column("created_at")).fetchAll(db)
+    }
+
     public func deliveries(alertId: String) throws -> [OutboxDelivery] {
         try OutboxDelivery.filter(Column("alert_id") == alertId).order(Column("created_at"), Column("channel")).fetchAll(db)
     }

@@ -32,14 +32,16 @@ class Handler(BaseHTTPRequestHandler):
         with lock:
             seen["count"] += 1
             count = seen["count"]
-            with open(args.log, "a") as log:
-                log.write(json.dumps({"method": "POST", "path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body}) + "\n")
-        if args.hang:
-            time.sleep(3600)
-            return
         status = 500 if count <= args.fail_first else args.status
         if status == 200 and "/Messages.json" in self.path:
             status = 201
+        with lock:
+            with open(args.log, "a") as log:
+                log.write(json.dumps({"method": "POST", "path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
+                                      "body": body, "status": None if args.hang else status}) + "\n")
+        if args.hang:
+            time.sleep(3600)
+            return
         answer = json.dumps({"received": True, "sid": "SM%06d" % count} if status < 300 else {"error": "receiver told to fail"}).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
