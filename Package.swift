@@ -185,6 +185,7 @@ let package = Package(
             name: "SIPNetworkTests",
             dependencies: [
                 "TrunkRuntime", "SIPNetwork", "SIPEngine", "SIPRuntime", "SIPCore", "TrunkCore", "TrunkStore", "TrunkAPI",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
