@@ -255,7 +255,7 @@ let package = Package(
         .executableTarget(
             name: "ProbeBenchmarks",
             dependencies: [
-                "SIPCore", "SIPEngine", "SIPNetwork", "SIPRuntime", "TrunkCore", "TrunkStore",
+                "SIPCore", "SIPEngine", "SIPNetwork", "SIPRuntime", "TrunkCore", "TrunkStore", "TrunkRuntime",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

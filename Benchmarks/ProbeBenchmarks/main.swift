@@ -7,10 +7,13 @@
 // 2. Throughput: `siptrunk probe --concurrency` floods 100,000 probes; its own summary gives the rate and CPU time.
 //    sipp's UAC runs the same flood for comparison, when installed.
 // 3. Discovery: the full matrix against kamailio with one silent UDP port, timed against the probe timeout.
-// 5. The monitor: 10,000 endpoints every 60 s, the process's CPU over one interval.
 // 4. Call setup: INVITE to 200 from `siptrunk test-call` against a sipp UAS (a process per call), from the engine
 //    warm in this process (calls back to back), and from sipp's own UAC against the same UAS (INVITE sent to 200
 //    received, from its message trace).
+//
+// 5. The monitor: 10,000 endpoints every 60 s, the process's CPU over one interval (`ProbeBenchmarks monitor`).
+// 6. Failover and alerts: 10,000 numbers on 2,000 endpoints (500 failing), three alert rules each — the judge's cost
+//    per sample, the monitor's CPU per interval, the outbox's deliveries per second (`ProbeBenchmarks alerts`).
 //
 // kamailio is started here, on 127.0.0.61 (UDP and TCP 5060), and stopped at the end.
 
@@ -276,6 +279,7 @@ if FileManager.default.isExecutableFile(atPath: "/usr/bin/sipp") {
 
 // MARK: 5. The monitor with 10,000 endpoints
 
+if only == nil || only == "monitor" {
 do {
     let database = scratch + "/monitor.sqlite"
     try prepareMonitorDatabase(database, count: 10_000, host: address)
@@ -292,6 +296,13 @@ do {
     print(String(format: "monitor, 10,000 endpoints every 60 s: %.1f%% of one core over its second interval (%.2f s CPU in 60 s)", (after - before) / 60 * 100, after - before))
 } catch {
     print("monitor benchmark failed: \(error)")
+}
+}
+
+// MARK: 6. Failover and alerts at scale (`ProbeBenchmarks alerts`)
+
+if only == nil || only == "alerts" {
+    alertBenchmarks(root: FileManager.default.currentDirectoryPath)
 }
 
 /// Each figure reaches the terminal (or a file) as soon as it is measured.
