@@ -109,33 +109,47 @@ extension SIPTrunkService {
     // MARK: The monitor's judgement
 
     /// The judge with the configuration, the endpoints' states, the unresolved alerts and each alerting endpoint's
-    /// failure-rate window restored from the store.
+    /// failure-rate window restored from the store (at the monitor's start).
     public func monitorJudge(recoverAfter: Int) throws(TrunkError) -> MonitorJudge {
+        var judge = try monitorSettings(recoverAfter: recoverAfter)
         let now = now()
-        return try read { reader in
+        let watched = judge.configurations.filter { $0.value.failover.enabled || $0.value.alerts?.enabled == true }
+        try read { reader in
+            for (configId, configuration) in watched {
+                guard let config = try reader.configuration(id: configId) else { continue }
+                for status in try Self.endpointStatuses(config, reader: reader) {
+                    judge.restore(status: status, of: MonitorMember(configId: config.id, role: status.role))
+                }
+                if let settings = configuration.alerts, settings.enabled {
+                    let since = now.addingTimeInterval(-TimeInterval(settings.failureRateWindowMinutes ?? 15) * 60)
+                    let probes = try reader.healthOutcomes(configId: config.id, since: since)
+                    judge.restore(probes: probes.map { ($0.at, $0.ok) }, of: MonitorMember(configId: config.id, role: .primary))
+                }
+            }
+        }
+        return judge
+    }
+
+    /// The judge's settings only (each configuration's endpoints, failover and alert settings, the reminder
+    /// interval, the unresolved alerts) in a handful of queries whatever the number of configurations: re-read
+    /// every 30 s, `MonitorJudge.adopt` keeping the running streaks.
+    public func monitorSettings(recoverAfter: Int) throws(TrunkError) -> MonitorJudge {
+        try read { reader in
             var judge = MonitorJudge(configurations: [:], renotifyInterval: 3600)
             judge.renotifyInterval = TimeInterval(try reader.notificationSettings(orgId: orgId)?.renotifyMinutes ?? 60) * 60
             let failovers = Dictionary(uniqueKeysWithValues: try reader.failoverSettings().map { ($0.configId, $0) })
             let alerts = Dictionary(uniqueKeysWithValues: try reader.alertSettings().map { ($0.configId, $0) })
-            for trunk in try reader.trunks(orgId: orgId) {
-                for config in try reader.configurations(trunkId: trunk.id) where config.direction == .outbound {
-                    var endpoints: [EndpointRole: String] = [:]
-                    for endpoint in try reader.endpoints(configId: config.id) {
-                        if let role = EndpointRole(rawValue: endpoint.priority) { endpoints[role] = Self.endpointText(endpoint, config: config) }
-                    }
-                    judge.configurations[config.id] = MonitorJudge.Configuration(
-                        number: config.number, direction: config.direction.rawValue, endpoints: endpoints,
-                        failover: FailoverPolicy(failovers[config.id], recoverAfter: recoverAfter), alerts: alerts[config.id])
-                    guard failovers[config.id]?.enabled == true || alerts[config.id]?.enabled == true else { continue }
-                    for status in try Self.endpointStatuses(config, reader: reader) {
-                        judge.restore(status: status, of: MonitorMember(configId: config.id, role: status.role))
-                    }
-                    if let settings = alerts[config.id], settings.enabled {
-                        let since = now.addingTimeInterval(-TimeInterval(settings.failureRateWindowMinutes ?? 15) * 60)
-                        let probes = try reader.healthOutcomes(configId: config.id, since: since)
-                        judge.restore(probes: probes.map { ($0.at, $0.ok) }, of: MonitorMember(configId: config.id, role: .primary))
-                    }
-                }
+            let configurations = try reader.outboundConfigurations(orgId: orgId)
+            let byId = Dictionary(uniqueKeysWithValues: configurations.map { ($0.id, $0) })
+            var endpoints: [String: [EndpointRole: String]] = [:]
+            for endpoint in try reader.outboundEndpoints(orgId: orgId) {
+                guard let role = EndpointRole(rawValue: endpoint.priority), let config = byId[endpoint.configId] else { continue }
+                endpoints[endpoint.configId, default: [:]][role] = Self.endpointText(endpoint, config: config)
+            }
+            for config in configurations {
+                judge.configurations[config.id] = MonitorJudge.Configuration(
+                    number: config.number, direction: config.direction.rawValue, endpoints: endpoints[config.id] ?? [:],
+                    failover: FailoverPolicy(failovers[config.id], recoverAfter: recoverAfter), alerts: alerts[config.id])
             }
             judge.restore(alerts: try reader.unresolvedAlerts())
             return judge

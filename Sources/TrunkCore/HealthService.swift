@@ -63,19 +63,15 @@ extension SIPTrunkService {
     public func monitorTargets() throws(TrunkError) -> [MonitorTarget] {
         try read { reader in
             _ = try requireEntitlement(reader)
-            var targets: [MonitorTarget] = []
-            for trunk in try reader.trunks(orgId: orgId) {
-                for config in try reader.configurations(trunkId: trunk.id) where config.direction == .outbound {
-                    for endpoint in try reader.endpoints(configId: config.id) {
-                        guard let role = EndpointRole(rawValue: endpoint.priority) else { continue }
-                        let host = IPAddress.reference(endpoint.host)
-                        targets.append(MonitorTarget(
-                            configId: config.id, number: config.number, trunkId: trunk.id,
-                            endpoint: endpoint.port.map { "\(host):\($0)" } ?? host, transport: endpoint.transport ?? config.transport, role: role))
-                    }
-                }
+            // Two queries whatever the number of configurations (the monitor re-reads them every 5 minutes).
+            let configurations = Dictionary(uniqueKeysWithValues: try reader.outboundConfigurations(orgId: orgId).map { ($0.id, $0) })
+            return try reader.outboundEndpoints(orgId: orgId).compactMap { endpoint in
+                guard let role = EndpointRole(rawValue: endpoint.priority), let config = configurations[endpoint.configId] else { return nil }
+                let host = IPAddress.reference(endpoint.host)
+                return MonitorTarget(
+                    configId: config.id, number: config.number, trunkId: config.trunkId,
+                    endpoint: endpoint.port.map { "\(host):\($0)" } ?? host, transport: endpoint.transport ?? config.transport, role: role)
             }
-            return targets
         }
     }
 

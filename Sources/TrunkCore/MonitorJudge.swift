@@ -165,22 +165,12 @@ public struct MonitorJudge: Sendable {
     mutating func judgeAlerts(
         _ member: MonitorMember, sample: HealthSampleResult, status: EndpointStatus, settings: AlertSettings, config: Configuration, at: Date, now: Date
     ) -> [MonitorAction] {
-        var record = records[member] ?? Record()
         let ok = sample.outcome == "ok"
         let window = TimeInterval(settings.failureRateWindowMinutes ?? 15) * 60
-        record.probes.append((at, ok))
         let cutoff = at.addingTimeInterval(-window)
-        if let first = record.probes.firstIndex(where: { $0.at >= cutoff }), first > 0 { record.probes.removeFirst(first) }
-        if ok, let ms = sample.responseTimeMs {
-            if ms > Double(settings.responseTimeMs ?? 500) {
-                record.slow += 1
-                record.fast = 0
-            } else {
-                record.fast += 1
-                record.slow = 0
-            }
-        }
-        records[member] = record
+        // Mutated in place (a copy taken out of the dictionary would copy the window on every append).
+        let slowLimit = Double(settings.responseTimeMs ?? 500)
+        let record = Self.update(&records[member, default: Record()], ok: ok, at: at, cutoff: cutoff, ms: sample.responseTimeMs, slowLimit: slowLimit)
 
         var actions: [MonitorAction] = []
         let who = "\(config.number) \(member.role.name) \(status.endpoint)"
@@ -209,9 +199,26 @@ public struct MonitorJudge: Sendable {
         return actions
     }
 
-    /// One rule's step: open when breached and not open, repeat when due, resolve when cleared.
+    static func update(_ record: inout Record, ok: Bool, at: Date, cutoff: Date, ms: Double?, slowLimit: Double) -> Record {
+        record.probes.append((at, ok))
+        if let first = record.probes.firstIndex(where: { $0.at >= cutoff }), first > 0 { record.probes.removeFirst(first) }
+        if ok, let ms {
+            if ms > slowLimit {
+                record.slow += 1
+                record.fast = 0
+            } else {
+                record.fast += 1
+                record.slow = 0
+            }
+        }
+        return record
+    }
+
+    /// One rule's step: open when breached and not open, repeat when due, resolve when cleared. The texts are made
+    /// only when a notice is (most samples change nothing).
     mutating func step(
-        _ key: AlertKey, breached: Bool, cleared: Bool, summary: String, recovery: String, settings: AlertSettings, config: Configuration, at: Date, now: Date
+        _ key: AlertKey, breached: Bool, cleared: Bool, summary: @autoclosure () -> String, recovery: @autoclosure () -> String, settings: AlertSettings,
+        config: Configuration, at: Date, now: Date
     ) -> [MonitorAction] {
         if var alert = open[key] {
             if cleared {
@@ -219,16 +226,17 @@ public struct MonitorJudge: Sendable {
                 var resolved = alert
                 resolved.status = "resolved"
                 resolved.resolvedAt = at
-                return [.resolveAlert(alertId: alert.id, at: at, AlertNotice.deliveries(for: resolved, kind: "alert.resolved", text: recovery, settings: settings, config: config, at: now))]
+                return [.resolveAlert(alertId: alert.id, at: at, AlertNotice.deliveries(for: resolved, kind: "alert.resolved", text: recovery(), settings: settings, config: config, at: now))]
             }
             if alert.status == "open", now.timeIntervalSince(alert.lastNotifiedAt ?? alert.openedAt) >= renotifyInterval {
                 alert.lastNotifiedAt = now
                 open[key] = alert
-                return [.notifyAgain(alertId: alert.id, at: now, AlertNotice.deliveries(for: alert, kind: "alert.reminder", text: summary, settings: settings, config: config, at: now))]
+                return [.notifyAgain(alertId: alert.id, at: now, AlertNotice.deliveries(for: alert, kind: "alert.reminder", text: summary(), settings: settings, config: config, at: now))]
             }
             return []
         }
         guard breached else { return [] }
+        let summary = summary()
         let alert = AlertRecord(
             id: "alr_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20), configId: key.member.configId,
             priority: key.member.role.rawValue, rule: key.rule.rawValue, status: "open", summary: summary, openedAt: at, lastNotifiedAt: now)

@@ -121,9 +121,11 @@ extension SIPTrunkService {
                 number.status = PortStatus.submitted.rawValue
                 try writer.save(number)
             }
-            try writer.insert(PortStatusEvent(
-                portRequestId: id, fromStatus: PortStatus.waitingForSignature.rawValue, status: PortStatus.submitted.rawValue, at: now,
-                who: "\(typed) (representative)", note: "Letter of Authorization signed from \(from); SHA-256 \(letterSHA256)"))
+            try Self.recordPortStatus(
+                PortStatusEvent(
+                    portRequestId: id, fromStatus: PortStatus.waitingForSignature.rawValue, status: PortStatus.submitted.rawValue, at: now,
+                    who: "\(typed) (representative)", note: "Letter of Authorization signed from \(from); SHA-256 \(letterSHA256)"),
+                request: request, writer: writer)
             return try Self.view(request, reader: writer.reader)
         }
     }

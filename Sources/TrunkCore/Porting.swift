@@ -376,13 +376,16 @@ extension SIPTrunkService {
             let carrierJSON = String(decoding: (try? Self.snakeEncoder.encode(carrier)) ?? Data("{}".utf8), as: UTF8.self)
             let documents = String(decoding: (try? JSONEncoder().encode(request.documents)) ?? Data("[]".utf8), as: UTF8.self)
             let sealedPin = try request.pin.map { pin throws(TrunkError) in try SealedSecret.seal(pin, secret: secret ?? [], configId: id) }
-            try writer.save(PortRequest(
+            let stored = PortRequest(
                 id: id, orgId: orgId, status: PortStatus.waitingForSignature.rawValue, losingCarrierInformation: carrierJSON, targetPortDate: target,
-                documents: documents, pin: sealedPin, createdAt: now, updatedAt: now))
+                documents: documents, pin: sealedPin, createdAt: now, updatedAt: now)
+            try writer.save(stored)
             for number in numbers {
                 try writer.save(PortRequestNumber(portRequestId: id, number: number, status: PortStatus.waitingForSignature.rawValue))
             }
-            try writer.insert(PortStatusEvent(portRequestId: id, fromStatus: nil, status: PortStatus.waitingForSignature.rawValue, at: now, who: "requester", note: "created"))
+            try Self.recordPortStatus(
+                PortStatusEvent(portRequestId: id, fromStatus: nil, status: PortStatus.waitingForSignature.rawValue, at: now, who: "requester", note: "created"),
+                request: stored, writer: writer)
             return numbers
         }
         return PortInitiated(portRequestId: id, status: PortStatus.waitingForSignature.rawValue, signatureUrl: nil, phoneNumbers: numbers)
@@ -469,7 +472,8 @@ extension SIPTrunkService {
                 number.status = next == .completed ? "ported" : next.rawValue
                 try writer.save(number)
             }
-            try writer.insert(PortStatusEvent(portRequestId: id, fromStatus: current.rawValue, status: next.rawValue, at: now, who: who, note: note))
+            try Self.recordPortStatus(
+                PortStatusEvent(portRequestId: id, fromStatus: current.rawValue, status: next.rawValue, at: now, who: who, note: note), request: request, writer: writer)
             return try Self.view(request, reader: writer.reader)
         }
     }

@@ -159,7 +159,7 @@ public final class MonitorRunner: @unchecked Sendable {
     /// The failover and alert settings and the unresolved alerts, re-read every 30 s (a `siptrunk config set` or an
     /// acknowledgement in another process takes effect within that); the endpoints' streaks stay.
     func reloadSettings() {
-        guard let fresh = try? service.monitorJudge(recoverAfter: policy.recoverAfter) else { return }
+        guard let fresh = try? service.monitorSettings(recoverAfter: policy.recoverAfter) else { return }
         judge.adopt(settingsOf: fresh)
     }
 

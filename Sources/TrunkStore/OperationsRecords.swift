@@ -226,6 +226,24 @@ extension StoreReader {
         try FailoverEvent.filter(Column("config_id") == configId).order(Column("id").desc).limit(limit).fetchAll(db)
     }
 
+    /// An organisation's outbound configurations and all their endpoints, in two queries (the monitor re-reads its
+    /// settings every 30 s for thousands of numbers).
+    public func outboundConfigurations(orgId: String) throws -> [SIPConfiguration] {
+        try SIPConfiguration.fetchAll(
+            db, sql: "SELECT c.* FROM sip_configuration c JOIN trunk t ON t.id = c.trunk_id WHERE t.org_id = ? AND c.direction = 'outbound' ORDER BY c.number",
+            arguments: [orgId])
+    }
+
+    public func outboundEndpoints(orgId: String) throws -> [OutboundEndpoint] {
+        try OutboundEndpoint.fetchAll(
+            db,
+            sql: """
+                SELECT e.* FROM outbound_endpoint e JOIN sip_configuration c ON c.id = e.config_id JOIN trunk t ON t.id = c.trunk_id
+                WHERE t.org_id = ? AND c.direction = 'outbound' ORDER BY e.config_id, e.priority
+                """,
+            arguments: [orgId])
+    }
+
     /// Every failover setting at once (the monitor reads them on each refresh).
     public func failoverSettings() throws -> [FailoverSettings] { try FailoverSettings.fetchAll(db) }
     public func alertSettings() throws -> [AlertSettings] { try AlertSettings.fetchAll(db) }

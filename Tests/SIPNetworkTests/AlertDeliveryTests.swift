@@ -227,3 +227,47 @@ struct AlertDeliveryTests {
         #expect(set.status == 0 && !set.output.contains("hunter2") && set.output.contains("\"webhook_secret\" : \"[redacted]\""), "\(set.output)")
     }
 }
+
+/// Issue 18's status emails through issue 15's email channel: each change of a port request is mailed to the
+/// authorized representative and the notification addresses, through aiosmtpd.
+@Suite(.serialized)
+struct PortNoticeTests {
+    @Test func eachStatusChangeIsMailed() throws {
+        let (cert, key) = try AlertReceiver.certificate()
+        let smtp = try AlertReceiver("smtp.py", ["--user", "noc", "--password", "relay-secret", "--cert", cert, "--key", key])
+        let service = SIPTrunkService(store: try TrunkDatabase(path: TestCallTests.database()))
+        try Installation.prepare(service.store, host: Installation.HostFacts(hostName: "siptrunk.test", ipv4: ["192.0.2.1"], ipv6: []), now: Date())
+        var change = NotificationSettingsChange()
+        change.smtpUrl = "smtp://127.0.0.1:\(smtp.port)"
+        change.smtpFrom = "porting@example.com"
+        change.smtpUsername = "noc"
+        change.smtpPassword = "relay-secret"
+        change.smtpCaFile = cert
+        _ = try service.updateNotificationSettings(change)
+        let document = try service.uploadPortDocument(Array("%PDF-1.4\n%bill\n".utf8), fileName: "bill.pdf")
+        let day = DateFormatter()
+        day.locale = Locale(identifier: "en_US_POSIX")
+        day.dateFormat = "yyyy-MM-dd"
+        let request = PortInitiateRequest(
+            phoneNumbers: ["+442079460000"],
+            losingCarrierInformation: .init(
+                customerType: "personal", businessName: nil, firstName: "Ada", lastName: "Lovelace", accountNumber: "42",
+                authorizedRepresentativeEmail: "ada@example.com", notificationEmails: ["noc@example.com", "ADA@example.com"],
+                address: .init(street: "1 Main St", street2: nil, city: "London", state: "LDN", zip: "N1", country: "GB")),
+            targetPortDate: day.string(from: Date().addingTimeInterval(20 * 86_400)), documents: [document.documentSid], pin: nil)
+        let id = try service.initiatePort(request).portRequestId
+        _ = try service.signPort(id: id, typedName: "Ada Lovelace", consent: true, from: "192.0.2.7", letterSHA256: "abc")
+        _ = try service.movePort(id: id, to: .inProgress, who: "operator", note: "carrier accepted", focDate: Date().addingTimeInterval(15 * 86_400))
+        try AlertDeliveryTests.deliver(service, policy: DeliveryPolicy(maxAttempts: 2, baseDelay: 0.2, timeout: 5)) {
+            try service.outboxCounts()["pending", default: 0] == 0
+        }
+        #expect(try service.outboxCounts() == ["delivered": 6], "two recipients (the representative once, however spelled) × three changes")
+        let mails = smtp.waitFor(6)
+        let subjects = mails.compactMap { ($0["data"] as? String)?.split(separator: "\r\n").first { $0.hasPrefix("Subject: ") } }
+        #expect(subjects.filter { $0.hasSuffix("waiting for signature") }.count == 2 && subjects.filter { $0.hasSuffix("submitted") }.count == 2)
+        #expect(subjects.filter { $0.hasSuffix("in progress") }.count == 2, "\(subjects)")
+        #expect(Set(mails.flatMap { ($0["rcpt_tos"] as? [String]) ?? [] }) == ["ada@example.com", "noc@example.com"])
+        let progress = try #require(mails.compactMap { $0["data"] as? String }.first { $0.contains("in progress") })
+        #expect(progress.contains("Numbers:      +442079460000") && progress.contains("carrier accepted") && progress.contains("(FOC)"), "\(progress)")
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import TrunkStore
+
+/// Issue 18's notification emails: each status change of a port request queues one email per notification address
+/// (and the authorized representative) in the alerts' durable outbox, so the deliverer of a running `siptrunk
+/// monitor`, dashboard or `siptrunk serve` sends it through the configured SMTP relay.
+extension SIPTrunkService {
+    /// Records a status change in the request's history and queues its notices, in the caller's transaction.
+    static func recordPortStatus(_ event: PortStatusEvent, request: PortRequest, writer: StoreWriter) throws {
+        try writer.insert(event)
+        for delivery in portNotices(event, request: request, numbers: try writer.reader.portNumbers(requestId: request.id).map(\.number)) {
+            try writer.save(delivery)
+        }
+    }
+
+    static func portCarrier(_ request: PortRequest) -> PortInitiateRequest.LosingCarrierInformation? {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try? decoder.decode(PortInitiateRequest.LosingCarrierInformation.self, from: Data(request.losingCarrierInformation.utf8))
+    }
+
+    static func portNotices(_ event: PortStatusEvent, request: PortRequest, numbers: [String]) -> [OutboxDelivery] {
+        guard let carrier = portCarrier(request) else { return [] }
+        var recipients: [String] = []
+        for address in [carrier.authorizedRepresentativeEmail] + (carrier.notificationEmails ?? []) where !recipients.contains(address.lowercased()) {
+            recipients.append(address.lowercased())
+        }
+        let day = DateFormatter()
+        day.locale = Locale(identifier: "en_US_POSIX")
+        day.timeZone = TimeZone(identifier: "UTC")
+        day.dateFormat = "yyyy-MM-dd"
+        let next: String
+        switch PortStatus(rawValue: event.status) {
+        case .waitingForSignature: next = "The authorized representative signs the Letter of Authorization (siptrunk port sign \(request.id), or the signing link)."
+        case .submitted: next = "The losing carrier reviews the request; it typically takes 7–14 business days."
+        case .inProgress: next = "The carrier confirmed the port\(request.focDate.map { " for \(day.string(from: $0)) (FOC)" } ?? "")."
+        case .completed: next = "The numbers are yours on this deployment: attach them with siptrunk trunks attach."
+        case .failed: next = "The port failed\(request.failureReason.map { ": \($0)" } ?? ""). Correct the details and start a new request."
+        case .canceled: next = "Nothing more happens with this request."
+        case nil: next = ""
+        }
+        let subject = "[siptrunk] Port request \(request.id): \(event.status.replacingOccurrences(of: "_", with: " "))"
+        let text = """
+            Port request \(request.id) is now \(event.status)\(event.fromStatus.map { " (was \($0))" } ?? "").
+
+            Numbers:      \(numbers.joined(separator: ", "))
+            Target date:  \(day.string(from: request.targetPortDate))
+            Changed by:   \(event.who ?? "—")\(event.note.map { "\nNote:         \($0)" } ?? "")
+
+            \(next)
+            """
+        // One event per recipient (the outbox keeps one delivery per event and channel).
+        return recipients.map { address in
+            let eventId = "evt_" + UUID().uuidString.lowercased()
+            return OutboxDelivery(
+                eventId: eventId, channel: "email", alertId: nil, kind: "port.status", recipient: address, subject: subject,
+                text: text + "\n\nEvent: \(eventId)\n", payload: "{}", createdAt: event.at)
+        }
+    }
+}
