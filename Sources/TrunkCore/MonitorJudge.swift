@@ -308,9 +308,6 @@ public enum AlertNotice {
         return deliveries
     }
 
-    static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
-    }
+    /// RFC 3339 in UTC (a value-type format style: no formatter made per notice, safe on any thread).
+    static func timestamp(_ date: Date) -> String { date.formatted(.iso8601) }
 }

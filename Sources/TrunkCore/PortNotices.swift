@@ -58,3 +58,37 @@ extension SIPTrunkService {
         }
     }
 }
+
+extension SIPTrunkService {
+    /// `siptrunk port status ID --set completed --attach-trunk TRUNK`: a completed request's numbers attached to a
+    /// trunk at once, each direction configured like the trunk's first number in that direction (endpoint, port,
+    /// transport, secure media, authentication mode).
+    public func attachPortedNumbers(id: String, trunkId: String) throws(TrunkError) -> AttachResult {
+        let (numbers, directions) = try read { reader -> ([String], [AttachRequest.Direction]) in
+            _ = try requireEntitlement(reader)
+            guard let request = try reader.portRequest(id: id), request.orgId == orgId else {
+                throw TrunkError.notFound("no port request '\(id)': siptrunk port list shows them")
+            }
+            guard request.status == PortStatus.completed.rawValue else {
+                throw TrunkError.validation([FieldError("status", "\(id) is \(request.status); its numbers are attached once the port completed")])
+            }
+            guard let trunk = try reader.trunk(id: trunkId), trunk.orgId == orgId else {
+                throw TrunkError.notFound("no trunk '\(trunkId)': siptrunk trunks list shows them")
+            }
+            let configurations = try reader.configurations(trunkId: trunk.id)
+            var directions: [AttachRequest.Direction] = []
+            for direction in SIPConfiguration.Direction.allCases {
+                guard let config = configurations.first(where: { $0.direction == direction }) else { continue }
+                let mode = try reader.authentication(configId: config.id)?.mode
+                directions.append(AttachRequest.Direction(
+                    type: direction.rawValue, authMode: direction == .inbound ? mode?.rawValue : nil, sipEndpoint: config.sipEndpoint,
+                    options: direction == .outbound ? .init(port: config.port, transport: config.transport, secureMedia: config.secureMedia) : nil))
+            }
+            guard !directions.isEmpty else {
+                throw TrunkError.validation([FieldError("trunk_id", "trunk \(trunkId) has no number to copy its settings from; attach the numbers with siptrunk trunks attach")])
+            }
+            return (try reader.portNumbers(requestId: id).map(\.number), directions)
+        }
+        return try attach(AttachRequest(phoneNumbers: numbers, trunkId: trunkId, directions: directions))
+    }
+}

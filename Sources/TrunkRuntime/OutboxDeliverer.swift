@@ -42,8 +42,11 @@ public final class OutboxDeliverer: @unchecked Sendable {
     let queue = DispatchQueue(label: "siptrunk.outbox")
     let workers = DispatchQueue(label: "siptrunk.outbox.send", attributes: .concurrent)
     let drained = DispatchGroup()
-    /// Touched on `queue` only.
+    /// Touched on `queue` only: what is being sent, and due deliveries read but not started yet (read in batches,
+    /// not once per delivery).
     private var inFlight: Set<String> = []
+    private var waiting: [OutboxDelivery] = []
+    private var credentials: NotificationCredentials?
     private var running = false
     private var timer: DispatchSourceTimer?
 
@@ -81,9 +84,14 @@ public final class OutboxDeliverer: @unchecked Sendable {
 
     func poll() {
         guard running, inFlight.count < policy.concurrency else { return }
-        guard let due = try? service.dueDeliveries(limit: policy.concurrency * 2), !due.isEmpty else { return }
-        guard let credentials = try? service.notificationCredentials() else { return }
-        for delivery in due where inFlight.count < policy.concurrency {
+        if waiting.isEmpty {
+            guard let due = try? service.dueDeliveries(limit: 128), !due.isEmpty else { return }
+            waiting = due.filter { !inFlight.contains($0.eventId + "|" + $0.channel) }.reversed()
+            // The settings are read with each batch (a change applies to the next one).
+            credentials = try? service.notificationCredentials()
+        }
+        guard let credentials else { return }
+        while inFlight.count < policy.concurrency, let delivery = waiting.popLast() {
             let key = delivery.eventId + "|" + delivery.channel
             guard inFlight.insert(key).inserted else { continue }
             drained.enter()

@@ -138,12 +138,14 @@ struct PortCommand: ParsableCommand {
         @Option(help: "in_progress, completed or failed.") var set: String
         @Option(help: "The firm order commitment date the carrier gave (YYYY-MM-DD).") var focDate: String?
         @Option(help: "Why the port failed, or a note.") var reason: String?
+        @Option(help: "With --set completed: attach the ported numbers to this trunk at once, configured like its numbers.") var attachTrunk: String?
         @OptionGroup var store: StoreOptions
 
         func run() throws {
             guard let next = PortStatus(rawValue: set), [.inProgress, .completed, .failed].contains(next) else {
                 throw ValidationError("--set must be in_progress, completed or failed (the requester cancels with siptrunk port cancel)")
             }
+            if attachTrunk != nil && next != .completed { throw ValidationError("--attach-trunk goes with --set completed") }
             var foc: Date?
             if let focDate {
                 let formatter = DateFormatter()
@@ -155,6 +157,12 @@ struct PortCommand: ParsableCommand {
             let service = try store.service(.existing)
             let request = try runUseCase(json: false) { try service.movePort(id: id, to: next, who: "operator", note: reason, focDate: foc) }
             PortCommand.show(request)
+            if let attachTrunk {
+                let result = try runUseCase(json: false) { try service.attachPortedNumbers(id: id, trunkId: attachTrunk) }
+                print("attached to trunk \(attachTrunk): \(result.configured.map(\.phoneNumber).joined(separator: ", "))")
+                for failure in result.failed { printError("siptrunk: \(failure.phoneNumber) not attached: \(failure.reason)") }
+                if !result.failed.isEmpty { throw CommandFailure.silent }
+            }
         }
     }
 

@@ -269,5 +269,15 @@ struct PortNoticeTests {
         #expect(Set(mails.flatMap { ($0["rcpt_tos"] as? [String]) ?? [] }) == ["ada@example.com", "noc@example.com"])
         let progress = try #require(mails.compactMap { $0["data"] as? String }.first { $0.contains("in progress") })
         #expect(progress.contains("Numbers:      +442079460000") && progress.contains("carrier accepted") && progress.contains("(FOC)"), "\(progress)")
+
+        // Completed: the numbers attached to a trunk at once, configured like its numbers (not before completion).
+        _ = try service.attach(AttachRequest(phoneNumber: "+14155550160", trunkId: "uk-trunk", directions: [.init(type: "outbound", sipEndpoint: "192.0.2.10", options: .init(port: 5080, transport: "tcp"))]))
+        #expect(throws: TrunkError.self) { try service.attachPortedNumbers(id: id, trunkId: "uk-trunk") }
+        _ = try service.movePort(id: id, to: .completed, who: "operator")
+        let attached = try service.attachPortedNumbers(id: id, trunkId: "uk-trunk")
+        #expect(attached.configured.map(\.phoneNumber) == ["+442079460000"] && attached.failed.isEmpty, "\(attached)")
+        let outbound = try #require(try service.configuration(number: "+442079460000").outbound)
+        #expect(outbound.sipEndpoint == "sip:192.0.2.10" && outbound.options.port == 5080 && outbound.options.transport == "tcp", "\(outbound)")
+        #expect(throws: TrunkError.self) { try service.attachPortedNumbers(id: id, trunkId: "no-such-trunk") }
     }
 }
