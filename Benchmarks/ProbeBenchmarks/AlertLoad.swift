@@ -118,7 +118,13 @@ func alertBenchmarks(root: String) {
         // 3. The outbox: 2,000 webhook notifications to the local receiver, 8 in flight.
         let outboxService = SIPTrunkService(store: try TrunkDatabase(path: scratch + "/outbox.sqlite"))
         try Installation.prepare(outboxService.store, host: Installation.HostFacts(hostName: "bench", ipv4: ["192.0.2.1"], ipv6: []))
-        for _ in 0..<2_000 { _ = try outboxService.queueTestNotification(channel: "webhook", recipient: "http://127.0.0.1:39999/hook") }
+        try outboxService.store.write { writer in
+            for index in 0..<2_000 {
+                try writer.save(OutboxDelivery(
+                    eventId: "evt_bench_\(index)", channel: "webhook", alertId: nil, kind: "test", recipient: "http://127.0.0.1:39999/hook",
+                    subject: "[siptrunk] benchmark", text: "benchmark", payload: "{\"event_id\":\"evt_bench_\(index)\",\"type\":\"test\"}", createdAt: Date()))
+            }
+        }
         let deliverer = OutboxDeliverer(service: outboxService, policy: DeliveryPolicy(concurrency: 8))
         let began = Date()
         deliverer.start()

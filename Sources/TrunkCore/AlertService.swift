@@ -320,8 +320,11 @@ extension SIPTrunkService {
                     payload: ["type": "test", "summary": text, "sent_at": AlertNotice.timestamp(now)], channels: channels, at: now
                 ).first
             else { throw TrunkError.notFound("nothing to send") }
-            try writer.save(delivery)
-            return delivery
+            // Claimed by the caller, who sends it now (a running monitor's deliverer leaves it alone meanwhile).
+            var claimed = delivery
+            claimed.nextAttemptAt = now.addingTimeInterval(60)
+            try writer.save(claimed)
+            return claimed
         }
     }
 
@@ -330,6 +333,12 @@ extension SIPTrunkService {
     public func dueDeliveries(limit: Int = 50) throws(TrunkError) -> [OutboxDelivery] {
         let now = now()
         return try read { reader in try reader.dueDeliveries(at: now, limit: limit) }
+    }
+
+    /// Due deliveries claimed for `lease` seconds by the caller (one sender per delivery across processes).
+    public func claimDueDeliveries(limit: Int, lease: TimeInterval) throws(TrunkError) -> [OutboxDelivery] {
+        let now = now()
+        return try write { writer in try writer.claimDueDeliveries(at: now, until: now.addingTimeInterval(lease), limit: limit) }
     }
 
     public func delivery(eventId: String, channel: String) throws(TrunkError) -> OutboxDelivery? {

@@ -42,10 +42,9 @@ public final class OutboxDeliverer: @unchecked Sendable {
     let queue = DispatchQueue(label: "siptrunk.outbox")
     let workers = DispatchQueue(label: "siptrunk.outbox.send", attributes: .concurrent)
     let drained = DispatchGroup()
-    /// Touched on `queue` only: what is being sent, and due deliveries read but not started yet (read in batches,
-    /// not once per delivery).
+    /// Touched on `queue` only: what is being sent, and the settings it is sent with (re-read whenever the
+    /// deliverer was idle, so a change applies to the next notification).
     private var inFlight: Set<String> = []
-    private var waiting: [OutboxDelivery] = []
     private var credentials: NotificationCredentials?
     private var running = false
     private var timer: DispatchSourceTimer?
@@ -84,14 +83,12 @@ public final class OutboxDeliverer: @unchecked Sendable {
 
     func poll() {
         guard running, inFlight.count < policy.concurrency else { return }
-        if waiting.isEmpty {
-            guard let due = try? service.dueDeliveries(limit: 128), !due.isEmpty else { return }
-            waiting = due.filter { !inFlight.contains($0.eventId + "|" + $0.channel) }.reversed()
-            // The settings are read with each batch (a change applies to the next one).
-            credentials = try? service.notificationCredentials()
-        }
+        // Claimed as many as can start now, for longer than an attempt can take: another process's deliverer (a
+        // monitor beside `siptrunk serve`) does not send them too; if this one dies, they are due again then.
+        guard let due = try? service.claimDueDeliveries(limit: policy.concurrency - inFlight.count, lease: policy.timeout * 3 + 30), !due.isEmpty else { return }
+        if credentials == nil || inFlight.isEmpty { credentials = try? service.notificationCredentials() }
         guard let credentials else { return }
-        while inFlight.count < policy.concurrency, let delivery = waiting.popLast() {
+        for delivery in due {
             let key = delivery.eventId + "|" + delivery.channel
             guard inFlight.insert(key).inserted else { continue }
             drained.enter()
@@ -100,7 +97,7 @@ public final class OutboxDeliverer: @unchecked Sendable {
                 queue.async { [self] in
                     inFlight.remove(key)
                     drained.leave()
-                    if case .delivered = outcome { poll() }
+                    poll()
                 }
             }
         }

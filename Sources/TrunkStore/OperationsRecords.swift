@@ -337,6 +337,17 @@ extension StoreWriter {
         try event.insert(db)
     }
     public func save(_ delivery: OutboxDelivery) throws { try delivery.save(db) }
+
+    /// Claims up to `limit` due deliveries for one sender: their next attempt moves to `until`, so no other process
+    /// takes them meanwhile; one that is not recorded by then (its sender died) is due again.
+    public func claimDueDeliveries(at time: Date, until: Date, limit: Int) throws -> [OutboxDelivery] {
+        let due = try reader.dueDeliveries(at: time, limit: limit)
+        for delivery in due {
+            try db.execute(
+                sql: "UPDATE outbox SET next_attempt_at = ? WHERE event_id = ? AND channel = ?", arguments: [until, delivery.eventId, delivery.channel])
+        }
+        return due
+    }
     public func save(_ settings: NotificationSettingsRecord) throws { try settings.save(db) }
 
     /// Forgets the health of endpoints that are no longer configured.

@@ -47,8 +47,9 @@ struct ServeCommand: ParsableCommand {
         } catch let error as RuntimeError {
             throw ValidationError("--listen: \(error.message)")
         }
+        let service = try store.service(.create)
         var settings = APIServer.Settings(
-            service: try store.service(.create), trust: try TLSTrust.load(caFile: caFile), dnsServer: dnsServer,
+            service: service, trust: try TLSTrust.load(caFile: caFile), dnsServer: dnsServer,
             addressGuard: AddressGuard(allowPrivate: allowPrivate))
         settings.discoveryTimeout = discoveryTimeout
         settings.maximumConnections = maxConnections
@@ -57,6 +58,11 @@ struct ServeCommand: ParsableCommand {
         var logger = Logger(label: "siptrunk.api") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .info
         let allowPrivate = allowPrivate
+        // Notifications the API's use cases queue (a port request's status emails) leave from here too; a delivery
+        // is claimed by one process at a time (a monitor's deliverer may run beside this one).
+        let deliverer = OutboxDeliverer(service: service, onEvent: { printError("siptrunk serve: \($0)") })
+        deliverer.start()
+        defer { deliverer.stop() }
         let outcome = AsyncOutcome()
         // The server is async (Hummingbird, ServiceLifecycle); this command is not: the main thread waits for it.
         Task.detached {
