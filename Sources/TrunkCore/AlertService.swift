@@ -393,7 +393,7 @@ extension SIPTrunkService {
             webhookCaFile: record.webhookCaFile, renotifyMinutes: record.renotifyMinutes)
     }
 
-    /// `siptrunk alerts channels set`: validated field by field; secrets sealed with the installation key.
+    /// `siptrunk alerts channels --...`: validated field by field; secrets sealed with the installation key.
     public func updateNotificationSettings(_ change: NotificationSettingsChange) throws(TrunkError) -> NotificationSettingsView {
         var errors: [FieldError] = []
         func url(_ text: String?, field: String, schemes: [String]) {

@@ -152,7 +152,7 @@ public enum DemoData {
             for (offset, kind, channel, detail) in [
                 (0.0, "opened", nil, alert.summary), (0, "queued", "webhook", "alert.opened to https://ops.globex.example/hooks/sip"),
                 (0, "queued", "email", "alert.opened to ops@globex.example"), (1, "delivered", "webhook", "HTTP 202"),
-                (3, "attempt_failed", "email", "attempt 1: no SMTP relay is configured: siptrunk alerts channels set --smtp-url smtp://HOST:587 --smtp-from ADDRESS"),
+                (3, "attempt_failed", "email", "attempt 1: no SMTP relay is configured: siptrunk alerts channels --smtp-url smtp://HOST:587 --smtp-from ADDRESS"),
             ] as [(Double, String, String?, String?)] {
                 try writer.insert(AlertEvent(alertId: alert.id, at: opened.addingTimeInterval(offset), kind: kind, channel: channel, detail: detail))
             }

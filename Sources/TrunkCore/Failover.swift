@@ -311,3 +311,36 @@ extension SIPTrunkService {
                 trigger: trigger, reason: reason, actor: actor))
     }
 }
+
+extension SIPTrunkService {
+    /// A call through a number's stored endpoint was refused for its credentials — 403, or 401/407 although the
+    /// call answered the challenge with the trunk's credentials: the `auth_failure` trigger on a call. When failover
+    /// is on with that trigger and the call used the active endpoint, calls move to the standby endpoint now (and the
+    /// move is told on the alert channels). Returns the switch, if one was made.
+    public func callRefused(number: String, role: EndpointRole, code: Int, actor: String = "test call") throws(TrunkError) -> FailoverPlan? {
+        let now = now()
+        return try write { writer in
+            _ = try requireEntitlement(writer.reader)
+            let config = try outboundConfiguration(number, reader: writer.reader)
+            let settings = try writer.reader.failover(configId: config.id)
+            let policy = FailoverPolicy(settings, recoverAfter: HealthPolicy().recoverAfter)
+            let active = try writer.reader.failoverState(configId: config.id)?.activePriority ?? 1
+            guard policy.enabled, policy.triggers.contains(.authFailure), active == role.rawValue else { return nil }
+            let statuses = try Self.endpointStatuses(config, reader: writer.reader)
+            let endpoints = try writer.reader.endpoints(configId: config.id)
+            guard let next = FailoverRules.standby(policy: policy, excluding: role, endpoints: statuses),
+                let from = endpoints.first(where: { $0.priority == role.rawValue }), let to = endpoints.first(where: { $0.priority == next.role.rawValue })
+            else { return nil }
+            let plan = FailoverPlan(
+                from: role, to: next.role, trigger: FailoverTrigger.authFailure.rawValue,
+                reason: "a call to \(role.name) \(Self.endpointText(from, config: config)) was answered \(code) (the trunk's credentials were refused); \(next.role.name) \(next.endpoint) is healthy")
+            try Self.recordSwitch(config: config, from: from, to: to, trigger: plan.trigger, reason: plan.reason, actor: actor, at: now, writer: writer)
+            var texts: [EndpointRole: String] = [:]
+            for endpoint in endpoints { if let role = EndpointRole(rawValue: endpoint.priority) { texts[role] = Self.endpointText(endpoint, config: config) } }
+            let judged = MonitorJudge.Configuration(
+                number: config.number, direction: config.direction.rawValue, endpoints: texts, failover: policy, alerts: try writer.reader.alerts(configId: config.id))
+            for delivery in AlertNotice.deliveries(failover: plan, config: judged, at: now) { try writer.save(delivery) }
+            return plan
+        }
+    }
+}

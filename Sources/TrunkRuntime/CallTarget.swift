@@ -11,6 +11,10 @@ public struct CallTarget: Sendable {
     public var domain: String
     /// When the number's calls have failed over: which endpoint is used and why (test calls say so).
     public var failover: String?
+    /// For a number's stored endpoint: the number and which of its endpoints this is (a call refused for its
+    /// credentials there is failover's `auth_failure` trigger).
+    public var owner: String?
+    public var role: EndpointRole?
 
     public init(peer: PeerAddress, domain: String) {
         self.peer = peer
@@ -66,6 +70,8 @@ public struct CallTarget: Sendable {
         if let active = try service.activeEndpoint(number: owner), active.role != .primary {
             var target = try resolve(active.destination, transport: transport ?? active.transport ?? outbound.options.transport, dnsServer: dnsServer)
             target.failover = "the \(active.role.name) endpoint \(active.destination) (failed over\(active.since.map { " at \(Self.time($0))" } ?? "")\(active.reason.map { ": \($0)" } ?? ""))"
+            target.owner = owner
+            target.role = active.role
             return target
         }
         // The port discovery chose is stored beside the endpoint (the wizard keeps the host as typed): put it back.
@@ -76,7 +82,10 @@ public struct CallTarget: Sendable {
             throw RuntimeError.refused("the stored endpoint '\(endpoint)' is not a destination: \(error.message)")
         }
         if destination.port == nil { destination.port = outbound.options.port }
-        return try resolve(destination.description, transport: transport ?? outbound.options.transport, dnsServer: dnsServer)
+        var target = try resolve(destination.description, transport: transport ?? outbound.options.transport, dnsServer: dnsServer)
+        target.owner = owner
+        target.role = .primary
+        return target
     }
 
     static func time(_ date: Date) -> String {

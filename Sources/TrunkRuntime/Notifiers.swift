@@ -55,7 +55,7 @@ public final class HTTPNotifier: Notifier {
 
     func sms(_ delivery: OutboxDelivery, credentials: NotificationCredentials, timeout: Double) -> DeliveryOutcome {
         guard let base = credentials.smsUrl, let account = credentials.smsAccount, let token = credentials.smsToken, let from = credentials.smsFrom else {
-            return .failed(reason: "the SMS provider is not configured: siptrunk alerts channels set --sms-url URL --sms-account SID --sms-token-file FILE --sms-from NUMBER")
+            return .failed(reason: "the SMS provider is not configured: siptrunk alerts channels --sms-url URL --sms-account SID --sms-token-file FILE --sms-from NUMBER")
         }
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
@@ -141,7 +141,7 @@ public struct SMTPNotifier: Notifier {
 
     public func send(_ delivery: OutboxDelivery, credentials: NotificationCredentials, timeout: Double) -> DeliveryOutcome {
         guard let url = credentials.smtpUrl, let from = credentials.smtpFrom else {
-            return .failed(reason: "no SMTP relay is configured: siptrunk alerts channels set --smtp-url smtp://HOST:587 --smtp-from ADDRESS")
+            return .failed(reason: "no SMTP relay is configured: siptrunk alerts channels --smtp-url smtp://HOST:587 --smtp-from ADDRESS")
         }
         guard Self.initialised, let curl = curl_easy_init() else { return .failed(reason: "libcurl could not start") }
         defer { curl_easy_cleanup(curl) }

@@ -42,6 +42,8 @@ public struct TestCallRunner {
         public var message: (TraceEntry, Double) -> Void = { _, _ in }
         public var timeline: (TestCallTimelineEvent) -> Void = { _ in }
         public var media: (Int, Int) -> Void = { _, _ in }
+        /// The call was refused for the trunk's credentials and failover moved the number's calls: a sentence.
+        public var failover: (String) -> Void = { _ in }
 
         public init(
             message: @escaping (TraceEntry, Double) -> Void = { _, _ in }, timeline: @escaping (TestCallTimelineEvent) -> Void = { _ in },
@@ -121,6 +123,12 @@ public struct TestCallRunner {
             // The record never stays queued (it counts against the rate limit): failed, with why it could not be kept.
             try? service.abandonTestCall(callId: callID, reason: "the call ended (\(report.status)) but its result could not be stored: \(error)")
             throw error
+        }
+        // Refused for the trunk's credentials at its stored endpoint: failover's auth_failure trigger on a call.
+        if let owner = target.owner, let role = target.role, let code = report.sipCode, code == 403 || ([401, 407].contains(code) && request.username != nil),
+            let plan = try? service.callRefused(number: owner, role: role, code: code)
+        {
+            observer.failover("failed over: \(owner) calls now go to the \(plan.to.name) endpoint: \(plan.reason)")
         }
         return report
     }

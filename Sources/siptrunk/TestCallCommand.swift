@@ -97,6 +97,7 @@ struct TestCallCommand: ParsableCommand {
             observer.timeline = { event in print(event.event.padding(toLength: 11, withPad: " ", startingAt: 0) + event.detail) }
             observer.media = { sent, received in print("             media: \(sent) RTP sent, \(received) received") }
         }
+        observer.failover = { sentence in printError("siptrunk: \(sentence)") }
         let report = try runUseCase(json: json) { try TestCallRunner(service: service, prober: prober).run(request, observer: observer) }
         if json {
             JSONOutput.success(report)

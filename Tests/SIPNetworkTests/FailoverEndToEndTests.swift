@@ -162,6 +162,13 @@ struct FailoverEndToEndTests {
         try Self.eventually("the alert resolved", seconds: 20) { try service.alert(id: alert.alertId).status == "resolved" }
         #expect(try service.failoverView(number: Self.number).history.first?.trigger == "failback")
 
+        // A call through the trunk refused 403 at the active endpoint: auth_failure fails over at once.
+        let refused = try TestProcess.siptrunk(["test-call", "--number", "+14155550178", "--trunk", "fo-trunk", "--duration", "1", "--ring-timeout", "3", "--db", database])
+        #expect(refused.output.contains("403") && refused.output.contains("failed over: \(Self.number) calls now go to the secondary endpoint"), "\(refused.output)")
+        #expect(try service.failoverView(number: Self.number).history.first?.trigger == "auth_failure")
+        // Probes of the primary still answer: automatic failback follows.
+        try Self.eventually("failback after the refused call", seconds: 40) { try service.activeEndpoint(number: Self.number)?.role == .primary }
+
         // Every notification delivered; per channel, each event id accepted — once, after deduplication.
         try Self.eventually("the outbox drained", seconds: 40) {
             let counts = try service.outboxCounts()

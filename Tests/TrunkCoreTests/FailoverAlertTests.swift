@@ -149,6 +149,24 @@ struct FailoverAlertTests {
         #expect(timeout.trigger == "timeout")
     }
 
+    @Test func aCallRefusedForItsCredentialsFailsOverAtOnce() throws {
+        var f = try setUp()
+        _ = try f.round(primary: true)
+        // The secondary is not the active endpoint: a refusal there moves nothing.
+        #expect(try f.service.callRefused(number: "+14155550100", role: .secondary, code: 403) == nil)
+        let plan = try #require(try f.service.callRefused(number: "+14155550100", role: .primary, code: 407))
+        #expect(plan.to == .secondary && plan.trigger == "auth_failure" && plan.reason.contains("answered 407"))
+        let view = try f.service.failoverView(number: "+14155550100")
+        #expect(view.activeRole == "secondary" && view.history.first?.actor == "test call")
+        #expect(try f.service.dueDeliveries(limit: 50).contains { $0.kind == "failover.switched" && $0.text.contains("answered 407") })
+        // Without the trigger configured, nothing moves.
+        _ = try f.service.switchEndpoint(number: "+14155550100", to: .primary, actor: "test")
+        _ = try f.service.updateAdvancedConfig(AdvancedConfigPatch(
+            phoneNumber: "+14155550100", direction: "outbound",
+            failoverConfig: .init(enabled: true, endpoints: [.init(host: "192.0.2.11", port: 5060, transport: "udp", priority: 2)], triggers: ["unreachable"], failback: "auto")))
+        #expect(try f.service.callRefused(number: "+14155550100", role: .primary, code: 403) == nil)
+    }
+
     @Test func failureRateAndResponseTimeAlertsOpenAndResolve() throws {
         var f = try setUp()
         _ = try f.service.updateAdvancedConfig(
