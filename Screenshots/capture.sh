@@ -53,6 +53,10 @@ keys 5; wait_for "Codecs"; shot dashboard-configuration
 keys f; wait_for "Edit failover"; keys Space Down; keys -l "backup.acme.example"; shot dashboard-edit-failover
 keys Escape; wait_for "Not saved"; keys o; wait_for "Edit codec order"; keys Down Down Down Down Space + + + +; shot dashboard-edit-codecs
 keys Escape; wait_for "Not saved"; keys a; wait_for "Edit alerts"; keys Space Down C-u; keys -l "5000"; keys Enter; wait_for "outside"; shot dashboard-edit-alerts
+# Alerts and failover (issue 15): the Alerts view, and the 3CX number that failed over to its backup.
+keys Escape; wait_for "Not saved"; keys Escape; sleep 0.3
+keys A; wait_for "Alerts ·"; shot dashboard-alerts
+keys Escape; sleep 0.3; keys /; keys -l "14155550111"; keys Enter; sleep 0.3; keys Enter; sleep 0.3; keys 1; wait_for "Calls go to"; shot dashboard-health-failover
 
 # The port-request wizard (issue 18): the Porting view's "Port a number", step by step.
 printf '%%PDF-1.4\n%%a phone bill\n' > "$work/bill.pdf"

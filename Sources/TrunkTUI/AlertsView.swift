@@ -67,8 +67,7 @@ struct AlertsView {
         table.draw(in: &frame, rect: Rect(x: rect.x, y: rect.y + 1, width: rect.width, height: listHeight), focused: true)
         guard let alert = selected else { return }
         var y = rect.y + 2 + listHeight
-        frame.put(alert.summary, x: rect.x, y: y, role: .strong, limit: rect.width)
-        y += 1
+        y += frame.paragraph(alert.summary, in: Rect(x: rect.x, y: y, width: rect.width, height: 2), role: .strong)
         if alert.status == "open", y < rect.maxY {
             frame.put("a acknowledges it (no more reminders)", x: rect.x, y: y, role: .dim, limit: rect.width)
             y += 1
@@ -76,7 +75,8 @@ struct AlertsView {
         for event in alert.history ?? [] where y < rect.maxY {
             let channel = event.channel.map { " [\($0)]" } ?? ""
             let role: Role = event.kind == "delivery_failed" || event.kind == "attempt_failed" ? .error : (event.kind == "delivered" ? .ok : .text)
-            frame.put("\(DashboardScreen.format(event.at))  \(event.kind)\(channel)\(event.detail.map { ": \($0)" } ?? "")", x: rect.x, y: y, role: role, limit: rect.width)
+            let line = "\(DashboardScreen.format(event.at))  \(event.kind)\(channel)\(event.detail.map { ": \($0)" } ?? "")"
+            frame.put(DisplayWidth.truncate(line, to: rect.width, ellipsis: frame.glyphs.ellipsis), x: rect.x, y: y, role: role, limit: rect.width)
             y += 1
         }
     }
