@@ -19,6 +19,9 @@ struct MonitorCommand: ParsableCommand {
             answer (2xx by default); a timeout never does. Every sample is stored; samples older than 48 hours are \
             summed per hour. Inbound-only trunks are not probed (unchecked). The dashboard reads what this stores, \
             from any number of processes. The trunk list is re-read every 5 minutes.
+            Failover endpoints (secondary, tertiary) are probed too: when the active one fires a trigger, calls move \
+            (siptrunk failover NUMBER shows where they go and why). Alert rules are judged on every sample; alerts \
+            and failovers are told by webhook, email and SMS from a durable outbox (siptrunk alerts).
             """)
 
     @Option(help: "Seconds between probes of one endpoint (at least 10).") var interval: Double = 60
