@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// An API key of `siptrunk serve`: its public id, its organisation, and the SHA-256 of its secret in hex (never the
 /// secret).

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// One auto-discovery run (guide Step 3); `recommended` and the lists are JSON documents.
 public struct DiscoveryRun: Codable, Hashable, Sendable {
@@ -171,7 +171,7 @@ extension DiscoveryRun: SnakeCaseRecord {
 
 extension DiscoveryAttempt: SnakeCaseRecord {
     public static let databaseTableName = "discovery_attempt"
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
 extension TestCall: SnakeCaseRecord {
@@ -180,12 +180,12 @@ extension TestCall: SnakeCaseRecord {
 
 extension TestCallEvent: SnakeCaseRecord {
     public static let databaseTableName = "test_call_event"
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
 extension TraceMessage: SnakeCaseRecord {
     public static let databaseTableName = "trace_message"
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
 extension StoreReader {

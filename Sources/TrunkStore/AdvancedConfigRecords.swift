@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// Failover for an outbound configuration: which failures move calls to the secondary and tertiary endpoints.
 public struct FailoverSettings: Codable, Hashable, Sendable {

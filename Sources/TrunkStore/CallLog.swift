@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// One call in the call logs (`GET /v1/sip/calls`).
 public struct CallLog: Codable, Hashable, Sendable {
@@ -44,7 +44,7 @@ public struct CallLog: Codable, Hashable, Sendable {
 
 extension CallLog: SnakeCaseRecord {
     public static let databaseTableName = "call_log"
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
 /// Where the next page of call logs starts: the last call shown (newest first).

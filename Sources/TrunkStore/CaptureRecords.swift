@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// A capture source's counters (issue 16: loss is never silent): what arrived, what was stored, what was skipped and
 /// why, and what the kernel dropped before siptrunk could read it.

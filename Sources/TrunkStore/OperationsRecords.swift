@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// A secondary or tertiary endpoint's health (the primary's is `health_state`): what the monitor found last.
 public struct EndpointStateRecord: Codable, Hashable, Sendable {
@@ -203,12 +203,12 @@ extension EndpointStateRecord: SnakeCaseRecord { public static let databaseTable
 extension FailoverStateRecord: SnakeCaseRecord { public static let databaseTableName = "failover_state" }
 extension FailoverEvent: SnakeCaseRecord {
     public static let databaseTableName = "failover_event"
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 extension AlertRecord: SnakeCaseRecord { public static let databaseTableName = "alert" }
 extension AlertEvent: SnakeCaseRecord {
     public static let databaseTableName = "alert_event"
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 extension OutboxDelivery: SnakeCaseRecord { public static let databaseTableName = "outbox" }
 extension NotificationSettingsRecord: SnakeCaseRecord { public static let databaseTableName = "notification_settings" }

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 import SystemPackage
 
 /// A proof-of-ownership document (a bill, an LOA): its bytes are a file named by their SHA-256 beside the database.
@@ -109,7 +109,7 @@ public struct PortStatusEvent: Codable, Hashable, Sendable {
 
 extension PortStatusEvent: SnakeCaseRecord {
     public static let databaseTableName = "port_request_status_history"
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
 extension StoreReader {

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// An organisation: the owner of trunks and numbers; SIP is available only with the SIP entitlement.
 public struct Organisation: Codable, Hashable, Sendable {
@@ -177,11 +177,11 @@ public struct Region: Codable, Hashable, Sendable {
 // MARK: GRDB conformances
 
 /// A record whose table columns are the snake_case forms of its properties.
-public protocol SnakeCaseRecord: FetchableRecord, PersistableRecord {}
+protocol SnakeCaseRecord: FetchableRecord, PersistableRecord {}
 
 extension SnakeCaseRecord {
-    public static var databaseColumnDecodingStrategy: DatabaseColumnDecodingStrategy { .convertFromSnakeCase }
-    public static var databaseColumnEncodingStrategy: DatabaseColumnEncodingStrategy { .convertToSnakeCase }
+    static var databaseColumnDecodingStrategy: DatabaseColumnDecodingStrategy { .convertFromSnakeCase }
+    static var databaseColumnEncodingStrategy: DatabaseColumnEncodingStrategy { .convertToSnakeCase }
 }
 
 
@@ -205,5 +205,5 @@ extension Region: SnakeCaseRecord {
 }
 extension OutboundEndpoint: SnakeCaseRecord {
     public static let databaseTableName = "outbound_endpoint"
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

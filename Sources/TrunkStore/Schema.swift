@@ -1,4 +1,4 @@
-import GRDB
+internal import GRDB
 
 /// The database schema as named migrations. A migration is never edited once released: change the schema
 /// by adding a migration after the last one.

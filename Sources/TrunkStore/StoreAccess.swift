@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// Reads inside one transaction.
 public struct StoreReader {
@@ -147,7 +147,7 @@ public struct HealthSample: Codable, Hashable, Sendable {
 
 extension HealthSample: SnakeCaseRecord {
     public static let databaseTableName = "health_sample"
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
 /// A monitored endpoint's current state (written by the monitor, read by every screen).

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 import SystemPackage
 
 /// Why the store could not do what was asked, in words a person can act on.
