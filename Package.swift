@@ -105,7 +105,7 @@ let package = Package(
         .target(name: "TUICurses", dependencies: ["TUIKit", "CNCursesW"]),
 
         /// The screens: the set-up wizard (and later the dashboard), drawn with TUIKit from TrunkCore's state.
-        .target(name: "TrunkTUI", dependencies: ["TUIKit", "TrunkCore", "SIPCore"]),
+        .target(name: "TrunkTUI", dependencies: ["TUIKit", "TrunkCore", "SIPCore", "SIPEngine"]),
 
         /// The SQLite store (GRDB): records, named migrations, reads and writes in domain terms.
         .target(

@@ -1,7 +1,7 @@
 import SIPCore
 
 /// The guide's trunk health states, plus `degraded` while a failure streak has not yet crossed the threshold.
-public enum HealthState: String, Sendable, Hashable, CaseIterable {
+public enum HealthState: String, Sendable, Hashable, CaseIterable, Codable {
     case healthy, degraded, unreachable, unchecked
 }
 

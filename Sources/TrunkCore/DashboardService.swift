@@ -63,7 +63,7 @@ extension SIPTrunkService {
     public static func summary(of views: [HealthView], trunks: Int) -> DashboardSummary {
         DashboardSummary(
             trunks: trunks, inbound: views.filter { $0.direction == "inbound" }.count, outbound: views.filter { $0.direction == "outbound" }.count,
-            healthy: views.filter { $0.healthStatus == "healthy" }.count, unreachable: views.filter { $0.healthStatus == "unreachable" }.count,
-            degraded: views.filter { $0.healthStatus == "degraded" }.count)
+            healthy: views.filter { $0.healthStatus == .healthy }.count, unreachable: views.filter { $0.healthStatus == .unreachable }.count,
+            degraded: views.filter { $0.healthStatus == .degraded }.count)
     }
 }

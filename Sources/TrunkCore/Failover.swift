@@ -145,7 +145,7 @@ public struct FailoverView: Codable, Hashable, Sendable {
     public struct Endpoint: Codable, Hashable, Sendable {
         public var role: String
         public var endpoint: String
-        public var healthStatus: String
+        public var healthStatus: HealthState
         public var since: Date?
         public var lastOutcome: String?
         public var active: Bool
@@ -275,7 +275,7 @@ extension SIPTrunkService {
             triggers: settings?.triggers ?? failoverTriggers, failback: settings?.failback ?? "auto",
             activeEndpoint: statuses.first { $0.role == activeRole }?.endpoint ?? "", activeRole: activeRole.name, activeSince: active?.since,
             endpoints: statuses.map {
-                FailoverView.Endpoint(role: $0.role.name, endpoint: $0.endpoint, healthStatus: $0.state.rawValue, since: $0.since, lastOutcome: $0.lastOutcome, active: $0.role == activeRole)
+                FailoverView.Endpoint(role: $0.role.name, endpoint: $0.endpoint, healthStatus: $0.state, since: $0.since, lastOutcome: $0.lastOutcome, active: $0.role == activeRole)
             },
             history: history, rehearsal: rehearsal)
     }

@@ -41,7 +41,7 @@ public struct HealthView: Codable, Hashable, Sendable {
     public var direction: String
     public var sipEndpoint: String?
     /// `healthy`, `degraded`, `unreachable` or `unchecked` (inbound-only, or never probed).
-    public var healthStatus: String
+    public var healthStatus: HealthState
     public var since: Date?
     public var lastCheckedAt: Date?
     /// Percent of probes answered over the last hour, day and week (nil: no probes in the window).
@@ -52,6 +52,18 @@ public struct HealthView: Codable, Hashable, Sendable {
     /// The newest response times, oldest first (nil where a probe failed), for the sparkline.
     public var recentResponseMs: [Double?]
     public var lastFailures: [Failure]
+}
+
+extension HealthState {
+    /// The monitor's stored state; without one (samples from elsewhere, e.g. the demo set), the latest sample's
+    /// verdict; without a sample, unchecked.
+    public init(stored: String?, lastOutcome: String?) {
+        if let stored, let state = HealthState(rawValue: stored) {
+            self = state
+        } else {
+            self = lastOutcome.map { $0 == "ok" ? .healthy : .unreachable } ?? .unchecked
+        }
+    }
 }
 
 extension SIPTrunkService {
@@ -152,11 +164,10 @@ extension SIPTrunkService {
             _ = try requireEntitlement(reader)
             return try reader.healthOverviewRows(orgId: orgId).map { row in
                 // The monitor's state; without one (samples from elsewhere, e.g. the demo set), the latest sample's verdict.
-                let fallback = row.lastOutcome.map { $0 == "ok" ? "healthy" : "unreachable" } ?? "unchecked"
                 return HealthView(
                     configId: row.configId, phoneNumber: row.number, trunkId: row.trunkId, direction: row.direction,
                     sipEndpoint: row.host.map { $0 + (row.port.map { ":\($0)" } ?? "") },
-                    healthStatus: row.direction == "inbound" ? "unchecked" : (row.state ?? fallback), since: row.since,
+                    healthStatus: row.direction == "inbound" ? .unchecked : HealthState(stored: row.state, lastOutcome: row.lastOutcome), since: row.since,
                     lastCheckedAt: row.lastCheckedAt, uptime1h: nil, uptime24h: nil, uptime7d: nil, averageResponseMs: nil,
                     recentResponseMs: [], lastFailures: [])
             }
@@ -208,8 +219,7 @@ extension SIPTrunkService {
             HealthView.Failure(at: $0.checkedAt, outcome: $0.outcome, responseCode: $0.responseCode, message: $0.message, remedy: $0.remedy)
         }
         // The monitor's state; without one (samples from elsewhere, e.g. the demo set), the latest sample's verdict.
-        let fallback = samples.first.map { $0.outcome == "ok" ? "healthy" : "unreachable" } ?? "unchecked"
-        let status = config.direction == .inbound ? "unchecked" : (state?.state ?? fallback)
+        let status: HealthState = config.direction == .inbound ? .unchecked : HealthState(stored: state?.state, lastOutcome: samples.first?.outcome)
         return HealthView(
             configId: config.id, phoneNumber: config.number, trunkId: config.trunkId, direction: config.direction.rawValue,
             sipEndpoint: endpoint.map { $0.host + ($0.port.map { ":\($0)" } ?? "") }, healthStatus: status, since: state?.since,

@@ -1,5 +1,6 @@
 import Foundation
 import SIPCore
+import SIPEngine
 import TrunkStore
 
 /// `GET /v1/sip?phone_number=`: one direction's configuration with credentials redacted.
@@ -43,7 +44,7 @@ public struct NumberSummary: Codable, Hashable, Sendable {
     public var phoneNumber: String
     public var directions: [String]
     public var sipEndpoint: String?
-    public var healthStatus: String
+    public var healthStatus: HealthState
     public var trunkId: String
 
     /// The API's names spelled out, so a list of thousands encodes without converting every key.
@@ -159,7 +160,7 @@ extension SIPTrunkService {
             let outbound = configs.first { $0.direction == "outbound" }
             // Inbound-only numbers have nothing to probe: the guide shows them as unchecked. The monitor's state
             // (with its fail-after and recover-after streaks) first, else the newest sample's verdict.
-            let health = outbound.map { $0.state ?? $0.lastOutcome.map { $0 == "ok" ? "healthy" : "unreachable" } ?? "unchecked" } ?? "unchecked"
+            let health = outbound.map { HealthState(stored: $0.state, lastOutcome: $0.lastOutcome) } ?? .unchecked
             summaries.append(NumberSummary(
                 phoneNumber: number, directions: configs.map(\.direction).uniqued().sorted(), sipEndpoint: outbound?.sipEndpoint,
                 healthStatus: health, trunkId: configs[start].trunkId))

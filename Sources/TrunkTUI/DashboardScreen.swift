@@ -1,5 +1,6 @@
 import Foundation
 import SIPCore
+import SIPEngine
 import TUIKit
 import TrunkCore
 
@@ -160,7 +161,7 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
     func applyFilter() {
         let text = filterField.value.lowercased()
         var list = views.filter { view in
-            text.isEmpty || view.phoneNumber.contains(text) || (view.sipEndpoint ?? "").lowercased().contains(text) || view.healthStatus.contains(text)
+            text.isEmpty || view.phoneNumber.contains(text) || (view.sipEndpoint ?? "").lowercased().contains(text) || view.healthStatus.rawValue.contains(text)
         }
         switch sortColumn {
         case 1: list.sort { ($0.direction, $0.phoneNumber) < ($1.direction, $1.phoneNumber) }
@@ -190,7 +191,7 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
         }
         table.rows = shown.map { view in
             let figure = figures[view.configId]
-            return [view.phoneNumber, view.direction == "inbound" ? "in" : "out", view.sipEndpoint ?? "—", view.healthStatus,
+            return [view.phoneNumber, view.direction == "inbound" ? "in" : "out", view.sipEndpoint ?? "—", view.healthStatus.rawValue,
                     figure?.uptime24h.map { String(format: "%.1f%%", $0) } ?? "—", figure?.averageResponseMs.map { String(format: "%.0f", $0) } ?? "—",
                     Sparkline.text(figure?.recentResponseMs ?? [], width: Self.sparklineWidth, glyphs: glyphs)]
         }
@@ -199,16 +200,21 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
 
     static let readFailure = "Cannot read the database: "
 
-    static func severity(_ state: String) -> Int {
-        ["unreachable": 0, "degraded": 1, "healthy": 2, "unchecked": 3][state] ?? 4
+    static func severity(_ state: HealthState) -> Int {
+        switch state {
+        case .unreachable: 0
+        case .degraded: 1
+        case .healthy: 2
+        case .unchecked: 3
+        }
     }
 
-    static func role(for state: String) -> Role {
+    static func role(for state: HealthState) -> Role {
         switch state {
-        case "healthy": .ok
-        case "unreachable": .error
-        case "degraded": .warning
-        default: .dim
+        case .healthy: .ok
+        case .unreachable: .error
+        case .degraded: .warning
+        case .unchecked: .dim
         }
     }
 
@@ -814,7 +820,7 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
     func drawHealth(_ frame: inout Frame, _ rect: Rect, _ view: HealthView) {
         var rows = LabelledRows(rect, labelWidth: 16)
         let since = view.since.map { " since \(Self.format($0)) UTC" } ?? ""
-        rows.add("State", view.healthStatus + since, role: Self.role(for: view.healthStatus), in: &frame)
+        rows.add("State", view.healthStatus.rawValue + since, role: Self.role(for: view.healthStatus), in: &frame)
         if view.direction == "inbound" { rows.add("", "inbound-only numbers are not probed (the guide shows them unchecked)", role: .dim, in: &frame) }
         func percent(_ value: Double?) -> String { value.map { String(format: "%.1f%%", $0) } ?? "—" }
         rows.add("Uptime", "1 h \(percent(view.uptime1h))   24 h \(percent(view.uptime24h))   7 days \(percent(view.uptime7d))", in: &frame)
@@ -828,7 +834,7 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
             rows.add("Calls go to", "\(failover.activeRole) \(failover.activeEndpoint)\(moved ? since : "")", role: moved ? .warning : .ok, in: &frame)
             if moved, let last = failover.history.first { rows.add("", "\(last.trigger): \(last.reason)", role: .dim, in: &frame) }
             for endpoint in failover.endpoints {
-                rows.add(endpoint.active ? "  * " + endpoint.role : "    " + endpoint.role, "\(endpoint.endpoint)  \(endpoint.healthStatus)", role: Self.role(for: endpoint.healthStatus), in: &frame)
+                rows.add(endpoint.active ? "  * " + endpoint.role : "    " + endpoint.role, "\(endpoint.endpoint)  \(endpoint.healthStatus.rawValue)", role: Self.role(for: endpoint.healthStatus), in: &frame)
             }
             rows.add("Failover", "\(failover.enabled ? "on" : "off") · failback \(failover.failback)\(moved && failover.failback == "manual" ? " · b sends calls back to the primary" : "")", role: .dim, in: &frame)
             rows.skip()

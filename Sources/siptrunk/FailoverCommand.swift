@@ -42,7 +42,7 @@ struct FailoverCommand: ParsableCommand {
         print("active: \(view.activeRole) \(view.activeEndpoint)\(view.activeSince.map { " since \(Self.time($0))" } ?? "")")
         for endpoint in view.endpoints {
             let mark = endpoint.active ? "*" : " "
-            print(" \(mark) \(endpoint.role.padding(toLength: 10, withPad: " ", startingAt: 0)) \(endpoint.endpoint.padding(toLength: 32, withPad: " ", startingAt: 0)) \(endpoint.healthStatus)\(endpoint.lastOutcome.map { " (last probe: \($0))" } ?? "")")
+            print(" \(mark) \(endpoint.role.padding(toLength: 10, withPad: " ", startingAt: 0)) \(endpoint.endpoint.padding(toLength: 32, withPad: " ", startingAt: 0)) \(endpoint.healthStatus.rawValue)\(endpoint.lastOutcome.map { " (last probe: \($0))" } ?? "")")
         }
         if let rehearsal = view.rehearsal { print("\nrehearsal: \(rehearsal)") }
         if !view.history.isEmpty {

@@ -62,7 +62,7 @@ struct MonitorCommand: ParsableCommand {
         var outcome: String
         var responseCode: Int?
         var responseTimeMs: Double?
-        var healthStatus: String
+        var healthStatus: HealthState
         var changed: Bool
         var message: String?
     }
@@ -79,7 +79,7 @@ struct MonitorCommand: ParsableCommand {
             if json {
                 JSONOutput.line(SampleJSON(
                     configId: result.endpointID, phoneNumber: number, endpointRole: role.name, at: Date(timeIntervalSince1970: result.wallTime), outcome: result.outcome,
-                    responseCode: result.responseCode, responseTimeMs: result.responseTimeMs, healthStatus: result.state.rawValue,
+                    responseCode: result.responseCode, responseTimeMs: result.responseTimeMs, healthStatus: result.state,
                     changed: result.changed, message: result.message))
             } else if result.changed {
                 let detail = result.outcome == "ok" ? "\(result.responseCode ?? 0) in \(result.responseTimeMs ?? 0) ms" : "\(result.outcome): \(result.message ?? "")"

@@ -23,7 +23,7 @@ struct NumbersCommand: ParsableCommand {
             let columns = [
                 number.phoneNumber.padding(toLength: 17, withPad: " ", startingAt: 0),
                 number.directions.joined(separator: "+").padding(toLength: 17, withPad: " ", startingAt: 0),
-                number.healthStatus.padding(toLength: 12, withPad: " ", startingAt: 0),
+                number.healthStatus.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0),
                 number.sipEndpoint ?? "-",
             ]
             print(columns.joined(separator: " "))

@@ -111,7 +111,7 @@ struct FailoverEndToEndTests {
 
         // Both endpoints are probed, one OPTIONS each per interval.
         try Self.eventually("both endpoints healthy", seconds: 25) {
-            try service.failoverView(number: Self.number).endpoints.allSatisfy { $0.healthStatus == "healthy" }
+            try service.failoverView(number: Self.number).endpoints.allSatisfy { $0.healthStatus == .healthy }
         }
         #expect(monitorLog().contains("\"endpoint_role\":\"secondary\""), "\(monitorLog())")
 

@@ -1,5 +1,6 @@
 import Foundation
 import SIPCore
+import SIPEngine
 import Testing
 import TrunkCore
 import TrunkStore
@@ -49,11 +50,11 @@ struct MonitorTests {
         // The state is in the database for every other process (the dashboard, siptrunk numbers).
         let service = SIPTrunkService(store: try TrunkDatabase(path: database))
         // The monitor stores its samples once a second, in one transaction.
-        let stored = try #require(try Self.eventually(service, "unreachable"))
-        #expect(stored.healthStatus == "unreachable")
+        let stored = try #require(try Self.eventually(service, .unreachable))
+        #expect(stored.healthStatus == .unreachable)
         #expect(stored.lastFailures.first?.outcome == "icmp_unreachable" || stored.lastFailures.first?.outcome == "timeout", "\(stored.lastFailures)")
         #expect(stored.lastFailures.first?.remedy != nil)
-        #expect(try service.healthOverview().first { $0.phoneNumber == "+14155558002" }?.healthStatus == "unchecked")
+        #expect(try service.healthOverview().first { $0.phoneNumber == "+14155558002" }?.healthStatus == .unchecked)
 
         kamailio = try KamailioServer()
         let start = (try? String(contentsOfFile: log, encoding: .utf8))?.count ?? 0
@@ -68,8 +69,8 @@ struct MonitorTests {
         try dashboard.waitFor("healthy", seconds: 5)
         let after = try dashboard.screen()
         #expect(!after.contains("unreachable"), "\(after)")
-        let up = try #require(try Self.eventually(service, "healthy"))
-        #expect(up.healthStatus == "healthy")
+        let up = try #require(try Self.eventually(service, .healthy))
+        #expect(up.healthStatus == .healthy)
         let uptime = try #require(up.uptime1h)
         #expect(uptime > 0 && uptime < 100, "one failure among the samples: \(uptime)")
         #expect(up.averageResponseMs != nil && up.recentResponseMs.contains { $0 == nil })
@@ -79,7 +80,7 @@ struct MonitorTests {
     }
 
     /// The number's full health (uptime, failures) once the overview shows `state` (within 3 s), else the last seen.
-    static func eventually(_ service: SIPTrunkService, _ state: String, number: String = "+14155558001") throws -> HealthView? {
+    static func eventually(_ service: SIPTrunkService, _ state: HealthState, number: String = "+14155558001") throws -> HealthView? {
         var view: HealthView?
         for _ in 0..<30 {
             view = try service.healthOverview().first { $0.phoneNumber == number }
@@ -113,8 +114,8 @@ struct MonitorTests {
         #expect(Self.waitForLine(containing: "\"outcome\":\"dns_nxdomain\"", in: log, seconds: 5), "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
         #expect(Self.waitForLine(containing: "\"health_status\":\"unreachable\"", in: log, seconds: 15), "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
         let service = SIPTrunkService(store: try TrunkDatabase(path: database))
-        var view = try Self.eventually(service, "unreachable", number: "+14155558003")
-        #expect(view?.healthStatus == "unreachable")
+        var view = try Self.eventually(service, .unreachable, number: "+14155558003")
+        #expect(view?.healthStatus == .unreachable)
         let failure = try #require(view?.lastFailures.first)
         #expect(failure.outcome == "dns_nxdomain" && failure.message?.contains("moved.pbx.test") == true && failure.remedy != nil, "\(failure)")
 
@@ -124,8 +125,8 @@ struct MonitorTests {
         dnsmasq = try DNSResolverTests.Dnsmasq(port: port, extra: ["--host-record=moved.pbx.test,\(KamailioServer.good)"])
         _ = try DNSResolverTests.resolver(for: dnsmasq!)
         #expect(Self.waitForLine(containing: "\"health_status\":\"healthy\"", in: log, seconds: 25), "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
-        view = try Self.eventually(service, "healthy", number: "+14155558003")
-        #expect(view?.healthStatus == "healthy" && view?.lastCheckedAt != nil)
+        view = try Self.eventually(service, .healthy, number: "+14155558003")
+        #expect(view?.healthStatus == .healthy && view?.lastCheckedAt != nil)
     }
 
     /// Every endpoint failing DNS is not "no outbound endpoints" (issue 19): the monitor says what it watches.
@@ -173,8 +174,8 @@ struct MonitorTests {
         #expect(samples == numbers.count, "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
         #expect(probes.value == 1, "\(probes.value) OPTIONS for one endpoint")
         let service = SIPTrunkService(store: try TrunkDatabase(path: database))
-        let view = try Self.eventually(service, "healthy", number: numbers[19])
-        #expect(view?.healthStatus == "healthy")
+        let view = try Self.eventually(service, .healthy, number: numbers[19])
+        #expect(view?.healthStatus == .healthy)
     }
 
     /// Issue 15: a second monitor stands by while one runs (no endpoint probed twice) and takes over within seconds

@@ -22,7 +22,7 @@ struct AttachTests {
         let numbers = try database.service.numbers()
         #expect(numbers.map(\.phoneNumber) == ["+14155550123", "+14155550124"])
         #expect(numbers.first?.sipEndpoint == "sip:pbx.example.com:5061;transport=tls")
-        #expect(numbers.first?.healthStatus == "unchecked")
+        #expect(numbers.first?.healthStatus == .unchecked)
     }
 
     @Test(arguments: [
@@ -169,7 +169,7 @@ struct AttachTests {
             try writer.insert(HealthSample(configId: configId, checkedAt: Date(), outcome: "ok", responseCode: 200, responseTimeMs: 12.5))
         }
         let numbers = try database.service.numbers()
-        #expect(numbers.map(\.healthStatus) == ["healthy", "unchecked"])
+        #expect(numbers.map(\.healthStatus) == [.healthy, .unchecked])
     }
 
     @Test func firewallShowsTheRegionsAddressesAndPorts() throws {

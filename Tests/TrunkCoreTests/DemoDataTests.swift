@@ -14,7 +14,7 @@ struct DemoDataTests {
         #expect(summary.healthSamples == 6 * 7 * 24 * 60)
         #expect((300...1000).contains(summary.callLogs))
         let numbers = try database.service.numbers()
-        #expect(Set(numbers.map(\.healthStatus)) == ["healthy", "unreachable", "unchecked"])
+        #expect(Set(numbers.map(\.healthStatus)) == [.healthy, .unreachable, .unchecked])
         #expect(numbers.allSatisfy { $0.phoneNumber.contains("55501") || $0.phoneNumber.hasPrefix("+44") })
 
         // The traced test call holds real SIP messages, in ladder order.

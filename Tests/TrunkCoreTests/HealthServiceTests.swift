@@ -41,7 +41,7 @@ struct HealthServiceTests {
         }
         let before = try service.health(configId: configId)
         #expect(before.uptime7d == 90.0 && before.uptime24h == 90.0)
-        #expect(before.healthStatus == "healthy" && before.averageResponseMs == 20)
+        #expect(before.healthStatus == .healthy && before.averageResponseMs == 20)
         #expect(before.lastFailures.first?.remedy == "check the PBX")
         let rolled = try service.rollUpHealth()
         #expect(rolled > 0)
@@ -100,7 +100,7 @@ struct HealthServiceTests {
             #expect(figures[view.configId]?.recentResponseMs == full.recentResponseMs)
         }
         // The FreeSWITCH trunk is in an outage: its latest sample failed.
-        #expect(overview.first { $0.sipEndpoint?.hasPrefix("fs.globex") == true }?.healthStatus == "unreachable")
+        #expect(overview.first { $0.sipEndpoint?.hasPrefix("fs.globex") == true }?.healthStatus == .unreachable)
         #expect(try service.trunkCount() == 4)
     }
 }
