@@ -102,7 +102,7 @@ let package = Package(
         .systemLibrary(name: "CNCursesW", path: "Sources/CNCursesW"),
 
         /// The only code that calls ncurses: the terminal's set-up and restore, signals, keys, diffed frames.
-        .target(name: "TUICurses", dependencies: ["TUIKit", "CNCursesW"]),
+        .target(name: "TUICurses", dependencies: ["TUIKit", "CNCursesW", .product(name: "SystemPackage", package: "swift-system")]),
 
         /// The screens: the set-up wizard (and later the dashboard), drawn with TUIKit from TrunkCore's state.
         .target(name: "TrunkTUI", dependencies: ["TUIKit", "TrunkCore", "SIPCore", "SIPEngine"]),

@@ -79,7 +79,12 @@ struct DashboardCommand: ParsableCommand {
 /// Opening the terminal and ending the process the same way for every screen.
 enum TerminalSession {
     static func open(theme name: String, ascii: Bool) throws -> Terminal {
-        let loaded = try ThemeFiles.load(name)
+        let loaded: Theme
+        do {
+            loaded = try ThemeFiles.load(name)
+        } catch {
+            throw CommandFailure.usage(error.description)
+        }
         let noColour = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
         do {
             return try Terminal(options: Terminal.Options(theme: loaded, ascii: ascii, noColour: noColour))

@@ -69,3 +69,18 @@ struct PortCLITests {
         #expect(shown.stdout.contains("waiting_for_signature → submitted") && shown.stdout.contains("in_progress → completed  by operator"))
     }
 }
+
+/// Theme files (issue 13: loaded by TUICurses, not the executable): an unknown name or a broken file is a usage
+/// error naming it, before the terminal is touched.
+struct ThemeFileTests {
+    @Test func anUnknownOrBrokenThemeIsRefusedByName() throws {
+        let database = NSTemporaryDirectory() + "siptrunk-theme-\(UUID().uuidString).sqlite"
+        #expect(try CLITests.run(["demo", "--db", database]).status == 0)
+        let unknown = try CLITests.run(["dashboard", "--theme", "no-such-theme", "--db", database])
+        #expect(unknown.status == 2 && unknown.stderr.contains("no theme 'no-such-theme'") && unknown.stderr.contains("high-contrast"), "\(unknown.stderr)")
+        let broken = NSTemporaryDirectory() + "siptrunk-broken-\(UUID().uuidString).theme"
+        try "text = bold purple-ish\n".write(toFile: broken, atomically: true, encoding: .utf8)
+        let refused = try CLITests.run(["dashboard", "--theme", broken, "--db", database])
+        #expect(refused.status == 2 && refused.stderr.contains("theme \(broken)"), "\(refused.stderr)")
+    }
+}
