@@ -1,3 +1,4 @@
+import SIPCore
 /// The addresses stored with traced messages: `udp:192.0.2.1:5060` and `tls:[2001:db8::1]:5061` as the engine
 /// writes them (`PeerAddress`), or plain `host:port` / `[v6]:port`.
 public enum AddressText {
@@ -18,6 +19,13 @@ public enum AddressText {
         // A bare IPv6 address without brackets has no port to split off.
         guard !host.contains(":") else { return nil }
         return (String(host), port)
+    }
+
+    /// `host` or `host:port`, an IPv6 address in brackets (`[2001:db8::1]:5061`): how an endpoint is shown and
+    /// parsed back everywhere.
+    public static func join(host: String, port: Int?) -> String {
+        let reference = IPAddress.reference(host)
+        return port.map { "\(reference):\($0)" } ?? reference
     }
 
     /// The host as shown to people: `192.0.2.1`, `[2001:db8::1]`, or the text itself when it has no port.

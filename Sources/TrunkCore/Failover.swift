@@ -175,14 +175,13 @@ public struct ActiveEndpoint: Hashable, Sendable {
     public var since: Date?
 
     /// `host` or `host:port` (IPv6 in brackets), as a destination.
-    public var destination: String { IPAddress.reference(host) + (port.map { ":\($0)" } ?? "") }
+    public var destination: String { AddressText.join(host: host, port: port) }
 }
 
 extension SIPTrunkService {
     /// `host:port/transport` for messages.
     static func endpointText(_ endpoint: OutboundEndpoint, config: SIPConfiguration) -> String {
-        let host = IPAddress.reference(endpoint.host)
-        return host + (endpoint.port.map { ":\($0)" } ?? "") + "/" + (endpoint.transport ?? config.transport ?? "udp")
+        AddressText.join(host: endpoint.host, port: endpoint.port) + "/" + (endpoint.transport ?? config.transport ?? "udp")
     }
 
     /// The outbound configuration of a number, for failover commands.

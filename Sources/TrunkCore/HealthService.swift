@@ -79,10 +79,8 @@ extension SIPTrunkService {
             let configurations = Dictionary(uniqueKeysWithValues: try reader.outboundConfigurations(orgId: orgId).map { ($0.id, $0) })
             return try reader.outboundEndpoints(orgId: orgId).compactMap { endpoint in
                 guard let role = EndpointRole(rawValue: endpoint.priority), let config = configurations[endpoint.configId] else { return nil }
-                let host = IPAddress.reference(endpoint.host)
                 return MonitorTarget(
-                    configId: config.id, number: config.number, trunkId: config.trunkId,
-                    endpoint: endpoint.port.map { "\(host):\($0)" } ?? host, transport: endpoint.transport ?? config.transport, role: role)
+                    configId: config.id, number: config.number, trunkId: config.trunkId, endpoint: AddressText.join(host: endpoint.host, port: endpoint.port), transport: endpoint.transport ?? config.transport, role: role)
             }
         }
     }
@@ -166,7 +164,7 @@ extension SIPTrunkService {
                 // The monitor's state; without one (samples from elsewhere, e.g. the demo set), the latest sample's verdict.
                 return HealthView(
                     configId: row.configId, phoneNumber: row.number, trunkId: row.trunkId, direction: row.direction,
-                    sipEndpoint: row.host.map { $0 + (row.port.map { ":\($0)" } ?? "") },
+                    sipEndpoint: row.host.map { AddressText.join(host: $0, port: row.port) },
                     healthStatus: row.direction == "inbound" ? .unchecked : HealthState(stored: row.state, lastOutcome: row.lastOutcome), since: row.since,
                     lastCheckedAt: row.lastCheckedAt, uptime1h: nil, uptime24h: nil, uptime7d: nil, averageResponseMs: nil,
                     recentResponseMs: [], lastFailures: [])
@@ -222,7 +220,7 @@ extension SIPTrunkService {
         let status: HealthState = config.direction == .inbound ? .unchecked : HealthState(stored: state?.state, lastOutcome: samples.first?.outcome)
         return HealthView(
             configId: config.id, phoneNumber: config.number, trunkId: config.trunkId, direction: config.direction.rawValue,
-            sipEndpoint: endpoint.map { $0.host + ($0.port.map { ":\($0)" } ?? "") }, healthStatus: status, since: state?.since,
+            sipEndpoint: endpoint.map { AddressText.join(host: $0.host, port: $0.port) }, healthStatus: status, since: state?.since,
             lastCheckedAt: samples.first?.checkedAt, uptime1h: hour, uptime24h: day, uptime7d: week, averageResponseMs: average,
             recentResponseMs: samples.reversed().map { $0.outcome == "ok" ? $0.responseTimeMs : nil }, lastFailures: failures)
     }

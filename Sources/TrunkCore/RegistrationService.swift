@@ -67,8 +67,7 @@ extension SIPTrunkService {
             var transport: String?
             for config in configurations where config.direction == .outbound {
                 guard let endpoint = try reader.endpoints(configId: config.id).first else { continue }
-                let host = IPAddress.reference(endpoint.host)
-                registrar = endpoint.port.map { "\(host):\($0)" } ?? host
+                registrar = AddressText.join(host: endpoint.host, port: endpoint.port)
                 transport = endpoint.transport
                 break
             }

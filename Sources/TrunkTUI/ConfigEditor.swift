@@ -88,7 +88,7 @@ struct ConfigEditor {
     }
 
     static func describe(_ endpoint: AdvancedConfig.FailoverEndpoint) -> String {
-        endpoint.host + (endpoint.port.map { ":\($0)" } ?? "") + (endpoint.transport.map { " \($0)" } ?? "")
+        AddressText.join(host: endpoint.host, port: endpoint.port) + (endpoint.transport.map { " \($0)" } ?? "")
     }
 
     // MARK: The request

@@ -573,7 +573,7 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
             message = ("Type the number to call, in E.164 form.", .error)
             return
         }
-        let destination = draft.port.map { host.contains(":") ? "[\(host)]:\($0)" : "\(host):\($0)" } ?? host
+        let destination = AddressText.join(host: host, port: draft.port)
         callLadder = Ladder(parties: ["siptrunk", host])
         callStatus = "calling \(number)…"
         callMedia = nil
