@@ -61,6 +61,14 @@ public struct HealthTracker: Sendable, Hashable {
 
 /// What one probe of a monitored endpoint found.
 public struct HealthSampleResult: Sendable, Hashable {
+    /// The outcome of a probe that was answered with an accepted code (every other outcome names a failure).
+    public static let answered = "ok"
+
+    /// Whether an outcome, as stored, is an answered probe.
+    public static func isAnswered(_ outcome: String?) -> Bool { outcome == answered }
+
+    public var isAnswered: Bool { outcome == Self.answered }
+
     public var endpointID: String
     /// Engine clock time the probe completed, and wall-clock seconds.
     public var wallTime: Double
@@ -167,7 +175,7 @@ public final class HealthMonitor {
 
     private func record(_ endpoint: Endpoint, _ outcome: ProbeOutcome) {
         guard var tracker = trackers[endpoint.id] else { return }
-        var result = HealthSampleResult(endpointID: endpoint.id, wallTime: clock.wallTime, outcome: "ok", state: tracker.state, changed: false)
+        var result = HealthSampleResult(endpointID: endpoint.id, wallTime: clock.wallTime, outcome: HealthSampleResult.answered, state: tracker.state, changed: false)
         let answered: Bool
         switch outcome {
         case .response(let response):

@@ -1,5 +1,6 @@
 import Foundation
 import SIPCore
+import SIPEngine
 import TrunkStore
 
 /// `GET /v1/sip/status?phone_number=`: the outbound endpoint's health as the guide reports it.
@@ -113,9 +114,10 @@ extension SIPTrunkService {
         }
         // Inbound-only: nothing to probe.
         guard let row else { return NumberStatus(phoneNumber: number.value, status: "unchecked", responseTimeMs: nil, checkedAt: nil) }
-        let status = row.state ?? row.outcome.map { $0 == "ok" ? "healthy" : "unreachable" } ?? "unchecked"
+        let status = HealthState(stored: row.state, lastOutcome: row.outcome)
         return NumberStatus(
-            phoneNumber: number.value, status: status, responseTimeMs: status == "healthy" && row.outcome == "ok" ? row.responseTimeMs : nil,
+            phoneNumber: number.value, status: status.rawValue,
+            responseTimeMs: status == .healthy && HealthSampleResult.isAnswered(row.outcome) ? row.responseTimeMs : nil,
             checkedAt: row.checkedAt)
     }
 

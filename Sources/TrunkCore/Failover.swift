@@ -220,7 +220,7 @@ extension SIPTrunkService {
             if role == .primary {
                 // Without the monitor's state (samples from elsewhere, e.g. the demo set), the latest sample's verdict.
                 let latest = primary == nil ? try reader.recentHealthSamples(configId: config.id, limit: 1).first : nil
-                let fallback: HealthState = latest.map { $0.outcome == "ok" ? .healthy : .unreachable } ?? .unchecked
+                let fallback = HealthState(stored: nil, lastOutcome: latest?.outcome)
                 return EndpointStatus(
                     role: role, endpoint: text, state: primary.flatMap { HealthState(rawValue: $0.state) } ?? fallback, successes: primary?.successes ?? 0,
                     since: primary?.since, lastOutcome: primary?.lastOutcome ?? latest?.outcome, lastResponseCode: latest?.responseCode)

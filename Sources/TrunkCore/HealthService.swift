@@ -61,7 +61,7 @@ extension HealthState {
         if let stored, let state = HealthState(rawValue: stored) {
             self = state
         } else {
-            self = lastOutcome.map { $0 == "ok" ? .healthy : .unreachable } ?? .unchecked
+            self = lastOutcome.map { HealthSampleResult.isAnswered($0) ? .healthy : .unreachable } ?? .unchecked
         }
     }
 }
@@ -183,7 +183,7 @@ extension SIPTrunkService {
                 let samples = try reader.recentHealthSamples(configId: id, limit: recent)
                 figures[id] = HealthFigures(
                     uptime24h: Self.percent(totals), averageResponseMs: totals.averageResponseMs.map { ($0 * 10).rounded() / 10 },
-                    recentResponseMs: samples.reversed().map { $0.outcome == "ok" ? $0.responseTimeMs : nil })
+                    recentResponseMs: samples.reversed().map { HealthSampleResult.isAnswered($0.outcome) ? $0.responseTimeMs : nil })
             }
             return figures
         }
@@ -222,6 +222,6 @@ extension SIPTrunkService {
             configId: config.id, phoneNumber: config.number, trunkId: config.trunkId, direction: config.direction.rawValue,
             sipEndpoint: endpoint.map { AddressText.join(host: $0.host, port: $0.port) }, healthStatus: status, since: state?.since,
             lastCheckedAt: samples.first?.checkedAt, uptime1h: hour, uptime24h: day, uptime7d: week, averageResponseMs: average,
-            recentResponseMs: samples.reversed().map { $0.outcome == "ok" ? $0.responseTimeMs : nil }, lastFailures: failures)
+            recentResponseMs: samples.reversed().map { HealthSampleResult.isAnswered($0.outcome) ? $0.responseTimeMs : nil }, lastFailures: failures)
     }
 }

@@ -165,7 +165,7 @@ public struct MonitorJudge: Sendable {
     mutating func judgeAlerts(
         _ member: MonitorMember, sample: HealthSampleResult, status: EndpointStatus, settings: AlertSettings, config: Configuration, at: Date, now: Date
     ) -> [MonitorAction] {
-        let ok = sample.outcome == "ok"
+        let ok = sample.isAnswered
         let window = TimeInterval(settings.failureRateWindowMinutes ?? 15) * 60
         let cutoff = at.addingTimeInterval(-window)
         // Mutated in place (a copy taken out of the dictionary would copy the window on every append).

@@ -82,7 +82,7 @@ struct MonitorCommand: ParsableCommand {
                     responseCode: result.responseCode, responseTimeMs: result.responseTimeMs, healthStatus: result.state,
                     changed: result.changed, message: result.message))
             } else if result.changed {
-                let detail = result.outcome == "ok" ? "\(result.responseCode ?? 0) in \(result.responseTimeMs ?? 0) ms" : "\(result.outcome): \(result.message ?? "")"
+                let detail = result.isAnswered ? "\(result.responseCode ?? 0) in \(result.responseTimeMs ?? 0) ms" : "\(result.outcome): \(result.message ?? "")"
                 print("\(Self.timestamp()) \(number)\(role == .primary ? "" : " (\(role.name))") \(result.state.rawValue) (\(detail))")
             }
         }, onProblem: { problem in printError("siptrunk monitor: \(problem)") })
