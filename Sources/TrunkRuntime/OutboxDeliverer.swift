@@ -70,8 +70,9 @@ public final class OutboxDeliverer: @unchecked Sendable {
     /// Looks at the outbox now (the monitor queued something).
     public func wake() { queue.async { [weak self] in self?.poll() } }
 
-    /// Stops taking new deliveries and waits up to `within` seconds for those in flight.
-    public func stop(within seconds: Double = 5) {
+    /// Stops taking new deliveries and waits up to `within` seconds for those in flight (one still in flight after
+    /// that stays claimed in the outbox and is sent again when its claim lapses: receivers dedupe by event id).
+    public func stop(within seconds: Double = 2) {
         queue.sync {
             running = false
             timer?.cancel()
