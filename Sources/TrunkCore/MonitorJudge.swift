@@ -134,7 +134,8 @@ public struct MonitorJudge: Sendable {
         var current = active
         var touched: Set<String> = []
         for sample in samples {
-            guard let config = configurations[sample.member.configId] else { continue }
+            // Numbers with neither failover nor alerts have nothing to judge (their health is stored all the same).
+            guard let config = configurations[sample.member.configId], config.failover.enabled || config.alerts?.enabled == true else { continue }
             let member = sample.member
             let at = Date(timeIntervalSince1970: sample.result.wallTime)
             var status = statuses[member] ?? EndpointStatus(role: member.role, endpoint: config.endpoints[member.role] ?? "", state: .unchecked)
@@ -145,13 +146,13 @@ public struct MonitorJudge: Sendable {
             status.lastOutcome = sample.result.outcome
             status.lastResponseCode = sample.result.responseCode
             statuses[member] = status
-            touched.insert(member.configId)
+            if config.failover.enabled { touched.insert(member.configId) }
             if let settings = config.alerts, settings.enabled {
                 actions += judgeAlerts(member, sample: sample.result, status: status, settings: settings, config: config, at: at, now: now)
             }
         }
         for configId in touched.sorted() {
-            guard let config = configurations[configId], config.failover.enabled else { continue }
+            guard let config = configurations[configId] else { continue }
             let role = current[configId] ?? .primary
             let endpoints = EndpointRole.allCases.compactMap { statuses[MonitorMember(configId: configId, role: $0)] }
             if let plan = FailoverRules.decide(policy: config.failover, active: role, endpoints: endpoints) {
