@@ -290,11 +290,12 @@ public final class Discovery {
     }
 }
 
-/// SplitMix64: expands one seed into the few random values a probe needs.
-struct SeededGenerator: RandomNumberGenerator {
+/// SplitMix64: expands one seed into a reproducible sequence (the few random values a probe needs; the demo data
+/// set, the same on every run).
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
     var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

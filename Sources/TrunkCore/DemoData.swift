@@ -1,5 +1,6 @@
 import Foundation
 import SIPCore
+import SIPEngine
 import TrunkStore
 
 /// A plausible, clearly labelled sample data set for a fresh database: trunks against different PBX types in
@@ -393,18 +394,9 @@ struct DemoDialog {
     }
 }
 
-/// SplitMix64: the demo is the same on every run, so screenshots are reproducible.
-struct DemoRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
+/// The demo is the same on every run, so screenshots are reproducible: SIPEngine's SplitMix64.
+typealias DemoRandom = SeededGenerator
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SeededGenerator {
     mutating func next(upTo bound: UInt64) -> UInt64 { next() % bound }
 }
