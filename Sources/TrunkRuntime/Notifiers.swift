@@ -82,10 +82,15 @@ public final class HTTPNotifier: Notifier {
                 tls = configuration
             }
             let request = try HTTPClient.Request(url: url, method: .POST, headers: headers, body: .string(body), tlsConfiguration: tls)
-            let response = try client.execute(request: request, deadline: .now() + .milliseconds(Int64(timeout * 1000))).wait()
-            let text = response.body.map { String(buffer: $0) } ?? ""
-            let said = "HTTP \(response.status.code)" + (text.isEmpty ? "" : ": " + TerminalSafeText.escaped(String(text.prefix(200))))
-            return (200..<300).contains(Int(response.status.code)) ? .delivered(response: said) : .failed(reason: said)
+            let answer: CappedAnswer.Answer
+            do {
+                answer = try client.execute(request: request, delegate: CappedAnswer(), deadline: .now() + .milliseconds(Int64(timeout * 1000))).futureResult.wait()
+            } catch let cut as CappedAnswer.TooLarge {
+                answer = cut.answer
+            }
+            let text = String(decoding: answer.body, as: UTF8.self)
+            let said = "HTTP \(answer.status)" + (text.isEmpty ? "" : ": " + TerminalSafeText.escaped(text)) + (answer.cut ? " (answer cut at 1 MiB)" : "")
+            return (200..<300).contains(answer.status) ? .delivered(response: said) : .failed(reason: said)
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
             return .failed(reason: "no answer within \(Int(timeout)) s from \(Self.origin(url))")
         } catch {
@@ -107,6 +112,43 @@ public final class HTTPNotifier: Notifier {
         if text.contains("certificate") || text.contains("handshake") { return "TLS failed: \(text)" }
         return text
     }
+}
+
+/// A receiver's answer as kept: the status and the first 200 bytes of the body; reading stops (the request fails) past
+/// 1 MiB, so a hostile or broken receiver cannot make the deliverer hold an endless body.
+final class CappedAnswer: HTTPClientResponseDelegate, @unchecked Sendable {
+    struct Answer: Sendable {
+        var status: Int
+        var body: [UInt8]
+        var cut: Bool
+    }
+
+    struct TooLarge: Error {
+        var answer: Answer
+    }
+
+    static let kept = 200
+    static let limit = 1 << 20
+    // Touched on the request's event loop only (AsyncHTTPClient calls a delegate there).
+    private var answer = Answer(status: 0, body: [], cut: false)
+    private var received = 0
+
+    func didReceiveHead(task: HTTPClient.Task<Answer>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
+        answer.status = Int(head.status.code)
+        return task.eventLoop.makeSucceededVoidFuture()
+    }
+
+    func didReceiveBodyPart(task: HTTPClient.Task<Answer>, _ buffer: ByteBuffer) -> EventLoopFuture<Void> {
+        received += buffer.readableBytes
+        if answer.body.count < Self.kept { answer.body += buffer.readableBytesView.prefix(Self.kept - answer.body.count) }
+        guard received <= Self.limit else {
+            answer.cut = true
+            return task.eventLoop.makeFailedFuture(TooLarge(answer: answer))
+        }
+        return task.eventLoop.makeSucceededVoidFuture()
+    }
+
+    func didFinishRequest(task: HTTPClient.Task<Answer>) throws -> Answer { answer }
 }
 
 /// Email through an SMTP relay with libcurl: STARTTLS (required unless `none`), AUTH with the configured account.

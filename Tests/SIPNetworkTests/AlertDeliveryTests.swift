@@ -212,6 +212,18 @@ struct AlertDeliveryTests {
         #expect(refusing.received.isEmpty, "nothing was accepted")
     }
 
+    /// A receiver answering 200 with a 20 MB body: delivered, the body cut at 1 MiB and only its start kept.
+    @Test func anEndlessAnswerIsCut() throws {
+        let huge = try AlertReceiver("receiver.py", ["--huge"])
+        let (service, alertId) = try Self.alertingService(webhook: "http://127.0.0.1:\(huge.port)/hook")
+        try Self.deliver(service, policy: DeliveryPolicy(maxAttempts: 1, baseDelay: 0.2, timeout: 10)) {
+            try service.alert(id: alertId).deliveries?.allSatisfy { $0.status != "pending" } == true
+        }
+        let delivery = try #require(try service.alert(id: alertId).deliveries?.first)
+        #expect(delivery.status == "delivered" && delivery.response?.contains("HTTP 200") == true && delivery.response?.contains("answer cut at 1 MiB") == true, "\(delivery)")
+        #expect((delivery.response?.count ?? 0) < 300)
+    }
+
     @Test func alertsTestPrintsWhatTheReceiverSaid() throws {
         let http = try AlertReceiver("receiver.py")
         let (service, _) = try Self.alertingService(webhook: "http://127.0.0.1:\(http.port)/hook")

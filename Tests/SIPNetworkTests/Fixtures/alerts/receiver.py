@@ -5,6 +5,7 @@ Writes one JSON line per request (method, path, headers, body) to --log, and ans
   --status N     answer every request with status N (default 200; 201 for SMS paths)
   --fail-first N answer the first N requests 500, then as --status says
   --hang         never answer (the client's timeout is under test)
+  --huge         answer with a 20 MB body (the client's cap is under test)
   --cert/--key   serve HTTPS with this certificate
 Prints "listening PORT" on stdout once it accepts connections.
 """
@@ -17,6 +18,7 @@ parser.add_argument("--log", required=True)
 parser.add_argument("--status", type=int, default=200)
 parser.add_argument("--fail-first", type=int, default=0)
 parser.add_argument("--hang", action="store_true")
+parser.add_argument("--huge", action="store_true", help="answer with a 20 MB body")
 parser.add_argument("--cert")
 parser.add_argument("--key")
 args = parser.parse_args()
@@ -43,6 +45,8 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(3600)
             return
         answer = json.dumps({"received": True, "sid": "SM%06d" % count} if status < 300 else {"error": "receiver told to fail"}).encode()
+        if args.huge:
+            answer = b"x" * (20 * 1024 * 1024)
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(answer)))
