@@ -13,14 +13,23 @@ extension SIPTrunkService {
         }
     }
 
-    static func portCarrier(_ request: PortRequest) -> PortInitiateRequest.LosingCarrierInformation? {
+    /// The losing carrier's information as the request stored it (the API's snake_case JSON).
+    static func carrier(of request: PortRequest) -> PortInitiateRequest.LosingCarrierInformation? {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         return try? decoder.decode(PortInitiateRequest.LosingCarrierInformation.self, from: Data(request.losingCarrierInformation.utf8))
     }
 
+    /// A port request of this organisation, or the not-found that names how to list them.
+    func ownPortRequest(_ id: String, reader: StoreReader) throws -> PortRequest {
+        guard let request = try reader.portRequest(id: id), request.orgId == orgId else {
+            throw TrunkError.notFound("no port request '\(id)': siptrunk port list shows them")
+        }
+        return request
+    }
+
     static func portNotices(_ event: PortStatusEvent, request: PortRequest, numbers: [String]) -> [OutboxDelivery] {
-        guard let carrier = portCarrier(request) else { return [] }
+        guard let carrier = carrier(of: request) else { return [] }
         var recipients: [String] = []
         for address in [carrier.authorizedRepresentativeEmail] + (carrier.notificationEmails ?? []) where !recipients.contains(address.lowercased()) {
             recipients.append(address.lowercased())
@@ -66,9 +75,7 @@ extension SIPTrunkService {
     public func attachPortedNumbers(id: String, trunkId: String) throws(TrunkError) -> AttachResult {
         let (numbers, directions) = try read { reader -> ([String], [AttachRequest.Direction]) in
             _ = try requireEntitlement(reader)
-            guard let request = try reader.portRequest(id: id), request.orgId == orgId else {
-                throw TrunkError.notFound("no port request '\(id)': siptrunk port list shows them")
-            }
+            let request = try ownPortRequest(id, reader: reader)
             guard request.status == PortStatus.completed.rawValue else {
                 throw TrunkError.validation([FieldError("status", "\(id) is \(request.status); its numbers are attached once the port completed")])
             }

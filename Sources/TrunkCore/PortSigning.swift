@@ -31,17 +31,12 @@ extension SIPTrunkService {
     public func portLetter(id: String) throws(TrunkError) -> PortLetter {
         try read { reader in
             _ = try requireEntitlement(reader)
-            guard let request = try reader.portRequest(id: id), request.orgId == orgId else {
-                throw TrunkError.notFound("no port request '\(id)': siptrunk port list shows them")
-            }
-            return try Self.letter(request, reader: reader)
+            return try Self.letter(try ownPortRequest(id, reader: reader), reader: reader)
         }
     }
 
     static func letter(_ request: PortRequest, reader: StoreReader) throws -> PortLetter {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        guard let carrier = try? decoder.decode(PortInitiateRequest.LosingCarrierInformation.self, from: Data(request.losingCarrierInformation.utf8)) else {
+        guard let carrier = carrier(of: request) else {
             throw TrunkError.store(StoreError(.corrupt, "port request \(request.id) holds unreadable carrier information"))
         }
         let day = DateFormatter()

@@ -420,17 +420,12 @@ extension SIPTrunkService {
     public func portRequest(id: String) throws(TrunkError) -> PortRequestView {
         try read { reader in
             _ = try requireEntitlement(reader)
-            guard let request = try reader.portRequest(id: id), request.orgId == orgId else {
-                throw TrunkError.notFound("no port request '\(id)': siptrunk port list shows them")
-            }
-            return try Self.view(request, reader: reader)
+            return try Self.view(try ownPortRequest(id, reader: reader), reader: reader)
         }
     }
 
     static func view(_ request: PortRequest, reader: StoreReader) throws -> PortRequestView {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        let carrier = try? decoder.decode(PortInitiateRequest.LosingCarrierInformation.self, from: Data(request.losingCarrierInformation.utf8))
+        let carrier = carrier(of: request)
         let day = DateFormatter()
         day.locale = Locale(identifier: "en_US_POSIX")
         day.dateFormat = "yyyy-MM-dd"
@@ -452,9 +447,7 @@ extension SIPTrunkService {
         let now = now()
         return try write { writer in
             _ = try requireEntitlement(writer.reader)
-            guard var request = try writer.reader.portRequest(id: id), request.orgId == orgId else {
-                throw TrunkError.notFound("no port request '\(id)': siptrunk port list shows them")
-            }
+            var request = try ownPortRequest(id, reader: writer.reader)
             let current = PortStatus(rawValue: request.status) ?? .failed
             guard Self.allowed(from: current).contains(next) else {
                 let options = Self.allowed(from: current).map(\.rawValue).sorted()
