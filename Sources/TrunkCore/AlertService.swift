@@ -297,6 +297,13 @@ extension SIPTrunkService {
         guard ["webhook", "email", "sms"].contains(channel) else {
             throw TrunkError.validation([FieldError("channel", "\"\(channel)\" is not a channel; use webhook, email or sms")])
         }
+        // A recipient given here is checked by the alert configuration's own rules.
+        if let recipient {
+            let given = AdvancedConfig.Channels(email: channel == "email" ? recipient : nil, sms: channel == "sms" ? recipient : nil, webhook: channel == "webhook" ? recipient : nil)
+            var errors: [FieldError] = []
+            Self.validate(AdvancedConfig.Alerts(enabled: false, thresholds: .init(), channels: given), errors: &errors)
+            guard errors.isEmpty else { throw TrunkError.validation(errors.map { FieldError("to", $0.message) }) }
+        }
         return try write { writer in
             _ = try requireEntitlement(writer.reader)
             var to = recipient

@@ -104,6 +104,20 @@ public final class OutboxDeliverer: @unchecked Sendable {
         }
     }
 
+    /// `siptrunk alerts test`: one test notification queued on `channel` (to `recipient`, or the first configured)
+    /// and sent now; what the receiver said, and whether a failed one stays in the outbox for a monitor to retry.
+    public static func sendTest(
+        channel: String, recipient: String?, service: SIPTrunkService
+    ) throws(TrunkError) -> (delivery: OutboxDelivery, outcome: DeliveryOutcome, retried: Bool) {
+        let delivery = try service.queueTestNotification(channel: channel, recipient: recipient)
+        let credentials = try service.notificationCredentials()
+        let deliverer = OutboxDeliverer(service: service)
+        defer { deliverer.stop(within: 0) }
+        let outcome = deliverer.attempt(delivery, credentials: credentials)
+        let retried = (try? service.delivery(eventId: delivery.eventId, channel: delivery.channel))??.status == "pending"
+        return (delivery, outcome, retried)
+    }
+
     /// One attempt, recorded: delivered, to be retried after a backoff, or failed for good.
     @discardableResult
     public func attempt(_ delivery: OutboxDelivery, credentials: NotificationCredentials) -> DeliveryOutcome {

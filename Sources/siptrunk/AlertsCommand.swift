@@ -65,18 +65,13 @@ struct AlertsCommand: ParsableCommand {
 
         func run() throws {
             let service = try store.service(.existing)
-            let delivery = try runUseCase(json: json) { try service.queueTestNotification(channel: channel, recipient: to) }
-            let credentials = try runUseCase(json: json) { try service.notificationCredentials() }
-            let deliverer = OutboxDeliverer(service: service)
-            defer { deliverer.stop(within: 0) }
-            let outcome = deliverer.attempt(delivery, credentials: credentials)
-            let stored = try? service.delivery(eventId: delivery.eventId, channel: delivery.channel)
+            let (delivery, outcome, retried) = try runUseCase(json: json) { try OutboxDeliverer.sendTest(channel: channel, recipient: to, service: service) }
             switch outcome {
             case .delivered(let response):
                 if json { return JSONOutput.success(TestResult(eventId: delivery.eventId, channel: channel, recipient: delivery.recipient, delivered: true, response: response)) }
                 print("delivered \(delivery.eventId) by \(channel) to \(delivery.recipient): \(response)")
             case .failed(let reason):
-                let retry = stored?.status == "pending" ? " — it stays in the outbox; a running monitor retries it" : ""
+                let retry = retried ? " — it stays in the outbox; a running monitor retries it" : ""
                 if json {
                     JSONOutput.success(TestResult(eventId: delivery.eventId, channel: channel, recipient: delivery.recipient, delivered: false, response: reason))
                 } else {
