@@ -2,15 +2,26 @@
 /// Proxy-Authorization: an auth scheme and its parameters (RFC 3261 §25.1, RFC 7235 §2.1, RFC 7616 §3.3).
 public struct AuthChallenge: Sendable, Hashable, CustomStringConvertible {
     public var scheme: String
+    /// The parameters as written (parsed) or as given (built).
+    var parameterList: ParameterList
+
     /// Parameters in order, values unquoted.
-    public var parameters: [SIPURI.Parameter]
+    public var parameters: [SIPURI.Parameter] {
+        get { parameterList.elements }
+        set { parameterList = ParameterList(newValue) }
+    }
 
     public init(scheme: String, parameters: [SIPURI.Parameter]) {
         self.scheme = scheme
-        self.parameters = parameters
+        self.parameterList = ParameterList(parameters)
     }
 
-    public func parameter(_ name: String) -> String? { SIPURI.Parameter.find(name, in: parameters) }
+    init(scheme: String, parameterList: ParameterList) {
+        self.scheme = scheme
+        self.parameterList = parameterList
+    }
+
+    public func parameter(_ name: String) -> String? { parameterList.value(name) }
 
     public var isDigest: Bool { scheme.lowercased() == "digest" }
     public var realm: String? { parameter("realm") }
@@ -54,10 +65,14 @@ public struct AuthChallenge: Sendable, Hashable, CustomStringConvertible {
         scanner.skipLWS()
         guard !scanner.isAtEnd else { throw scanner.error("the value is empty") }
         while !scanner.isAtEnd {
-            let scheme = try scanner.requireToken("an auth scheme such as Digest")
-            var parameters: [SIPURI.Parameter] = []
-            var seen: Set<String> = []
+            let schemeToken = try scanner.requireTokenBytes("an auth scheme such as Digest")
+            let scheme = schemeToken.elementsEqual("Digest".utf8) ? "Digest" : String(decoding: schemeToken, as: UTF8.self)
             scanner.skipLWS()
+            let parametersStart = scanner.index
+            var parametersEnd = scanner.index
+            // Names seen so far, as a 64-bit filter on (length, first and last letter): only a name that may have
+            // been seen is compared with the earlier ones.
+            var seen: UInt64 = 0
             while !scanner.isAtEnd {
                 // Either the next auth-param, or (after a comma) the scheme of the next challenge.
                 let start = scanner.index
@@ -70,23 +85,33 @@ public struct AuthChallenge: Sendable, Hashable, CustomStringConvertible {
                     throw scanner.error("expected a parameter name, found '\(ASCII.printable([scanner.peek ?? 0]))'")
                 }
                 if scanner.consume(ASCII.equals) {
-                    let nameText = String(decoding: name, as: UTF8.self)
-                    let value: String
                     if scanner.peek == ASCII.quote {
-                        value = try scanner.quotedString()
+                        try scanner.skipQuotedString()
                     } else {
                         // token, or token68-like values (base64 may end in '=' or contain '/').
                         let valueStart = scanner.index
                         while let byte = scanner.peek, ASCII.isToken(byte) || byte == ASCII.slash || byte == ASCII.equals || byte == ASCII.colon {
                             scanner.index += 1
                         }
-                        guard scanner.index > valueStart else { throw scanner.error("parameter '\(nameText)' has no value") }
-                        value = String(decoding: scanner.bytes[valueStart..<scanner.index], as: UTF8.self)
+                        guard scanner.index > valueStart else {
+                            throw scanner.error("parameter '\(String(decoding: name, as: UTF8.self))' has no value")
+                        }
                     }
-                    guard seen.insert(nameText.lowercased()).inserted else {
-                        throw scanner.error("parameter '\(nameText)' appears twice", at: start)
+                    // A name seen before in this challenge (compared without case) is refused.
+                    var duplicate = false
+                    let bit: UInt64 = 1 << ((UInt64(name.count) &* 31 &+ UInt64(ASCII.lowercased(name[name.startIndex])) &* 7
+                        &+ UInt64(ASCII.lowercased(name[name.endIndex - 1]))) & 63)
+                    if seen & bit != 0 {
+                        ParameterList.forEach(scanner.bytes[parametersStart..<parametersEnd], .auth) { earlier, _ in
+                            duplicate = ASCII.equalsIgnoringCase(scanner.bytes[earlier], name)
+                            return !duplicate
+                        }
                     }
-                    parameters.append(SIPURI.Parameter(nameText, value))
+                    seen |= bit
+                    if duplicate {
+                        throw scanner.error("parameter '\(String(decoding: name, as: UTF8.self))' appears twice", at: start)
+                    }
+                    parametersEnd = scanner.index
                     scanner.skipLWS()
                     if scanner.isAtEnd { break }
                     guard scanner.peek == ASCII.comma else {
@@ -100,7 +125,8 @@ public struct AuthChallenge: Sendable, Hashable, CustomStringConvertible {
                     break
                 }
             }
-            result.append(AuthChallenge(scheme: scheme, parameters: parameters))
+            let list = ParameterList(wire: scanner.bytes[parametersStart..<parametersEnd], grammar: .auth)
+            result.append(AuthChallenge(scheme: scheme, parameterList: list))
         }
         return result
     }

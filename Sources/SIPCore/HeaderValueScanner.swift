@@ -46,6 +46,14 @@ struct HeaderValueScanner {
         return index > start ? bytes[start..<index] : nil
     }
 
+    mutating func requireTokenBytes(_ what: String) throws(SIPSyntaxError) -> ArraySlice<UInt8> {
+        guard let token = token() else {
+            if let byte = peek { throw error("expected \(what), found '\(ASCII.printable([byte]))'") }
+            throw error("expected \(what), found the end of the value")
+        }
+        return token
+    }
+
     mutating func requireToken(_ what: String) throws(SIPSyntaxError) -> String {
         guard let token = token() else {
             if let byte = peek { throw error("expected \(what), found '\(ASCII.printable([byte]))'") }
@@ -104,6 +112,55 @@ struct HeaderValueScanner {
             throw error("expected a parameter value, found the end of the value")
         }
         return String(decoding: bytes[start..<index], as: UTF8.self)
+    }
+
+    /// Steps over a quoted-string starting at the current `"`, checking that it ends.
+    mutating func skipQuotedString() throws(SIPSyntaxError) {
+        let start = index
+        index += 1
+        while index < bytes.endIndex {
+            let byte = bytes[index]
+            if byte == ASCII.quote {
+                index += 1
+                return
+            }
+            if byte == ASCII.backslash {
+                guard index + 1 < bytes.endIndex else { break }
+                index += 2
+                continue
+            }
+            index += 1
+        }
+        throw error("unterminated quoted string", at: start)
+    }
+
+    /// `*( SEMI generic-param )`, checked by the rules of `parameters()`, kept as the slice it covers: no
+    /// string is made until a parameter is read.
+    mutating func parameterSection() throws(SIPSyntaxError) -> ParameterList {
+        let start = index
+        while consume(ASCII.semicolon) {
+            guard token() != nil else {
+                if let byte = peek { throw error("expected a parameter name after ';', found '\(ASCII.printable([byte]))'") }
+                throw error("expected a parameter name after ';', found the end of the value")
+            }
+            guard consume(ASCII.equals) else { continue }
+            if peek == ASCII.quote {
+                try skipQuotedString()
+            } else if peek == ASCII.openBracket {
+                guard let close = bytes[index...].firstIndex(of: ASCII.closeBracket) else {
+                    throw error("IPv6 reference is missing its closing ']'")
+                }
+                index = close + 1
+            } else {
+                let valueStart = index
+                while index < bytes.endIndex, ASCII.isToken(bytes[index]) || bytes[index] == ASCII.colon { index += 1 }
+                guard index > valueStart else {
+                    if let byte = peek { throw error("expected a parameter value, found '\(ASCII.printable([byte]))'") }
+                    throw error("expected a parameter value, found the end of the value")
+                }
+            }
+        }
+        return ParameterList(wire: bytes[start..<index], grammar: .header)
     }
 
     /// `*( SEMI generic-param )` — `;name[=value]` pairs until a comma or the end.

@@ -72,7 +72,50 @@ public enum IPAddress {
         return full.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
     }
 
-    public static func isIPv6(_ text: String) -> Bool { ipv6Bytes(text) != nil }
+    public static func isIPv6(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { isIPv6(bytes: $0[...]) }
+    }
+
+    /// RFC 4291 §2.2 text form: one to eight groups of one to four hex digits separated by ':', at most one '::'
+    /// standing for the groups left out, and optionally a dotted quad as the last two groups. No allocation.
+    static func isIPv6<C: Collection>(bytes: C) -> Bool where C.Element == UInt8, C.Index == Int {
+        let start = bytes.startIndex
+        let end = bytes.endIndex
+        guard end - start >= 2, end - start <= 45 else { return false }
+        var index = start
+        var groups = 0
+        var compressed = false
+        if bytes[index] == ASCII.colon {
+            guard bytes[index + 1] == ASCII.colon else { return false }
+            compressed = true
+            index += 2
+            if index == end { return true }
+        }
+        while true {
+            let groupStart = index
+            while index < end, ASCII.hexValue(bytes[index]) != nil { index += 1 }
+            if index < end, bytes[index] == UInt8(ascii: ".") {
+                guard isIPv4(bytes: bytes[groupStart..<end]) else { return false }
+                groups += 2
+                break
+            }
+            guard index > groupStart, index - groupStart <= 4 else { return false }
+            groups += 1
+            if index == end { break }
+            guard bytes[index] == ASCII.colon else { return false }
+            index += 1
+            if index < end, bytes[index] == ASCII.colon {
+                guard !compressed else { return false }
+                compressed = true
+                index += 1
+                if index == end { break }
+            } else if index == end {
+                return false
+            }
+        }
+        return compressed ? groups <= 7 : groups == 8
+    }
 
     /// A host as it stands before `:port` in a URI or an address (RFC 3986 §3.2.2): an IPv6 literal in brackets,
     /// anything else (a name, IPv4, an already bracketed literal) as it is. The one place this rule lives.
@@ -89,6 +132,41 @@ public enum IPAddress {
 
 /// Host name checks for the `hostname` production of RFC 3261 §25.1.
 enum HostName {
+    /// `problem(_:)` for bytes: a valid host (the common case) is recognised without making a string.
+    static func problem<C: Collection>(bytes: C) -> String? where C.Element == UInt8 {
+        isValid(bytes) ? nil : problem(String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// Whether `problem(_:)` would accept the host (a subset check: anything it refuses, `problem` explains).
+    static func isValid<C: Collection>(_ bytes: C) -> Bool where C.Element == UInt8 {
+        let count = bytes.count
+        guard count > 0, count <= 253 else { return false }
+        var allNumeric = true
+        for byte in bytes where !(ASCII.isDigit(byte) || byte == UInt8(ascii: ".")) {
+            allNumeric = false
+            break
+        }
+        if allNumeric { return IPAddress.isIPv4(bytes: bytes) }
+        var labelLength = 0
+        var previous: UInt8 = UInt8(ascii: ".")
+        for byte in bytes {
+            if byte == UInt8(ascii: ".") {
+                guard labelLength > 0, labelLength <= 63, previous != UInt8(ascii: "-") else { return false }
+                labelLength = 0
+            } else if URIChar.isAlphanumeric(byte) || byte == UInt8(ascii: "_") {
+                labelLength += 1
+            } else if byte == UInt8(ascii: "-") {
+                guard labelLength > 0 else { return false }
+                labelLength += 1
+            } else {
+                return false
+            }
+            previous = byte
+        }
+        // A trailing dot (fully qualified name) leaves an empty last label.
+        return labelLength == 0 ? previous == UInt8(ascii: ".") : labelLength <= 63 && previous != UInt8(ascii: "-")
+    }
+
     /// Why `text` is not a host name or IPv4 address, or nil when it is one.
     static func problem(_ text: String) -> String? {
         let bytes = text.utf8

@@ -3,15 +3,21 @@
 public struct NameAddress: Sendable, Hashable, CustomStringConvertible {
     public var displayName: String?
     public var uri: AnyURI
-    /// Header parameters (after the URI), e.g. `tag`, `expires`, `q`.
-    public var parameters: [SIPURI.Parameter]
+    /// Header parameters as written (parsed) or as given (built).
+    var parameterList: ParameterList
     /// Whether the URI was enclosed in `<...>` (name-addr form).
     public var isBracketed: Bool
+
+    /// Header parameters (after the URI), e.g. `tag`, `expires`, `q`.
+    public var parameters: [SIPURI.Parameter] {
+        get { parameterList.elements }
+        set { parameterList = ParameterList(newValue) }
+    }
 
     public init(displayName: String? = nil, uri: AnyURI, parameters: [SIPURI.Parameter] = []) {
         self.displayName = displayName
         self.uri = uri
-        self.parameters = parameters
+        self.parameterList = ParameterList(parameters)
         self.isBracketed = true
     }
 
@@ -19,13 +25,13 @@ public struct NameAddress: Sendable, Hashable, CustomStringConvertible {
         self.init(displayName: displayName, uri: .sip(uri), parameters: parameters)
     }
 
-    public func parameter(_ name: String) -> String? { SIPURI.Parameter.find(name, in: parameters) }
+    public func parameter(_ name: String) -> String? { parameterList.value(name) }
 
     public var tag: String? { parameter("tag") }
     public var sipURI: SIPURI? { uri.sipURI }
 
     public mutating func setParameter(_ name: String, _ value: String?) {
-        SIPURI.Parameter.set(name, value, in: &parameters)
+        parameterList.set(name, value)
     }
 
     public var description: String {
@@ -63,13 +69,13 @@ public struct NameAddress: Sendable, Hashable, CustomStringConvertible {
         } else {
             // display-name = *(token LWS): look for '<' after tokens and whitespace only.
             var probe = scanner
-            var words: [String] = []
-            while let word = probe.token() {
-                words.append(String(decoding: word, as: UTF8.self))
+            var wordsEnd = probe.index
+            while probe.token() != nil {
+                wordsEnd = probe.index
                 probe.skipLWS()
             }
-            if probe.peek == ASCII.lessThan, !words.isEmpty {
-                display = words.joined(separator: " ")
+            if probe.peek == ASCII.lessThan, wordsEnd > scanner.index {
+                display = Self.joinedWords(scanner.bytes[scanner.index..<wordsEnd])
                 scanner = probe
                 bracketed = true
             } else if let angle = scanner.bytes[scanner.index...].firstIndex(of: ASCII.lessThan),
@@ -110,11 +116,29 @@ public struct NameAddress: Sendable, Hashable, CustomStringConvertible {
         }
         displayName = display
         isBracketed = bracketed
-        parameters = try scanner.parameters()
+        parameterList = try scanner.parameterSection()
         scanner.skipLWS()
         if let byte = scanner.peek {
             throw scanner.error("unexpected '\(ASCII.printable([byte]))' after the address")
         }
+    }
+
+    /// Tokens separated by linear whitespace, joined by single spaces (`Alice  \r\n Smith` → `Alice Smith`).
+    static func joinedWords(_ bytes: ArraySlice<UInt8>) -> String {
+        guard bytes.contains(where: { HeaderValueScanner.isLWS($0) }) else { return String(decoding: bytes, as: UTF8.self) }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var inSpace = false
+        for byte in bytes {
+            if HeaderValueScanner.isLWS(byte) {
+                inSpace = true
+            } else {
+                if inSpace { out.append(ASCII.space) }
+                inSpace = false
+                out.append(byte)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func parseURI(_ bytes: ArraySlice<UInt8>, scanner: HeaderValueScanner) throws(SIPSyntaxError) -> AnyURI {

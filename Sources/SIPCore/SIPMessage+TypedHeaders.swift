@@ -14,8 +14,9 @@ extension SIPMessage {
     /// Parses every field of a list header and concatenates the elements.
     func parseAll<T>(_ name: SIPHeaderName, _ parse: (ArraySlice<UInt8>, String) throws(SIPSyntaxError) -> [T]) throws(SIPParseError) -> [T] {
         var result: [T] = []
-        for field in headers where field.kind == name {
-            result += try parseField(field, parse)
+        for index in headers.indices where headers[index].kind == name {
+            let elements = try parseField(headers[index], parse)
+            if result.isEmpty { result = elements } else { result += elements }
         }
         return result
     }
@@ -114,7 +115,7 @@ extension SIPMessage {
     /// Content-Length as declared (the parser already checked it frames the body).
     public var contentLength: Int? {
         guard let field = field(.contentLength) else { return nil }
-        return Int(String(decoding: HeaderValueScanner.trim(field.valueBytes), as: UTF8.self))
+        return ASCII.decimal(HeaderValueScanner.trim(field.valueBytes), maxDigits: 18)
     }
 
     /// Content-Type as written (`application/sdp`).
@@ -169,12 +170,25 @@ extension SIPMessage {
     /// The elements of comma-separated list headers, trimmed, empty ones dropped.
     func tokenList(_ name: SIPHeaderName) -> [String] {
         var result: [String] = []
-        for field in headers where field.kind == name {
-            let parts = (try? HeaderValueScanner.splitList(field.valueBytes, context: field.name)) ?? [field.valueBytes]
-            for part in parts {
+        for index in headers.indices where headers[index].kind == name {
+            let value = headers[index].valueBytes
+            func add(_ part: ArraySlice<UInt8>) {
                 let trimmed = HeaderValueScanner.trim(part)
-                if !trimmed.isEmpty { result.append(String(decoding: trimmed, as: UTF8.self).replacingAll("\r\n", with: " ")) }
+                guard !trimmed.isEmpty else { return }
+                let text = String(decoding: trimmed, as: UTF8.self)
+                result.append(trimmed.contains(ASCII.lf) ? text.replacingAll("\r\n", with: " ") : text)
             }
+            if value.contains(where: { $0 == ASCII.quote || $0 == ASCII.lessThan }) {
+                // Quoted strings and <...> may hold commas: split by the list grammar.
+                for part in (try? HeaderValueScanner.splitList(value, context: headers[index].name)) ?? [value] { add(part) }
+                continue
+            }
+            var start = value.startIndex
+            for position in value.indices where value[position] == ASCII.comma {
+                add(value[start..<position])
+                start = position + 1
+            }
+            add(value[start..<value.endIndex])
         }
         return result
     }

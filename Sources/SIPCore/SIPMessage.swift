@@ -67,7 +67,9 @@ public struct SIPMessage: Sendable, Hashable {
 
     /// All fields with this recognised name, in message order.
     public func fields(_ name: SIPHeaderName) -> [SIPHeaderField] {
-        headers.filter { $0.kind == name }
+        var result: [SIPHeaderField] = []
+        for index in headers.indices where headers[index].kind == name { result.append(headers[index]) }
+        return result
     }
 
     /// All fields with this name (any spelling or compact form).
@@ -77,7 +79,9 @@ public struct SIPMessage: Sendable, Hashable {
 
     /// The first field with this name.
     public func field(_ name: SIPHeaderName) -> SIPHeaderField? {
-        headers.first { $0.kind == name }
+        // By index: comparing the kind of each field does not copy (and retain) the field.
+        for index in headers.indices where headers[index].kind == name { return headers[index] }
+        return nil
     }
 
     /// The value of the first field with this name.

@@ -94,7 +94,7 @@ public struct SIPMessageParser: Sendable {
         _ bytes: [UInt8], from start: Int, end: Int, terminatorRequired: Bool, limits: SIPParserLimits
     ) throws(SIPParseError) -> Head {
         let result: Result<Head, SIPParseError> = bytes.withUnsafeBufferPointer { buffer in
-            var scanner = HeadScanner(bytes: buffer, end: end, limits: limits, terminatorRequired: terminatorRequired)
+            let scanner = HeadScanner(bytes: buffer, end: end, limits: limits, terminatorRequired: terminatorRequired)
             return scanner.scan(from: start, array: bytes)
         }
         return try result.get()
@@ -217,6 +217,13 @@ private struct HeadScanner {
             var fieldEnd = end
             var terminated = false
             while index < end {
+                // Eight bytes at a time while none of them needs a look (see `needsLook`).
+                if let base = bytes.baseAddress, index &+ 8 <= end,
+                    !Self.needsLook(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+                {
+                    index &+= 8
+                    continue
+                }
                 let byte = bytes[index]
                 // Fast path: printable ASCII other than '"' and '\', and UTF-8 bytes.
                 if byte >= 0x20 && byte != ASCII.quote && byte != ASCII.backslash && byte != 0x7F {
@@ -293,6 +300,19 @@ private struct HeadScanner {
             SIPMessageParser.Head(
                 startLine: startLine, rawStartLine: rawStartLine, headers: headers, bodyStart: bodyStart,
                 contentLength: contentLength))
+    }
+
+    /// Whether any of eight bytes is a control character (line ends included), '"', '\\' or DEL — the bytes the
+    /// value loop must look at one by one. Word-at-a-time tests (exact for "any byte"): `x - 0x01…` borrows
+    /// into a byte's top bit only where the byte was zero (or below the subtrahend), masked by `~x` so bytes of
+    /// 0x80 and above (UTF-8) never count.
+    @inline(__always)
+    static func needsLook(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZero(_ value: UInt64) -> UInt64 { (value &- ones) & ~value & highs }
+        let control = (word &- ones &* 0x20) & ~word & highs
+        return control | hasZero(word ^ (ones &* 0x22)) | hasZero(word ^ (ones &* 0x5C)) | hasZero(word ^ (ones &* 0x7F)) != 0
     }
 
     /// If `index` is at a line end followed by whitespace, the index after the line end.

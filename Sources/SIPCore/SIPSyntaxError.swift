@@ -41,7 +41,23 @@ enum PercentEncoding {
     }
 
     static func decodeString(_ bytes: ArraySlice<UInt8>) -> String? {
-        decode(bytes).map { String(decoding: $0, as: UTF8.self) }
+        guard bytes.contains(ASCII.percent) else { return String(decoding: bytes, as: UTF8.self) }
+        return decode(bytes).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Whether every `%` is followed by two hex digits.
+    static func isWellFormed(_ bytes: ArraySlice<UInt8>) -> Bool {
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            if bytes[index] == ASCII.percent {
+                guard index + 2 < bytes.endIndex, ASCII.hexValue(bytes[index + 1]) != nil, ASCII.hexValue(bytes[index + 2]) != nil
+                else { return false }
+                index += 3
+            } else {
+                index += 1
+            }
+        }
+        return true
     }
 
     /// Encodes every byte for which `allowed` is false.

@@ -21,8 +21,19 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
     /// The host name, IPv4 address, or IPv6 address without brackets.
     public var host: String
     public var port: Int?
-    public var parameters: [Parameter]
-    public var headers: [Parameter]
+    /// URI parameters and headers as written (parsed) or as given (built).
+    var parameterList: ParameterList
+    var headerList: ParameterList
+
+    public var parameters: [Parameter] {
+        get { parameterList.elements }
+        set { parameterList = ParameterList(newValue) }
+    }
+
+    public var headers: [Parameter] {
+        get { headerList.elements }
+        set { headerList = ParameterList(newValue) }
+    }
 
     public init(
         scheme: Scheme = .sip, user: String? = nil, password: String? = nil, host: String, port: Int? = nil,
@@ -33,8 +44,8 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
         self.password = password
         self.host = host
         self.port = port
-        self.parameters = parameters
-        self.headers = headers
+        self.parameterList = ParameterList(parameters)
+        self.headerList = ParameterList(headers)
     }
 
     public var isIPv6: Bool { host.contains(":") }
@@ -43,12 +54,12 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
     public var hostReference: String { isIPv6 ? "[\(host)]" : host }
 
     /// The value of a URI parameter (names compare case-insensitively); `""` for a parameter without value.
-    public func parameter(_ name: String) -> String? { Parameter.find(name, in: parameters) }
+    public func parameter(_ name: String) -> String? { parameterList.value(name) }
 
     public var transportParameter: String? { parameter("transport")?.lowercased() }
 
     public mutating func setParameter(_ name: String, _ value: String?) {
-        Parameter.set(name, value, in: &parameters)
+        parameterList.set(name, value)
     }
 
     // MARK: Parsing
@@ -61,27 +72,47 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
         let base = bytes.startIndex
         func fail(_ reason: String, _ at: Int) -> SIPSyntaxError { SIPSyntaxError("SIP URI", reason, offset: at - base) }
 
-        guard let colon = bytes.firstIndex(of: ASCII.colon) else { throw fail("missing scheme (expected sip: or sips:)", base) }
-        let schemeBytes = bytes[base..<colon]
-        if ASCII.equalsLowercase(schemeBytes, "sip") {
+        // Loops over indices below, not slices: each slice of an ArraySlice retains its buffer.
+        var colon = base
+        while colon < bytes.endIndex, bytes[colon] != ASCII.colon { colon += 1 }
+        guard colon < bytes.endIndex else { throw fail("missing scheme (expected sip: or sips:)", base) }
+        let schemeLength = colon - base
+        func schemeIs(_ lowercase: String) -> Bool {
+            var offset = 0
+            for byte in lowercase.utf8 {
+                guard ASCII.lowercased(bytes[base + offset]) == byte else { return false }
+                offset += 1
+            }
+            return true
+        }
+        if schemeLength == 3, schemeIs("sip") {
             self.scheme = .sip
-        } else if ASCII.equalsLowercase(schemeBytes, "sips") {
+        } else if schemeLength == 4, schemeIs("sips") {
             self.scheme = .sips
         } else {
+            let schemeBytes = bytes[base..<colon]
             throw fail("scheme '\(String(decoding: schemeBytes, as: UTF8.self).lowercased())' is not sip or sips", base)
         }
         var index = colon + 1
         let end = bytes.endIndex
 
         // userinfo: everything up to the first '@' (user may contain ';', '?' and '/', RFC 3261 user-unreserved).
-        if let at = bytes[index..<end].firstIndex(of: ASCII.at) {
-            let userinfo = bytes[index..<at]
-            let passwordColon = userinfo.firstIndex(of: ASCII.colon)
-            let userBytes = userinfo[userinfo.startIndex..<(passwordColon ?? userinfo.endIndex)]
-            guard !userBytes.isEmpty else { throw fail("empty user part before '@'", index) }
-            if let bad = userBytes.firstIndex(where: { !URIChar.isUser($0) }) {
-                throw fail("character '\(ASCII.printable([bytes[bad]]))' is not allowed in the user part", bad)
+        var at = index
+        while at < end, bytes[at] != ASCII.at { at += 1 }
+        if at < end {
+            var passwordColon: Int?
+            var cursor = index
+            while cursor < at {
+                let byte = bytes[cursor]
+                if byte == ASCII.colon { passwordColon = cursor; break }
+                guard URIChar.isUser(byte) else {
+                    throw fail("character '\(ASCII.printable([byte]))' is not allowed in the user part", cursor)
+                }
+                cursor += 1
             }
+            guard cursor > index else { throw fail("empty user part before '@'", index) }
+            let userinfo = bytes[index..<at]
+            let userBytes = userinfo[userinfo.startIndex..<(passwordColon ?? userinfo.endIndex)]
             guard let user = PercentEncoding.decodeString(userBytes) else { throw fail("bad %-escape in the user part", index) }
             self.user = user
             if let passwordColon {
@@ -109,30 +140,33 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
                 throw fail("IPv6 reference is missing its closing ']'", index)
             }
             let literal = String(decoding: bytes[(index + 1)..<close], as: UTF8.self)
-            guard IPAddress.isIPv6(literal) else { throw fail("'\(literal)' is not a valid IPv6 address", index + 1) }
+            guard IPAddress.isIPv6(bytes: bytes[(index + 1)..<close]) else {
+                throw fail("'\(literal)' is not a valid IPv6 address", index + 1)
+            }
             self.host = literal
             index = close + 1
         } else {
             var hostportEnd = index
-            while hostportEnd < end, bytes[hostportEnd] != ASCII.semicolon, bytes[hostportEnd] != ASCII.question { hostportEnd += 1 }
             var colons = 0
-            for byte in bytes[index..<hostportEnd] where byte == ASCII.colon { colons += 1 }
+            while hostportEnd < end, bytes[hostportEnd] != ASCII.semicolon, bytes[hostportEnd] != ASCII.question {
+                if bytes[hostportEnd] == ASCII.colon { colons += 1 }
+                hostportEnd += 1
+            }
             if colons >= 2 {
                 throw fail("an IPv6 address must be written in brackets, e.g. sip:[2001:db8::1] (RFC 5118 §4.2)", index)
             }
             while index < end, bytes[index] != ASCII.colon, bytes[index] != ASCII.semicolon, bytes[index] != ASCII.question {
                 index += 1
             }
-            let hostText = String(decoding: bytes[hostStart..<index], as: UTF8.self)
-            if let problem = HostName.problem(hostText) { throw fail(problem, hostStart) }
-            self.host = hostText
+            if let problem = HostName.problem(bytes: bytes[hostStart..<index]) { throw fail(problem, hostStart) }
+            self.host = String(decoding: bytes[hostStart..<index], as: UTF8.self)
         }
         if index < end, bytes[index] == ASCII.colon {
             let portStart = index + 1
             index = portStart
             while index < end, ASCII.isDigit(bytes[index]) { index += 1 }
             let digits = bytes[portStart..<index]
-            guard !digits.isEmpty, digits.count <= 5, let port = Int(String(decoding: digits, as: UTF8.self)), port <= 65535 else {
+            guard let port = ASCII.decimal(digits, maxDigits: 5), port <= 65535 else {
                 throw fail("port '\(ASCII.printable(bytes[portStart..<min(end, portStart + 12)]))' is not a number from 0 to 65535", portStart)
             }
             self.port = port
@@ -141,33 +175,41 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
         }
 
         // uri-parameters
-        var parameters: [Parameter] = []
+        let parametersStart = index
         while index < end, bytes[index] == ASCII.semicolon {
             let start = index + 1
             index = start
             while index < end, bytes[index] != ASCII.semicolon, bytes[index] != ASCII.question { index += 1 }
-            let param = bytes[start..<index]
-            if let bad = param.firstIndex(where: { !URIChar.isParam($0) && $0 != ASCII.equals }) {
-                throw fail("character '\(ASCII.printable([bytes[bad]]))' is not allowed in a URI parameter", bad)
+            var equals: Int?
+            var percent = false
+            for position in start..<index {
+                let byte = bytes[position]
+                if byte == ASCII.equals {
+                    if equals == nil { equals = position }
+                } else if !URIChar.isParamUnescaped(byte) {
+                    guard byte == ASCII.percent else {
+                        throw fail("character '\(ASCII.printable([byte]))' is not allowed in a URI parameter", position)
+                    }
+                    percent = true
+                }
             }
-            let equals = param.firstIndex(of: ASCII.equals)
+            guard equals ?? index > start else { throw fail("empty or badly escaped URI parameter name", start) }
+            // Without a '%' there is no escape to check.
+            guard percent else { continue }
+            let param = bytes[start..<index]
             let nameBytes = param[start..<(equals ?? index)]
-            guard !nameBytes.isEmpty, let name = PercentEncoding.decodeString(nameBytes) else {
+            guard !nameBytes.isEmpty, PercentEncoding.isWellFormed(nameBytes) else {
                 throw fail("empty or badly escaped URI parameter name", start)
             }
-            var value: String?
-            if let equals {
-                guard let decoded = PercentEncoding.decodeString(param[(equals + 1)...]) else {
-                    throw fail("bad %-escape in URI parameter '\(name)'", equals + 1)
-                }
-                value = decoded
+            if let equals, !PercentEncoding.isWellFormed(param[(equals + 1)...]) {
+                let name = PercentEncoding.decodeString(nameBytes) ?? ""
+                throw fail("bad %-escape in URI parameter '\(name)'", equals + 1)
             }
-            parameters.append(Parameter(name, value))
         }
-        self.parameters = parameters
+        self.parameterList = ParameterList(wire: bytes[parametersStart..<index], grammar: .uri)
 
         // headers
-        var headers: [Parameter] = []
+        let headersStart = index + 1
         if index < end {
             guard bytes[index] == ASCII.question else {
                 throw fail("unexpected '\(ASCII.printable([bytes[index]]))' after the host", index)
@@ -183,14 +225,14 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
                 if let bad = header.firstIndex(where: { !URIChar.isHeader($0) && $0 != ASCII.equals }) {
                     throw fail("character '\(ASCII.printable([bytes[bad]]))' is not allowed in a URI header", bad)
                 }
-                guard let name = PercentEncoding.decodeString(header[start..<equals]),
-                    let value = PercentEncoding.decodeString(header[(equals + 1)...])
+                guard PercentEncoding.isWellFormed(header[start..<equals]), PercentEncoding.isWellFormed(header[(equals + 1)...])
                 else { throw fail("bad %-escape in a URI header", start) }
-                headers.append(Parameter(name, value))
                 index += 1
             }
+            self.headerList = ParameterList(wire: bytes[headersStart..<end], grammar: .uriHeaders)
+        } else {
+            self.headerList = ParameterList()
         }
-        self.headers = headers
     }
 
     // MARK: Rendering

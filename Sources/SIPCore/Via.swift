@@ -17,7 +17,13 @@ public struct Via: Sendable, Hashable, CustomStringConvertible {
     /// Host name, IPv4 address, or IPv6 address without brackets.
     public var host: String
     public var port: Int?
-    public var parameters: [SIPURI.Parameter]
+    /// The parameters as written (parsed) or as given (built).
+    var parameterList: ParameterList
+
+    public var parameters: [SIPURI.Parameter] {
+        get { parameterList.elements }
+        set { parameterList = ParameterList(newValue) }
+    }
 
     public init(transport: String, host: String, port: Int? = nil, parameters: [SIPURI.Parameter] = []) {
         self.protocolName = "SIP"
@@ -25,10 +31,10 @@ public struct Via: Sendable, Hashable, CustomStringConvertible {
         self.transport = transport.uppercased()
         self.host = host
         self.port = port
-        self.parameters = parameters
+        self.parameterList = ParameterList(parameters)
     }
 
-    public func parameter(_ name: String) -> String? { SIPURI.Parameter.find(name, in: parameters) }
+    public func parameter(_ name: String) -> String? { parameterList.value(name) }
 
     public var branch: String? { parameter("branch") }
 
@@ -58,7 +64,7 @@ public struct Via: Sendable, Hashable, CustomStringConvertible {
     public var hostReference: String { host.contains(":") ? "[\(host)]" : host }
 
     public mutating func setParameter(_ name: String, _ value: String?) {
-        SIPURI.Parameter.set(name, value, in: &parameters)
+        parameterList.set(name, value)
     }
 
     public var description: String {
@@ -73,9 +79,9 @@ public struct Via: Sendable, Hashable, CustomStringConvertible {
     /// Parses one via-parm (one element of a Via list).
     init(scanning scanner: inout HeaderValueScanner) throws(SIPSyntaxError) {
         scanner.skipLWS()
-        protocolName = try Self.commonToken(&scanner, "SIP", what: "the protocol name (SIP)")
+        protocolName = try Self.commonToken(&scanner, "SIP", "SIP", what: "the protocol name (SIP)")
         guard scanner.consume(ASCII.slash) else { throw scanner.error("expected '/' after the protocol name") }
-        protocolVersion = try Self.commonToken(&scanner, "2.0", what: "the protocol version")
+        protocolVersion = try Self.commonToken(&scanner, "2.0", "2.0", what: "the protocol version")
         guard scanner.consume(ASCII.slash) else { throw scanner.error("expected '/' after the protocol version") }
         transport = try Self.transportToken(&scanner)
         let beforeHost = scanner.index
@@ -89,7 +95,7 @@ public struct Via: Sendable, Hashable, CustomStringConvertible {
                 throw scanner.error("IPv6 reference is missing its closing ']'")
             }
             let literal = String(decoding: scanner.bytes[(start + 1)..<close], as: UTF8.self)
-            guard IPAddress.isIPv6(literal) else {
+            guard IPAddress.isIPv6(bytes: scanner.bytes[(start + 1)..<close]) else {
                 throw scanner.error("'\(ASCII.printable(Array(literal.utf8)))' is not a valid IPv6 address", at: start + 1)
             }
             host = literal
@@ -97,61 +103,84 @@ public struct Via: Sendable, Hashable, CustomStringConvertible {
         } else {
             let start = scanner.index
             while let byte = scanner.peek, ASCII.isToken(byte) { scanner.index += 1 }
-            let text = String(decoding: scanner.bytes[start..<scanner.index], as: UTF8.self)
+            let text = scanner.bytes[start..<scanner.index]
             if text.isEmpty {
                 if let byte = scanner.peek { throw scanner.error("expected a host, found '\(ASCII.printable([byte]))'") }
                 throw scanner.error("expected a host after the transport")
             }
-            if let problem = HostName.problem(text) { throw scanner.error(problem, at: start) }
-            host = text
+            if let problem = HostName.problem(bytes: text) { throw scanner.error(problem, at: start) }
+            host = String(decoding: text, as: UTF8.self)
         }
         if scanner.consume(ASCII.colon) {
             let start = scanner.index
             while let byte = scanner.peek, ASCII.isDigit(byte) { scanner.index += 1 }
             let digits = scanner.bytes[start..<scanner.index]
-            guard !digits.isEmpty, digits.count <= 5, let port = Int(String(decoding: digits, as: UTF8.self)), port <= 65535 else {
+            guard let port = ASCII.decimal(digits, maxDigits: 5), port <= 65535 else {
                 throw scanner.error("the port is not a number from 0 to 65535", at: start)
             }
             self.port = port
         } else {
             port = nil
         }
-        parameters = try scanner.parameters()
+        let section = try scanner.parameterSection()
+        parameterList = section
         scanner.skipLWS()
         if let byte = scanner.peek {
             throw scanner.error("unexpected '\(ASCII.printable([byte]))' in Via")
         }
-        for parameter in parameters {
-            switch Self.knownParameter(parameter.name) {
-            case "branch":
-                if parameter.value?.isEmpty ?? true { throw scanner.error("branch has no value") }
-            case "received":
-                let value = parameter.value ?? ""
-                let bare = value.hasPrefix("[") && value.hasSuffix("]") ? String(value.dropFirst().dropLast()) : value
-                guard IPAddress.isIPv4(bare) || IPAddress.isIPv6(bare) else {
-                    throw scanner.error("received=\(value) is not an IP address")
+        try Self.checkParameters(section, scanner: scanner)
+    }
+
+    /// The parameters Via gives meaning to must hold what they mean (RFC 3261 §20.42, RFC 3581, §18.2.1).
+    /// Values are checked as bytes; a quoted value (unusual) is unquoted first.
+    static func checkParameters(_ list: ParameterList, scanner: HeaderValueScanner) throws(SIPSyntaxError) {
+        guard case .wire(let bytes, _) = list.storage else { return }
+        var failure: SIPSyntaxError?
+        ParameterList.forEach(bytes, .header) { nameRange, range in
+            let name = bytes[nameRange]
+            let known: Int
+            switch name.count {
+            case 6 where ASCII.equalsLowercase(name, "branch"): known = 0
+            case 8 where ASCII.equalsLowercase(name, "received"): known = 1
+            case 5 where ASCII.equalsLowercase(name, "rport"): known = 2
+            case 3 where ASCII.equalsLowercase(name, "ttl"): known = 3
+            default: return true
+            }
+            var value = range.map { bytes[$0] }
+            if let raw = value, raw.first == ASCII.quote {
+                value = Array(ParameterList.decodeValue(bytes, raw.startIndex..<raw.endIndex, .header).utf8)[...]
+            }
+            func text() -> String { value.map { String(decoding: $0, as: UTF8.self) } ?? "" }
+            switch known {
+            case 0:
+                if value?.isEmpty ?? true { failure = scanner.error("branch has no value") }
+            case 1:
+                var bare = value ?? []
+                if bare.first == ASCII.openBracket, bare.last == ASCII.closeBracket { bare = bare.dropFirst().dropLast() }
+                if !(IPAddress.isIPv4(bytes: bare) || IPAddress.isIPv6(bytes: bare)) {
+                    failure = scanner.error("received=\(text()) is not an IP address")
                 }
-            case "rport":
-                if let value = parameter.value, !value.isEmpty {
-                    guard value.count <= 5, let port = Int(value), port <= 65535 else {
-                        throw scanner.error("rport=\(value) is not a port number")
-                    }
-                }
-            case "ttl":
-                guard let value = parameter.value, value.count <= 3, let ttl = Int(value), ttl <= 255 else {
-                    throw scanner.error("ttl must be a number from 0 to 255")
+            case 2:
+                if let value, !value.isEmpty, (ASCII.decimal(value, maxDigits: 5) ?? 65536) > 65535 {
+                    failure = scanner.error("rport=\(text()) is not a port number")
                 }
             default:
-                break
+                if (value.flatMap { ASCII.decimal($0, maxDigits: 3) } ?? 256) > 255 {
+                    failure = scanner.error("ttl must be a number from 0 to 255")
+                }
             }
+            return failure == nil
         }
+        if let failure { throw failure }
     }
 
     /// A token that is almost always `expected`: returns the shared constant instead of a new string.
-    static func commonToken(_ scanner: inout HeaderValueScanner, _ expected: StaticString, what: String) throws(SIPSyntaxError) -> String {
+    static func commonToken(
+        _ scanner: inout HeaderValueScanner, _ expected: StaticString, _ constant: String, what: String
+    ) throws(SIPSyntaxError) -> String {
         guard let token = scanner.token() else { throw scanner.error("expected \(what)") }
         let matches = expected.withUTF8Buffer { token.elementsEqual($0) }
-        return matches ? expected.description : String(decoding: token, as: UTF8.self)
+        return matches ? constant : String(decoding: token, as: UTF8.self)
     }
 
     static let knownTransports: [(name: String, lowercase: [UInt8])] = ["UDP", "TCP", "TLS", "SCTP", "WS", "WSS"].map {
@@ -163,12 +192,6 @@ public struct Via: Sendable, Hashable, CustomStringConvertible {
         guard let token = scanner.token() else { throw scanner.error("expected the transport") }
         for known in knownTransports where ASCII.equalsLowercase(token, known.lowercase) { return known.name }
         return String(decoding: token, as: UTF8.self).uppercased()
-    }
-
-    /// The lowercase name of a parameter Via gives meaning to, or nil; compares without allocating.
-    static func knownParameter(_ name: String) -> String? {
-        for known in ["branch", "received", "rport", "ttl"] where ASCII.equalsIgnoringCase(name, known) { return known }
-        return nil
     }
 
     /// Parses every hop in one Via header value.

@@ -1,0 +1,116 @@
+import Testing
+
+@testable import SIPCore
+
+/// The typed headers keep their parameters as the bytes they were written in (issue 20); what a caller reads must
+/// not change with that: values unescaped, names as written, lists equal to the same list built by hand.
+struct TypedViewTests {
+    let parser = SIPMessageParser()
+
+    func message(_ headers: String) throws -> SIPMessage {
+        try parser.parse("OPTIONS sip:b@example.com SIP/2.0\r\n" + headers + "Content-Length: 0\r\n\r\n")
+    }
+
+    @Test func viaParametersReadAsTheyWereWritten() throws {
+        let parsed = try message(
+            "Via: SIP/2.0/UDP 192.0.2.1:5060 ; branch = z9hG4bK-1 ;rport;received=[2001:db8::9];x=\"a \\\"q\\\" b\"\r\n")
+        let via = try #require(try parsed.topVia)
+        #expect(via.branch == "z9hG4bK-1")
+        #expect(via.rport == .requested)
+        #expect(via.received == "2001:db8::9")
+        #expect(via.parameter("X") == "a \"q\" b")
+        #expect(via.parameter("maddr") == nil)
+        #expect(via.parameters == [.init("branch", "z9hG4bK-1"), .init("rport"), .init("received", "[2001:db8::9]"), .init("x", "a \"q\" b")])
+        var built = Via(transport: "UDP", host: "192.0.2.1", port: 5060, parameters: via.parameters)
+        #expect(built == via)
+        #expect(built.hashValue == via.hashValue)
+        built.setParameter("rport", "5062")
+        #expect(built.rport == .value(5062))
+        #expect(built != via)
+    }
+
+    @Test func viaParameterRulesStillHold() {
+        for bad in ["branch", "branch=\"\"", "received=example.com", "rport=70000", "rport=-1", "ttl=256", "ttl"] {
+            #expect(throws: SIPParseError.self, "\(bad)") {
+                try message("Via: SIP/2.0/UDP 192.0.2.1;\(bad)\r\n").via
+            }
+        }
+        #expect(throws: SIPParseError.self) { try message("Via: SIP/2.0/UDP 192.0.2.1;x=\"open\r\n").via }
+    }
+
+    @Test func addressParametersAndURIParts() throws {
+        let parsed = try message(
+            "From: Alice  Smith <sip:al%69ce:pw@example.com;transport=TCP;x%3Dy=1?subject=a%20b&h=2>;tag=9fx;q=0.5\r\n"
+                + "Contact: <sip:c@192.0.2.4>;expires=60, \"Bob\" <sip:b@[2001:db8::2]:5070>\r\n")
+        let from = try #require(try parsed.from)
+        #expect(from.displayName == "Alice Smith")
+        #expect(from.tag == "9fx")
+        #expect(from.parameter("Q") == "0.5")
+        let uri = try #require(from.sipURI)
+        #expect(uri.user == "alice")
+        #expect(uri.transportParameter == "tcp")
+        #expect(uri.parameter("x=y") == "1")
+        #expect(uri.headers == [.init("subject", "a b"), .init("h", "2")])
+        #expect(uri.description == "sip:alice:pw@example.com;transport=TCP;x%3Dy=1?subject=a%20b&h=2")
+        guard case .addresses(let contacts) = try #require(try parsed.contact) else {
+            Issue.record("expected addresses")
+            return
+        }
+        #expect(contacts.map(\.sipURI?.host) == ["192.0.2.4", "2001:db8::2"])
+        #expect(contacts[0].parameter("expires") == "60")
+        #expect(contacts[1].parameters.isEmpty)
+        var rebuilt = NameAddress(displayName: "Bob", uri: try SIPURI(parsing: "sip:b@[2001:db8::2]:5070"))
+        #expect(rebuilt == contacts[1])
+        rebuilt.setParameter("tag", "x")
+        #expect(rebuilt.description == "\"Bob\" <sip:b@[2001:db8::2]:5070>;tag=x")
+    }
+
+    @Test func badEscapesInURIParametersAreStillRefused() {
+        for uri in ["sip:a@h;x=%zz", "sip:a@h;%=1", "sip:a@h;=1", "sip:a@h?x=%4", "sip:a@h;x<1"] {
+            #expect(throws: SIPSyntaxError.self, "\(uri)") { try SIPURI(parsing: uri) }
+        }
+    }
+
+    @Test func challengesReadTheirParameters() throws {
+        let challenges = try AuthChallenge.parseList(
+            "Digest realm=\"sip.example\", nonce=\"a,b\\\"c\", qop=\"auth,auth-int\", algorithm=MD5, Basic realm=x")
+        #expect(challenges.map(\.scheme) == ["Digest", "Basic"])
+        #expect(challenges[0].realm == "sip.example")
+        #expect(challenges[0].nonce == "a,b\"c")
+        #expect(challenges[0].qopOptions == ["auth", "auth-int"])
+        #expect(challenges[1].realm == "x")
+        #expect(challenges[0] == AuthChallenge(scheme: "Digest", parameters: challenges[0].parameters))
+        #expect(throws: SIPSyntaxError.self) { try AuthChallenge.parseList("Digest realm=a, REALM=b") }
+        #expect(throws: SIPSyntaxError.self) { try AuthChallenge.parseList("Digest a=1, b=2, c=3, nonce=1, d=4, NONCE=2") }
+        #expect(try AuthChallenge.parseList("Digest a=1, b=2, c=3, d=4, e=5, f=6, g=7, h=8")[0].parameters.count == 8)
+    }
+
+    @Test func listHeadersSplitAtTopLevelCommas() throws {
+        let parsed = try message("Allow: INVITE ,ACK,\r\n  BYE,, OPTIONS\r\nSupported: replaces, \"a,b\"\r\n")
+        #expect(parsed.allow == ["INVITE", "ACK", "BYE", "OPTIONS"])
+        #expect(parsed.supported == ["replaces", "\"a,b\""])
+        #expect(try parsed.contentLength == 0)
+    }
+
+    /// The byte-level checks agree with the text-level ones they replaced, over valid and invalid forms.
+    @Test func byteChecksAgreeWithTheTextChecks() {
+        let hosts = [
+            "example.com", "example.com.", "a", "a-b.c", "-a.com", "a-.com", "a..b", ".", "", "192.0.2.1", "256.1.1.1",
+            "1.2.3", "1.2.3.4.5", "a_b.example", "x" + String(repeating: "y", count: 63), "x" + String(repeating: "y", count: 62),
+            "héllo.com", "a b", "2001:db8::1", "9.9.9.9.",
+        ]
+        for host in hosts {
+            #expect(HostName.isValid(Array(host.utf8)) == (HostName.problem(host) == nil), "\(host)")
+        }
+        let addresses: [(String, Bool)] = [
+            ("::", true), ("::1", true), ("1::", true), ("2001:db8::1", true), ("1:2:3:4:5:6:7:8", true), ("1:2:3:4:5:6:7::", true),
+            ("::ffff:192.0.2.2", true), ("1:2:3:4:5:6:1.2.3.4", true), (":::", false), ("1:2:3:4:5:6:7:8:9", false),
+            ("1::2::3", false), ("12345::1", false), ("1:2:3:4:5:6:7", false), ("1.2.3.4::", false), ("g::1", false),
+            ("1:", false), (":1", false), ("::1.2.3", false), ("1:2:3:4:5:6:7:1.2.3.4", false),
+        ]
+        for (text, valid) in addresses {
+            #expect(IPAddress.isIPv6(text) == valid, "\(text)")
+            #expect((IPAddress.ipv6Bytes(text) != nil) == valid, "\(text)")
+        }
+    }
+}
