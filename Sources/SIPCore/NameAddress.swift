@@ -1,7 +1,13 @@
 /// `( name-addr / addr-spec ) *( SEMI generic-param )`: the value of From, To, Contact, Route, Record-Route,
 /// Reply-To, Refer-To and P-Asserted-Identity (RFC 3261 §20.10, §25.1).
 public struct NameAddress: Sendable, Hashable, CustomStringConvertible {
-    public var displayName: String?
+    /// The display name as written (decoded when read) or as given.
+    var displayText: LazyText?
+
+    public var displayName: String? {
+        get { displayText?.string }
+        set { displayText = newValue.map(LazyText.init) }
+    }
     public var uri: AnyURI
     /// Header parameters as written (parsed) or as given (built).
     var parameterList: ParameterList
@@ -15,7 +21,7 @@ public struct NameAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     public init(displayName: String? = nil, uri: AnyURI, parameters: [SIPURI.Parameter] = []) {
-        self.displayName = displayName
+        self.displayText = displayName.map(LazyText.init)
         self.uri = uri
         self.parameterList = ParameterList(parameters)
         self.isBracketed = true
@@ -55,10 +61,12 @@ public struct NameAddress: Sendable, Hashable, CustomStringConvertible {
     init(scanning scanner: inout HeaderValueScanner) throws(SIPSyntaxError) {
         scanner.skipLWS()
         guard !scanner.isAtEnd else { throw scanner.error("the value is empty") }
-        var display: String?
+        var display: LazyText?
         var bracketed = false
         if scanner.peek == ASCII.quote {
-            display = try scanner.quotedString()
+            let start = scanner.index
+            try scanner.skipQuotedString()
+            display = LazyText(wire: scanner.bytes[start..<scanner.index], .quoted)
             scanner.skipLWS()
             guard scanner.peek == ASCII.lessThan else {
                 throw scanner.error("a quoted display name must be followed by '<URI>'")
@@ -75,7 +83,7 @@ public struct NameAddress: Sendable, Hashable, CustomStringConvertible {
                 probe.skipLWS()
             }
             if probe.peek == ASCII.lessThan, wordsEnd > scanner.index {
-                display = Self.joinedWords(scanner.bytes[scanner.index..<wordsEnd])
+                display = LazyText(wire: scanner.bytes[scanner.index..<wordsEnd], .words)
                 scanner = probe
                 bracketed = true
             } else if let angle = scanner.bytes[scanner.index...].firstIndex(of: ASCII.lessThan),
@@ -114,7 +122,7 @@ public struct NameAddress: Sendable, Hashable, CustomStringConvertible {
             }
             uri = try Self.parseURI(scanner.bytes[start..<scanner.index], scanner: scanner)
         }
-        displayName = display
+        displayText = display
         isBracketed = bracketed
         parameterList = try scanner.parameterSection()
         scanner.skipLWS()

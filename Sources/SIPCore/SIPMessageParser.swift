@@ -217,19 +217,16 @@ private struct HeadScanner {
             var fieldEnd = end
             var terminated = false
             while index < end {
-                // Eight bytes at a time while none of them needs a look (see `needsLook`).
-                if let base = bytes.baseAddress, index &+ 8 <= end,
-                    !Self.needsLook(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+                // Eight bytes at a time while none of them needs a look (see `needsLook`), then byte by byte up
+                // to the one that does: printable ASCII other than '"' and '\', and UTF-8 bytes pass.
+                index = skipPlain(from: index)
+                while index < end, bytes[index] >= 0x20, bytes[index] != ASCII.quote, bytes[index] != ASCII.backslash,
+                    bytes[index] != 0x7F
                 {
-                    index &+= 8
-                    continue
-                }
-                let byte = bytes[index]
-                // Fast path: printable ASCII other than '"' and '\', and UTF-8 bytes.
-                if byte >= 0x20 && byte != ASCII.quote && byte != ASCII.backslash && byte != 0x7F {
                     index += 1
-                    continue
                 }
+                guard index < end else { break }
+                let byte = bytes[index]
                 if byte == ASCII.cr || byte == ASCII.lf {
                     let contentEnd = index
                     var next = index + 1
@@ -300,6 +297,18 @@ private struct HeadScanner {
             SIPMessageParser.Head(
                 startLine: startLine, rawStartLine: rawStartLine, headers: headers, bodyStart: bodyStart,
                 contentLength: contentLength))
+    }
+
+    /// The first index at or after `index` from which fewer than eight bytes remain or whose eight bytes hold one
+    /// that `needsLook`. A small function of its own so the loop keeps its constants in registers.
+    @inline(never)
+    func skipPlain(from index: Int) -> Int {
+        guard let base = bytes.baseAddress else { return index }
+        var index = index
+        while index &+ 8 <= end, !Self.needsLook(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)) {
+            index &+= 8
+        }
+        return index
     }
 
     /// Whether any of eight bytes is a control character (line ends included), '"', '\\' or DEL — the bytes the

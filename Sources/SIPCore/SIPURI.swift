@@ -16,10 +16,27 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var scheme: Scheme
-    public var user: String?
-    public var password: String?
+    /// User, password and host as written (decoded when read) or as given.
+    var userText: LazyText?
+    var passwordText: LazyText?
+    var hostText: LazyText
+
+    /// The user part, unescaped.
+    public var user: String? {
+        get { userText?.string }
+        set { userText = newValue.map(LazyText.init) }
+    }
+
+    public var password: String? {
+        get { passwordText?.string }
+        set { passwordText = newValue.map(LazyText.init) }
+    }
+
     /// The host name, IPv4 address, or IPv6 address without brackets.
-    public var host: String
+    public var host: String {
+        get { hostText.string }
+        set { hostText = LazyText(newValue) }
+    }
     public var port: Int?
     /// URI parameters and headers as written (parsed) or as given (built).
     var parameterList: ParameterList
@@ -40,9 +57,9 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
         parameters: [Parameter] = [], headers: [Parameter] = []
     ) {
         self.scheme = scheme
-        self.user = user
-        self.password = password
-        self.host = host
+        self.userText = user.map(LazyText.init)
+        self.passwordText = password.map(LazyText.init)
+        self.hostText = LazyText(host)
         self.port = port
         self.parameterList = ParameterList(parameters)
         self.headerList = ParameterList(headers)
@@ -113,24 +130,24 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
             guard cursor > index else { throw fail("empty user part before '@'", index) }
             let userinfo = bytes[index..<at]
             let userBytes = userinfo[userinfo.startIndex..<(passwordColon ?? userinfo.endIndex)]
-            guard let user = PercentEncoding.decodeString(userBytes) else { throw fail("bad %-escape in the user part", index) }
-            self.user = user
+            guard PercentEncoding.isWellFormed(userBytes) else { throw fail("bad %-escape in the user part", index) }
+            self.userText = LazyText(wire: userBytes, .percent)
             if let passwordColon {
                 let passwordBytes = userinfo[(passwordColon + 1)...]
                 if let bad = passwordBytes.firstIndex(where: { !URIChar.isPassword($0) }) {
                     throw fail("character '\(ASCII.printable([bytes[bad]]))' is not allowed in the password", bad)
                 }
-                guard let password = PercentEncoding.decodeString(passwordBytes) else {
+                guard PercentEncoding.isWellFormed(passwordBytes) else {
                     throw fail("bad %-escape in the password", passwordColon + 1)
                 }
-                self.password = password
+                self.passwordText = LazyText(wire: passwordBytes, .percent)
             } else {
-                self.password = nil
+                self.passwordText = nil
             }
             index = at + 1
         } else {
-            self.user = nil
-            self.password = nil
+            self.userText = nil
+            self.passwordText = nil
         }
 
         // hostport
@@ -139,11 +156,10 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
             guard let close = bytes[index..<end].firstIndex(of: ASCII.closeBracket) else {
                 throw fail("IPv6 reference is missing its closing ']'", index)
             }
-            let literal = String(decoding: bytes[(index + 1)..<close], as: UTF8.self)
             guard IPAddress.isIPv6(bytes: bytes[(index + 1)..<close]) else {
-                throw fail("'\(literal)' is not a valid IPv6 address", index + 1)
+                throw fail("'\(String(decoding: bytes[(index + 1)..<close], as: UTF8.self))' is not a valid IPv6 address", index + 1)
             }
-            self.host = literal
+            self.hostText = LazyText(wire: bytes[(index + 1)..<close], .plain)
             index = close + 1
         } else {
             var hostportEnd = index
@@ -159,7 +175,7 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
                 index += 1
             }
             if let problem = HostName.problem(bytes: bytes[hostStart..<index]) { throw fail(problem, hostStart) }
-            self.host = String(decoding: bytes[hostStart..<index], as: UTF8.self)
+            self.hostText = LazyText(wire: bytes[hostStart..<index], .plain)
         }
         if index < end, bytes[index] == ASCII.colon {
             let portStart = index + 1

@@ -14,8 +14,14 @@ public struct Via: Sendable, Hashable, CustomStringConvertible {
     public var protocolVersion: String
     /// The transport token as written, upper-cased (`UDP`, `TCP`, `TLS`, `SCTP`, or another token).
     public var transport: String
+    /// The host as written (decoded when read) or as given.
+    var hostText: LazyText
+
     /// Host name, IPv4 address, or IPv6 address without brackets.
-    public var host: String
+    public var host: String {
+        get { hostText.string }
+        set { hostText = LazyText(newValue) }
+    }
     public var port: Int?
     /// The parameters as written (parsed) or as given (built).
     var parameterList: ParameterList
@@ -29,7 +35,7 @@ public struct Via: Sendable, Hashable, CustomStringConvertible {
         self.protocolName = "SIP"
         self.protocolVersion = "2.0"
         self.transport = transport.uppercased()
-        self.host = host
+        self.hostText = LazyText(host)
         self.port = port
         self.parameterList = ParameterList(parameters)
     }
@@ -94,11 +100,10 @@ public struct Via: Sendable, Hashable, CustomStringConvertible {
             guard let close = scanner.bytes[start...].firstIndex(of: ASCII.closeBracket) else {
                 throw scanner.error("IPv6 reference is missing its closing ']'")
             }
-            let literal = String(decoding: scanner.bytes[(start + 1)..<close], as: UTF8.self)
             guard IPAddress.isIPv6(bytes: scanner.bytes[(start + 1)..<close]) else {
-                throw scanner.error("'\(ASCII.printable(Array(literal.utf8)))' is not a valid IPv6 address", at: start + 1)
+                throw scanner.error("'\(ASCII.printable(scanner.bytes[(start + 1)..<close]))' is not a valid IPv6 address", at: start + 1)
             }
-            host = literal
+            hostText = LazyText(wire: scanner.bytes[(start + 1)..<close], .plain)
             scanner.index = close + 1
         } else {
             let start = scanner.index
@@ -109,7 +114,7 @@ public struct Via: Sendable, Hashable, CustomStringConvertible {
                 throw scanner.error("expected a host after the transport")
             }
             if let problem = HostName.problem(bytes: text) { throw scanner.error(problem, at: start) }
-            host = String(decoding: text, as: UTF8.self)
+            hostText = LazyText(wire: text, .plain)
         }
         if scanner.consume(ASCII.colon) {
             let start = scanner.index

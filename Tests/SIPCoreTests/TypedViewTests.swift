@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import SIPCore
@@ -112,5 +113,38 @@ struct TypedViewTests {
             #expect(IPAddress.isIPv6(text) == valid, "\(text)")
             #expect((IPAddress.ipv6Bytes(text) != nil) == valid, "\(text)")
         }
+    }
+}
+
+/// Over every RFC 4475 torture message that parses: each parameter list kept as bytes reads exactly the
+/// parameters the checking scanner reads from the same bytes (`HeaderValueScanner.parameters()`), so the lazy
+/// walk and the grammar never disagree.
+struct LazyParametersAgreeWithTheGrammar {
+    @Test func overTheTortureMessages() throws {
+        let directory = try #require(Bundle.module.url(forResource: "rfc4475", withExtension: nil, subdirectory: "Fixtures"))
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".dat") }
+        var compared = 0
+        for name in names {
+            let bytes = Array(try Data(contentsOf: directory.appendingPathComponent(name)))
+            guard let message = try? SIPMessageParser().parse(datagram: bytes) else { continue }
+            var lists: [ParameterList] = []
+            lists += ((try? message.via) ?? []).map(\.parameterList)
+            var addresses = [(try? message.from) ?? nil, (try? message.to) ?? nil].compactMap { $0 }
+            if case .addresses(let contacts)? = (try? message.contact) ?? nil { addresses += contacts }
+            addresses += (try? message.recordRoute) ?? []
+            lists += addresses.map(\.parameterList)
+            for list in lists {
+                guard case .wire(let slice, .header) = list.storage else { continue }
+                var scanner = HeaderValueScanner(slice, context: name)
+                #expect(try scanner.parameters() == list.elements, "\(name)")
+                compared += 1
+            }
+            for uri in addresses.compactMap(\.sipURI) {
+                let parameters = uri.parameters
+                #expect(parameters.allSatisfy { uri.parameter($0.name) != nil }, "\(name)")
+                #expect(try SIPURI(parsing: uri.description).parameters == parameters, "\(name)")
+            }
+        }
+        #expect(compared > 50)
     }
 }
