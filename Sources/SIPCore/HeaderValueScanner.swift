@@ -136,14 +136,25 @@ struct HeaderValueScanner {
 
     /// `*( SEMI generic-param )`, checked by the rules of `parameters()`, kept as the slice it covers: no
     /// string is made until a parameter is read.
-    mutating func parameterSection() throws(SIPSyntaxError) -> ParameterList {
+    ///
+    /// `check` sees each parameter's name and raw value (a quoted value with its quotes) in the same pass; the
+    /// first problem it names is returned beside the list, for the caller to throw where its grammar says.
+    mutating func parameterSection(
+        check: (ArraySlice<UInt8>, ArraySlice<UInt8>?) -> String? = { _, _ in nil }
+    ) throws(SIPSyntaxError) -> (parameters: ParameterList, problem: String?) {
         let start = index
+        var problem: String?
         while consume(ASCII.semicolon) {
-            guard token() != nil else {
+            guard let name = token() else {
                 if let byte = peek { throw error("expected a parameter name after ';', found '\(ASCII.printable([byte]))'") }
                 throw error("expected a parameter name after ';', found the end of the value")
             }
-            guard consume(ASCII.equals) else { continue }
+            guard consume(ASCII.equals) else {
+                if problem == nil { problem = check(name, nil) }
+                continue
+            }
+            let valueStart = index
+            defer { if problem == nil { problem = check(name, bytes[valueStart..<index]) } }
             if peek == ASCII.quote {
                 try skipQuotedString()
             } else if peek == ASCII.openBracket {
@@ -160,7 +171,7 @@ struct HeaderValueScanner {
                 }
             }
         }
-        return ParameterList(wire: bytes[start..<index], grammar: .header)
+        return (ParameterList(wire: bytes[start..<index], grammar: .header), problem)
     }
 
     /// `*( SEMI generic-param )` — `;name[=value]` pairs until a comma or the end.

@@ -141,28 +141,28 @@ enum HostName {
     static func isValid<C: Collection>(_ bytes: C) -> Bool where C.Element == UInt8 {
         let count = bytes.count
         guard count > 0, count <= 253 else { return false }
-        var allNumeric = true
-        for byte in bytes where !(ASCII.isDigit(byte) || byte == UInt8(ascii: ".")) {
-            allNumeric = false
-            break
-        }
-        if allNumeric { return IPAddress.isIPv4(bytes: bytes) }
+        // One pass: label structure, and whether only digits and dots were seen (then it must be an IPv4 address).
+        let labelCharacters = ByteClass(low: 0x03FF_0000_0000_0000, high: 0x07FF_FFFE_87FF_FFFE)  // letters, digits, '_'
+        var letters = false
         var labelLength = 0
         var previous: UInt8 = UInt8(ascii: ".")
         for byte in bytes {
             if byte == UInt8(ascii: ".") {
                 guard labelLength > 0, labelLength <= 63, previous != UInt8(ascii: "-") else { return false }
                 labelLength = 0
-            } else if URIChar.isAlphanumeric(byte) || byte == UInt8(ascii: "_") {
+            } else if labelCharacters.contains(byte) {
+                if !ASCII.isDigit(byte) { letters = true }
                 labelLength += 1
             } else if byte == UInt8(ascii: "-") {
                 guard labelLength > 0 else { return false }
+                letters = true
                 labelLength += 1
             } else {
                 return false
             }
             previous = byte
         }
+        if !letters { return IPAddress.isIPv4(bytes: bytes) }
         // A trailing dot (fully qualified name) leaves an empty last label.
         return labelLength == 0 ? previous == UInt8(ascii: ".") : labelLength <= 63 && previous != UInt8(ascii: "-")
     }

@@ -124,7 +124,7 @@ public struct NameAddress: Sendable, Hashable, CustomStringConvertible {
         }
         displayText = display
         isBracketed = bracketed
-        parameterList = try scanner.parameterSection()
+        parameterList = try scanner.parameterSection().parameters
         scanner.skipLWS()
         if let byte = scanner.peek {
             throw scanner.error("unexpected '\(ASCII.printable([byte]))' after the address")

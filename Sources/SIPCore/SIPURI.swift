@@ -94,17 +94,11 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
         while colon < bytes.endIndex, bytes[colon] != ASCII.colon { colon += 1 }
         guard colon < bytes.endIndex else { throw fail("missing scheme (expected sip: or sips:)", base) }
         let schemeLength = colon - base
-        func schemeIs(_ lowercase: String) -> Bool {
-            var offset = 0
-            for byte in lowercase.utf8 {
-                guard ASCII.lowercased(bytes[base + offset]) == byte else { return false }
-                offset += 1
-            }
-            return true
-        }
-        if schemeLength == 3, schemeIs("sip") {
+        let sip = schemeLength >= 3 && ASCII.lowercased(bytes[base]) == UInt8(ascii: "s")
+            && ASCII.lowercased(bytes[base + 1]) == UInt8(ascii: "i") && ASCII.lowercased(bytes[base + 2]) == UInt8(ascii: "p")
+        if sip, schemeLength == 3 {
             self.scheme = .sip
-        } else if schemeLength == 4, schemeIs("sips") {
+        } else if sip, schemeLength == 4, ASCII.lowercased(bytes[base + 3]) == UInt8(ascii: "s") {
             self.scheme = .sips
         } else {
             let schemeBytes = bytes[base..<colon]

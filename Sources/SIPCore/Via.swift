@@ -127,56 +127,44 @@ public struct Via: Sendable, Hashable, CustomStringConvertible {
         } else {
             port = nil
         }
-        let section = try scanner.parameterSection()
-        parameterList = section
+        let section = try scanner.parameterSection(check: Self.problem)
+        parameterList = section.parameters
         scanner.skipLWS()
         if let byte = scanner.peek {
             throw scanner.error("unexpected '\(ASCII.printable([byte]))' in Via")
         }
-        try Self.checkParameters(section, scanner: scanner)
+        if let problem = section.problem { throw scanner.error(problem) }
     }
 
-    /// The parameters Via gives meaning to must hold what they mean (RFC 3261 §20.42, RFC 3581, §18.2.1).
-    /// Values are checked as bytes; a quoted value (unusual) is unquoted first.
-    static func checkParameters(_ list: ParameterList, scanner: HeaderValueScanner) throws(SIPSyntaxError) {
-        guard case .wire(let bytes, _) = list.storage else { return }
-        var failure: SIPSyntaxError?
-        ParameterList.forEach(bytes, .header) { nameRange, range in
-            let name = bytes[nameRange]
-            let known: Int
-            switch name.count {
-            case 6 where ASCII.equalsLowercase(name, "branch"): known = 0
-            case 8 where ASCII.equalsLowercase(name, "received"): known = 1
-            case 5 where ASCII.equalsLowercase(name, "rport"): known = 2
-            case 3 where ASCII.equalsLowercase(name, "ttl"): known = 3
-            default: return true
-            }
-            var value = range.map { bytes[$0] }
-            if let raw = value, raw.first == ASCII.quote {
-                value = Array(ParameterList.decodeValue(bytes, raw.startIndex..<raw.endIndex, .header).utf8)[...]
-            }
-            func text() -> String { value.map { String(decoding: $0, as: UTF8.self) } ?? "" }
-            switch known {
-            case 0:
-                if value?.isEmpty ?? true { failure = scanner.error("branch has no value") }
-            case 1:
-                var bare = value ?? []
-                if bare.first == ASCII.openBracket, bare.last == ASCII.closeBracket { bare = bare.dropFirst().dropLast() }
-                if !(IPAddress.isIPv4(bytes: bare) || IPAddress.isIPv6(bytes: bare)) {
-                    failure = scanner.error("received=\(text()) is not an IP address")
-                }
-            case 2:
-                if let value, !value.isEmpty, (ASCII.decimal(value, maxDigits: 5) ?? 65536) > 65535 {
-                    failure = scanner.error("rport=\(text()) is not a port number")
-                }
-            default:
-                if (value.flatMap { ASCII.decimal($0, maxDigits: 3) } ?? 256) > 255 {
-                    failure = scanner.error("ttl must be a number from 0 to 255")
-                }
-            }
-            return failure == nil
+    /// What is wrong with a parameter Via gives meaning to (RFC 3261 §20.42, RFC 3581, §18.2.1), or nil. Values
+    /// are checked as bytes; a quoted value (unusual) is unquoted first.
+    static func problem(name: ArraySlice<UInt8>, raw: ArraySlice<UInt8>?) -> String? {
+        let known: Int
+        switch name.count {
+        case 6 where ASCII.equalsLowercase(name, "branch"): known = 0
+        case 8 where ASCII.equalsLowercase(name, "received"): known = 1
+        case 5 where ASCII.equalsLowercase(name, "rport"): known = 2
+        case 3 where ASCII.equalsLowercase(name, "ttl"): known = 3
+        default: return nil
         }
-        if let failure { throw failure }
+        var value = raw
+        if let raw, raw.first == ASCII.quote {
+            value = Array(ParameterList.decodeValue(raw, raw.startIndex..<raw.endIndex, .header).utf8)[...]
+        }
+        func text() -> String { value.map { String(decoding: $0, as: UTF8.self) } ?? "" }
+        switch known {
+        case 0:
+            return value?.isEmpty ?? true ? "branch has no value" : nil
+        case 1:
+            var bare = value ?? []
+            if bare.first == ASCII.openBracket, bare.last == ASCII.closeBracket { bare = bare.dropFirst().dropLast() }
+            return IPAddress.isIPv4(bytes: bare) || IPAddress.isIPv6(bytes: bare) ? nil : "received=\(text()) is not an IP address"
+        case 2:
+            guard let value, !value.isEmpty else { return nil }
+            return (ASCII.decimal(value, maxDigits: 5) ?? 65536) > 65535 ? "rport=\(text()) is not a port number" : nil
+        default:
+            return (value.flatMap { ASCII.decimal($0, maxDigits: 3) } ?? 256) > 255 ? "ttl must be a number from 0 to 255" : nil
+        }
     }
 
     /// A token that is almost always `expected`: returns the shared constant instead of a new string.
