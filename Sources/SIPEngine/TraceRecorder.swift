@@ -33,6 +33,9 @@ public final class TraceRecorder {
         self.capacity = capacity
     }
 
+    /// Whether entries are kept or watched at all (a probe flood keeps none; the layer then builds none).
+    public var isRecording: Bool { capacity > 0 || onRecord != nil }
+
     func record(_ entry: TraceEntry) {
         entries.append(entry)
         // Trim in chunks of a quarter of the capacity: dropping one entry per record would shift the whole

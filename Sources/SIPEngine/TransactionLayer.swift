@@ -22,6 +22,16 @@ public final class TransactionLayer {
     private var transactions: [ClientTransactionKey: Entry] = [:]
     private let parser = SIPMessageParser()
 
+    /// Non-INVITE client transactions in Completed (RFC 3261 §17.1.2.2) do nothing but absorb retransmitted
+    /// responses until Timer K. They are kept as their key's hash in `absorbing`, with a deadline in `expiring`
+    /// (oldest first, swept by one timer), instead of as transactions with their request, bytes and a timer each:
+    /// a flood of UDP probes leaves T4 × rate of them (175,000 at 35,000 probes/s). A hash that two keys share
+    /// only makes a stray response count as absorbed.
+    private var absorbing: Set<Int> = []
+    private var expiring: [(hash: Int, deadline: Duration)] = []
+    private var expiringHead = 0
+    private var sweep: EngineTimer?
+
     final class Entry {
         enum Machine {
             case invite(InviteClientTransaction)
@@ -60,6 +70,9 @@ public final class TransactionLayer {
     }
 
     public var activeTransactionCount: Int { transactions.count }
+
+    /// Completed non-INVITE transactions still absorbing retransmissions (until their Timer K).
+    public var absorbingTransactionCount: Int { absorbing.count }
 
     /// Starts a client transaction for `request`, whose top Via must carry a branch. A caller that built the Via
     /// itself passes its branch and sent-by, which saves parsing it back.
@@ -104,12 +117,12 @@ public final class TransactionLayer {
 
     /// Bytes that arrived from `peer` (one datagram, or one message framed from a stream).
     public func receive(_ bytes: [UInt8], from peer: PeerAddress) {
-        let local = transport.localAddress(for: peer)
-        func record(_ callID: String?, drop: String?) {
+        func record(_ callID: @autoclosure () -> String?, drop: String?) {
+            guard trace.isRecording else { return }
             trace.record(
                 TraceEntry(
-                    direction: .received, monotonic: clock.now, wallTime: clock.wallTime, local: local, remote: peer, raw: bytes,
-                    callID: callID, dropReason: drop))
+                    direction: .received, monotonic: clock.now, wallTime: clock.wallTime, local: transport.localAddress(for: peer),
+                    remote: peer, raw: bytes, callID: callID(), dropReason: drop))
         }
         let message: SIPMessage
         do {
@@ -133,6 +146,13 @@ public final class TransactionLayer {
         guard let via, let branch = via.branch, let cseq = try? message.cseq,
             let entry = transactions[ClientTransactionKey(branch: branch, method: cseq.method)]
         else {
+            if let branch = via?.branch, let cseq = try? message.cseq,
+                absorbing.contains(ClientTransactionKey(branch: branch, method: cseq.method).hashValue)
+            {
+                // A retransmission of the final response, absorbed in Completed.
+                record(message.callID, drop: nil)
+                return
+            }
             record(message.callID, drop: "matches no transaction (stray response)")
             onStrayResponse?(message, peer)
             return
@@ -201,6 +221,12 @@ public final class TransactionLayer {
                 if let response, let ack = Self.ack(for: entry.request, response: response) {
                     send(ack.serialized(), callID: ack.callID, to: entry.peer)
                 }
+            case .startTimer(.k, let delay):
+                // Timer K: the transaction only absorbs retransmissions from now on (see `absorbing`).
+                for timer in entry.timers.values { timer.cancel() }
+                entry.timers.removeAll()
+                transactions[key] = nil
+                absorb(key, until: clock.now + delay)
             case .startTimer(let timer, let delay):
                 entry.timers[timer]?.cancel()
                 entry.timers[timer] = clock.schedule(after: delay) { [weak self] in self?.fire(timer, key: key) }
@@ -221,18 +247,50 @@ public final class TransactionLayer {
         }
     }
 
+    private func absorb(_ key: ClientTransactionKey, until deadline: Duration) {
+        absorbing.insert(key.hashValue)
+        expiring.append((key.hashValue, deadline))
+        if sweep == nil { scheduleSweep() }
+    }
+
+    /// One timer for all absorbing transactions: it fires at the oldest deadline and lets go of every one due.
+    private func scheduleSweep() {
+        guard expiringHead < expiring.count else {
+            expiring.removeAll(keepingCapacity: expiring.count < 4096)
+            expiringHead = 0
+            sweep = nil
+            return
+        }
+        let delay = max(.zero, expiring[expiringHead].deadline - clock.now)
+        sweep = clock.schedule(after: delay) { [weak self] in
+            guard let self else { return }
+            let now = self.clock.now
+            while self.expiringHead < self.expiring.count, self.expiring[self.expiringHead].deadline <= now {
+                self.absorbing.remove(self.expiring[self.expiringHead].hash)
+                self.expiringHead += 1
+            }
+            // Drop the swept front once it is most of the array, so the queue does not grow without end.
+            if self.expiringHead > 1024, self.expiringHead * 2 > self.expiring.count {
+                self.expiring.removeFirst(self.expiringHead)
+                self.expiringHead = 0
+            }
+            self.scheduleSweep()
+        }
+    }
+
     /// Sends a message outside any client transaction (the ACK for a 2xx, a response to a request from the
     /// peer), recorded in the trace like everything else.
     public func sendOutsideTransaction(_ message: SIPMessage, to peer: PeerAddress) {
         send(message.serialized(), callID: message.callID, to: peer)
     }
 
-    private func send(_ bytes: [UInt8], callID: String?, to peer: PeerAddress) {
+    private func send(_ bytes: [UInt8], callID: @autoclosure () -> String?, to peer: PeerAddress) {
+        defer { transport.send(bytes, to: peer) }
+        guard trace.isRecording else { return }
         trace.record(
             TraceEntry(
                 direction: .sent, monotonic: clock.now, wallTime: clock.wallTime, local: transport.localAddress(for: peer),
-                remote: peer, raw: bytes, callID: callID, dropReason: nil))
-        transport.send(bytes, to: peer)
+                remote: peer, raw: bytes, callID: callID(), dropReason: nil))
     }
 
     /// The ACK for a non-2xx final response (RFC 3261 §17.1.1.3): same Request-URI, top Via, From, Call-ID and

@@ -73,7 +73,7 @@ struct ProbeCommand: ParsableCommand {
         }
         let prober = NetworkProber(
             timers: .waitingAtMost(seconds: timeout), trust: trust,
-            traceCapacity: concurrency > 1 ? 1_000 : 100_000)
+            traceCapacity: concurrency > 1 ? 0 : 100_000)
         defer { prober.shutdown() }
         let domain = IPAddress.isIPv4(parsed.host) || IPAddress.isIPv6(parsed.host) ? nil : parsed.host
         if concurrency > 1 {
