@@ -120,7 +120,8 @@ public enum IPAddress {
     /// A host as it stands before `:port` in a URI or an address (RFC 3986 §3.2.2): an IPv6 literal in brackets,
     /// anything else (a name, IPv4, an already bracketed literal) as it is. The one place this rule lives.
     public static func reference(_ host: String) -> String {
-        host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+        // Bytes, not `String.contains`: this runs for every request a probe flood builds.
+        host.utf8.contains(ASCII.colon) && host.utf8.first != ASCII.openBracket ? "[" + host + "]" : host
     }
 
     /// IPv6 addresses compare by value: `2001:db8::1` equals `2001:DB8:0:0:0:0:0:1`.

@@ -25,16 +25,23 @@ public struct SIPHeaderField: Sendable, Hashable {
 
     /// A field written by us: `Name: value`.
     public init(name: String, value: String) {
-        let bytes = Array(name.utf8) + Array(": ".utf8) + Array(value.utf8)
-        let nameBytes = name.utf8.count
-        self.init(
-            kind: SIPHeaderName.recognise(name.utf8), raw: bytes[...],
-            nameEnd: nameBytes, valueStart: nameBytes + 2)
+        self.init(kind: SIPHeaderName.recognise(name.utf8), name: name, value: value)
     }
 
     public init(_ kind: SIPHeaderName, _ value: String) {
         precondition(kind != .extension_, "use init(name:value:) for extension headers")
-        self.init(name: kind.canonical, value: value)
+        self.init(kind: kind, name: kind.canonical, value: value)
+    }
+
+    private init(kind: SIPHeaderName, name: String, value: String) {
+        let nameBytes = name.utf8.count
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(nameBytes + 2 + value.utf8.count)
+        bytes.append(contentsOf: name.utf8)
+        bytes.append(ASCII.colon)
+        bytes.append(ASCII.space)
+        bytes.append(contentsOf: value.utf8)
+        self.init(kind: kind, raw: bytes[...], nameEnd: nameBytes, valueStart: nameBytes + 2)
     }
 
     /// The name exactly as written (`v`, `VIA`, `Via` ...).

@@ -67,6 +67,17 @@ public struct Via: Sendable, Hashable, CustomStringConvertible {
 
     public var sentBy: String { port.map { "\(hostReference):\($0)" } ?? hostReference }
 
+    /// Whether the host is `lowercaseHost` (an IPv6 address without brackets), compared without case and without
+    /// making a string of the parsed host.
+    public func hasHost(_ lowercaseHost: String) -> Bool {
+        switch hostText.storage {
+        case .wire(let bytes, _):
+            return bytes.count == lowercaseHost.utf8.count && zip(bytes, lowercaseHost.utf8).allSatisfy { ASCII.lowercased($0) == $1 }
+        case .string(let host):
+            return host.lowercased() == lowercaseHost
+        }
+    }
+
     public var hostReference: String { host.contains(":") ? "[\(host)]" : host }
 
     public mutating func setParameter(_ name: String, _ value: String?) {

@@ -278,7 +278,7 @@ public final class InboundTestCall {
         bye.append(.cseq, "1 BYE")
         bye.append(.contentLength, "0")
         do {
-            try layer.start(bye, to: caller, via: (branch, "\(local.hostReference):\(local.port)")) { [weak self] event in
+            try layer.start(bye, to: caller, via: (branch, local.host, local.port)) { [weak self] event in
                 guard let self else { return }
                 switch event {
                 case .response(let response, _):

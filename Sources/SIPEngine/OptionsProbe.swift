@@ -145,7 +145,8 @@ public final class OptionsProbe {
     /// Peers that sent bytes which did not parse during a probe: a timeout then means "garbage", not silence.
     private var malformedFrom: [PeerAddress: SIPParseError] = [:]
     /// Requests prepared per peer, local address and domain.
-    private var templates: [TemplateKey: SIPMessage] = [:]
+    private var templates: [TemplateKey: ByteTemplate] = [:]
+    private var lastTemplate: (key: TemplateKey, template: ByteTemplate)?
 
     public init(layer: TransactionLayer) {
         self.layer = layer
@@ -190,11 +191,15 @@ public final class OptionsProbe {
     }
 
     private func send(to peer: PeerAddress, domain: String?, identifiers: Identifiers, completion: @escaping (ProbeOutcome) -> Void) {
-        let request = makeRequest(to: peer, domain: domain, identifiers: identifiers)
         let local = layer.transport.localAddress(for: peer)
-        malformedFrom[peer] = nil
+        let template = template(to: peer, local: local, domain: domain)
+        let bytes = template.request(identifiers)
+        if !malformedFrom.isEmpty { malformedFrom[peer] = nil }
         do {
-            try layer.start(request, to: peer, timers: timers, via: (identifiers.branch, "\(local.hostReference):\(local.port)")) { [weak self] event in
+            try layer.start(
+                bytes: bytes, method: .options, branch: identifiers.branch, sentBy: (local.host, local.port),
+                callID: identifiers.callID + "@" + template.callIDHost, to: peer, timers: timers
+            ) { [weak self] event in
                 guard let self else { return }
                 switch event {
                 case .response(let response, let sentAt):
@@ -237,27 +242,86 @@ public final class OptionsProbe {
             remedy: "something other than a SIP server listens there, or a SIP ALG mangles messages")
     }
 
+    /// The request for one probe of `peer`, as a message (tests read it; probes send `template(...).request`).
     func makeRequest<Generator: RandomNumberGenerator>(to peer: PeerAddress, domain: String?, using generator: inout Generator) -> SIPMessage {
-        makeRequest(to: peer, domain: domain, identifiers: Identifiers(using: &generator))
+        let local = layer.transport.localAddress(for: peer)
+        let bytes = template(to: peer, local: local, domain: domain).request(Identifiers(using: &generator))
+        return (try? SIPMessageParser().parse(datagram: bytes)) ?? makeTemplate(to: peer, local: local, domain: domain)
     }
 
-    func makeRequest(to peer: PeerAddress, domain: String?, identifiers: Identifiers) -> SIPMessage {
-        let local = layer.transport.localAddress(for: peer)
-        // Everything but Via, From and Call-ID is the same for every probe of a peer: built once, then copied.
-        let templateKey = TemplateKey(peer: peer, local: local, domain: domain)
-        var message: SIPMessage
-        if let template = templates[templateKey] {
-            message = template
-        } else {
-            message = makeTemplate(to: peer, local: local, domain: domain)
-            if templates.count > 256 { templates.removeAll() }
-            templates[templateKey] = message
+    /// A probe request as bytes with three gaps: the branch, the From tag and the Call-ID's random part. Every
+    /// other byte is the same for every probe of a peer, so it is written once (by `makeTemplate`) and copied.
+    struct ByteTemplate {
+        var head: [UInt8]
+        var afterBranch: [UInt8]
+        var afterTag: [UInt8]
+        var afterCallID: [UInt8]
+        /// The host part of the Call-ID (`random@host`).
+        var callIDHost: String
+
+        static let branchGap = "\u{1}B\u{1}"
+        static let tagGap = "\u{1}T\u{1}"
+        static let callIDGap = "\u{1}C\u{1}"
+
+        /// Splits a serialized template at its three gaps (which `makeTemplate`'s caller always writes).
+        init(_ bytes: [UInt8], callIDHost: String) {
+            var pieces: [[UInt8]] = []
+            var start = 0
+            for gap in [Self.branchGap, Self.tagGap, Self.callIDGap].map({ Array($0.utf8) }) {
+                let found = Self.find(gap, in: bytes, from: start) ?? bytes.count
+                pieces.append(Array(bytes[start..<found]))
+                start = min(found + gap.count, bytes.count)
+            }
+            pieces.append(Array(bytes[start...]))
+            (head, afterBranch, afterTag, afterCallID) = (pieces[0], pieces[1], pieces[2], pieces[3])
+            self.callIDHost = callIDHost
         }
-        // RFC 3581: ask for rport so a NAT in between still gets the response back to us.
-        message.headers[0] = SIPHeaderField(.via, "SIP/2.0/\(peer.transport.viaToken) \(local.hostReference):\(local.port);branch=\(identifiers.branch);rport")
-        message.headers[2] = SIPHeaderField(.from, "<sip:siptrunk@\(local.hostReference)>;tag=\(identifiers.tag)")
-        message.headers[4] = SIPHeaderField(.callID, identifiers.callID + "@" + local.hostReference)
-        return message
+
+        static func find(_ needle: [UInt8], in bytes: [UInt8], from start: Int) -> Int? {
+            guard bytes.count >= needle.count else { return nil }
+            var index = start
+            while index + needle.count <= bytes.count {
+                if bytes[index] == needle[0], bytes[index..<(index + needle.count)].elementsEqual(needle) { return index }
+                index += 1
+            }
+            return nil
+        }
+
+        func request(_ identifiers: Identifiers) -> [UInt8] {
+            var out: [UInt8] = []
+            out.reserveCapacity(head.count + afterBranch.count + afterTag.count + afterCallID.count + 64)
+            out.append(contentsOf: head)
+            out.append(contentsOf: identifiers.branch.utf8)
+            out.append(contentsOf: afterBranch)
+            out.append(contentsOf: identifiers.tag.utf8)
+            out.append(contentsOf: afterTag)
+            out.append(contentsOf: identifiers.callID.utf8)
+            out.append(contentsOf: afterCallID)
+            return out
+        }
+    }
+
+    /// The byte template for probes of `peer` from `local` (kept per peer, local address and domain; the last
+    /// one used is checked first).
+    func template(to peer: PeerAddress, local: PeerAddress, domain: String?) -> ByteTemplate {
+        let key = TemplateKey(peer: peer, local: local, domain: domain)
+        if let last = lastTemplate, last.key == key { return last.template }
+        let template: ByteTemplate
+        if let known = templates[key] {
+            template = known
+        } else {
+            var message = makeTemplate(to: peer, local: local, domain: domain)
+            // RFC 3581: ask for rport so a NAT in between still gets the response back to us.
+            message.headers[0] = SIPHeaderField(
+                .via, "SIP/2.0/\(peer.transport.viaToken) \(local.hostReference):\(local.port);branch=\(ByteTemplate.branchGap);rport")
+            message.headers[2] = SIPHeaderField(.from, "<sip:siptrunk@\(local.hostReference)>;tag=\(ByteTemplate.tagGap)")
+            message.headers[4] = SIPHeaderField(.callID, ByteTemplate.callIDGap + "@" + local.hostReference)
+            template = ByteTemplate(message.serialized(), callIDHost: local.hostReference)
+            if templates.count > 256 { templates.removeAll() }
+            templates[key] = template
+        }
+        lastTemplate = (key, template)
+        return template
     }
 
     struct TemplateKey: Hashable {

@@ -114,7 +114,7 @@ public final class RegisterClient {
         }
         message.append(.contentLength, "0")
         do {
-            try layer.start(message, to: registrar, via: (branch, "\(local.hostReference):\(local.port)")) { [weak self] event in
+            try layer.start(message, to: registrar, via: (branch, local.host, local.port)) { [weak self] event in
                 self?.handle(event)
             }
         } catch {

@@ -241,7 +241,7 @@ public final class TestCall {
         message.append(.contentLength, "\(sdp.count)")
         invite = message
         do {
-            inviteKey = try layer.start(message, to: target, timers: TransactionTimers(), via: (branch, "\(local.hostReference):\(local.port)")) { [weak self] event in
+            inviteKey = try layer.start(message, to: target, timers: TransactionTimers(), via: (branch, local.host, local.port)) { [weak self] event in
                 self?.inviteEvent(event)
             }
             // Set-up time runs from the first INVITE handed to the transport, as sipp's UAC measures it.

@@ -12,6 +12,46 @@ public enum ClientTransactionEvent {
 /// injected clock, sends through the injected transport, matches responses, and records everything.
 ///
 /// Confined to the clock's context: call it from one thread (the event loop) only.
+/// A transaction's running timers, one slot per timer name: no dictionary (and no allocation) per transaction.
+struct TimerSlots {
+    private var slots: (EngineTimer?, EngineTimer?, EngineTimer?, EngineTimer?, EngineTimer?, EngineTimer?)
+
+    init() { slots = (nil, nil, nil, nil, nil, nil) }
+
+    subscript(timer: TransactionTimer) -> EngineTimer? {
+        get {
+            switch timer {
+            case .a: return slots.0
+            case .b: return slots.1
+            case .d: return slots.2
+            case .e: return slots.3
+            case .f: return slots.4
+            case .k: return slots.5
+            }
+        }
+        set {
+            switch timer {
+            case .a: slots.0 = newValue
+            case .b: slots.1 = newValue
+            case .d: slots.2 = newValue
+            case .e: slots.3 = newValue
+            case .f: slots.4 = newValue
+            case .k: slots.5 = newValue
+            }
+        }
+    }
+
+    mutating func cancelAll() {
+        slots.0?.cancel()
+        slots.1?.cancel()
+        slots.2?.cancel()
+        slots.3?.cancel()
+        slots.4?.cancel()
+        slots.5?.cancel()
+        slots = (nil, nil, nil, nil, nil, nil)
+    }
+}
+
 public final class TransactionLayer {
     public let clock: EngineClock
     public let transport: SIPTransportLink
@@ -39,20 +79,30 @@ public final class TransactionLayer {
         }
 
         var machine: Machine
-        let request: SIPMessage
+        /// The request as a message: kept for an INVITE (its ACK is built from it), nil for a request started
+        /// from its bytes.
+        let request: SIPMessage?
         let bytes: [UInt8]
+        let callID: String?
         let peer: PeerAddress
-        let sentBy: String
-        var timers: [TransactionTimer: EngineTimer] = [:]
+        /// Our top Via's sent-by, which a response's top Via must repeat (host compared without case).
+        let sentByHost: String
+        let sentByPort: Int?
+        var timers = TimerSlots()
         var lastSent: Duration = .zero
         let handler: (ClientTransactionEvent) -> Void
 
-        init(machine: Machine, request: SIPMessage, peer: PeerAddress, sentBy: String, handler: @escaping (ClientTransactionEvent) -> Void) {
+        init(
+            machine: Machine, request: SIPMessage?, bytes: [UInt8], callID: String?, peer: PeerAddress, sentBy: (host: String, port: Int?),
+            handler: @escaping (ClientTransactionEvent) -> Void
+        ) {
             self.machine = machine
             self.request = request
-            self.bytes = request.serialized()
+            self.bytes = bytes
+            self.callID = callID
             self.peer = peer
-            self.sentBy = sentBy
+            self.sentByHost = sentBy.host
+            self.sentByPort = sentBy.port
             self.handler = handler
         }
     }
@@ -75,32 +125,59 @@ public final class TransactionLayer {
     public var absorbingTransactionCount: Int { absorbing.count }
 
     /// Starts a client transaction for `request`, whose top Via must carry a branch. A caller that built the Via
-    /// itself passes its branch and sent-by, which saves parsing it back.
+    /// itself passes its branch and sent-by (host and port), which saves parsing it back.
     @discardableResult
     public func start(
         _ request: SIPMessage, to peer: PeerAddress, timers: TransactionTimers = TransactionTimers(),
-        via known: (branch: String, sentBy: String)? = nil,
+        via known: (branch: String, host: String, port: Int?)? = nil,
         handler: @escaping (ClientTransactionEvent) -> Void
     ) throws -> ClientTransactionKey {
         let branch: String
-        let sentBy: String
+        let sentBy: (host: String, port: Int?)
         if let known {
-            (branch, sentBy) = known
+            (branch, sentBy) = (known.branch, (known.host, known.port))
         } else if let via = try request.topVia, let parsed = via.branch {
-            (branch, sentBy) = (parsed, via.sentBy)
+            (branch, sentBy) = (parsed, (via.host, via.port))
         } else {
             throw SIPSyntaxError("request", "a client transaction needs a request with a Via branch", offset: 0)
         }
         guard let method = request.method else {
             throw SIPSyntaxError("request", "a client transaction needs a request", offset: 0)
         }
+        return begin(
+            method: method, branch: branch, sentBy: sentBy, request: request, bytes: request.serialized(), callID: request.callID,
+            to: peer, timers: timers, handler: handler)
+    }
+
+    /// Starts a non-INVITE client transaction for a request already written as bytes (a probe builds them from a
+    /// template): its method, top Via branch and sent-by, and Call-ID are given, not parsed back.
+    @discardableResult
+    public func start(
+        bytes: [UInt8], method: SIPMethod, branch: String, sentBy: (host: String, port: Int?), callID: String,
+        to peer: PeerAddress, timers: TransactionTimers = TransactionTimers(),
+        handler: @escaping (ClientTransactionEvent) -> Void
+    ) throws -> ClientTransactionKey {
+        guard method != .invite else {
+            throw SIPSyntaxError("request", "an INVITE transaction needs the request as a message (its ACK is built from it)", offset: 0)
+        }
+        return begin(
+            method: method, branch: branch, sentBy: sentBy, request: nil, bytes: bytes, callID: callID, to: peer, timers: timers,
+            handler: handler)
+    }
+
+    private func begin(
+        method: SIPMethod, branch: String, sentBy: (host: String, port: Int?), request: SIPMessage?, bytes: [UInt8], callID: String?,
+        to peer: PeerAddress, timers: TransactionTimers, handler: @escaping (ClientTransactionEvent) -> Void
+    ) -> ClientTransactionKey {
         let key = ClientTransactionKey(branch: branch, method: method)
         let reliable = peer.transport.isReliable
         let machine: Entry.Machine =
             method == .invite
             ? .invite(InviteClientTransaction(reliable: reliable, timers: timers))
             : .nonInvite(NonInviteClientTransaction(reliable: reliable, timers: timers))
-        let entry = Entry(machine: machine, request: request, peer: peer, sentBy: sentBy.lowercased(), handler: handler)
+        let entry = Entry(
+            machine: machine, request: request, bytes: bytes, callID: callID, peer: peer, sentBy: (sentBy.host.lowercased(), sentBy.port),
+            handler: handler)
         transactions[key] = entry
         let actions: [TransactionAction]
         switch entry.machine {
@@ -159,7 +236,7 @@ public final class TransactionLayer {
         }
         let key = ClientTransactionKey(branch: branch, method: cseq.method)
         // RFC 3261 §18.1.2: the top Via must be ours, sent-by included; otherwise the response is misrouted.
-        guard via.sentBy.lowercased() == entry.sentBy else {
+        guard via.port == entry.sentByPort, via.hasHost(entry.sentByHost) else {
             record(message.callID, drop: "top Via sent-by is not ours (foreign Via)")
             return
         }
@@ -195,7 +272,7 @@ public final class TransactionLayer {
 
     private func fire(_ timer: TransactionTimer, key: ClientTransactionKey) {
         guard let entry = transactions[key] else { return }
-        entry.timers[timer] = nil
+        entry.timers[timer] = nil as EngineTimer?
         let actions: [TransactionAction]
         switch entry.machine {
         case .invite(var machine):
@@ -216,15 +293,14 @@ public final class TransactionLayer {
             switch action {
             case .sendRequest:
                 entry.lastSent = clock.now
-                send(entry.bytes, callID: entry.request.callID, to: entry.peer)
+                send(entry.bytes, callID: entry.callID, to: entry.peer)
             case .sendACK:
-                if let response, let ack = Self.ack(for: entry.request, response: response) {
+                if let response, let request = entry.request, let ack = Self.ack(for: request, response: response) {
                     send(ack.serialized(), callID: ack.callID, to: entry.peer)
                 }
             case .startTimer(.k, let delay):
                 // Timer K: the transaction only absorbs retransmissions from now on (see `absorbing`).
-                for timer in entry.timers.values { timer.cancel() }
-                entry.timers.removeAll()
+                entry.timers.cancelAll()
                 transactions[key] = nil
                 absorb(key, until: clock.now + delay)
             case .startTimer(let timer, let delay):
@@ -232,7 +308,7 @@ public final class TransactionLayer {
                 entry.timers[timer] = clock.schedule(after: delay) { [weak self] in self?.fire(timer, key: key) }
             case .cancelTimer(let timer):
                 entry.timers[timer]?.cancel()
-                entry.timers[timer] = nil
+                entry.timers[timer] = nil as EngineTimer?
             case .deliverResponse:
                 if let response { entry.handler(.response(response, sentAt: entry.lastSent)) }
             case .reportTimeout(let timer):
@@ -240,16 +316,16 @@ public final class TransactionLayer {
             case .reportTransportError:
                 entry.handler(.transportFailure(failure ?? .other("transport error")))
             case .terminate:
-                for timer in entry.timers.values { timer.cancel() }
-                entry.timers.removeAll()
+                entry.timers.cancelAll()
                 transactions[key] = nil
             }
         }
     }
 
     private func absorb(_ key: ClientTransactionKey, until deadline: Duration) {
-        absorbing.insert(key.hashValue)
-        expiring.append((key.hashValue, deadline))
+        let hash = key.hashValue
+        absorbing.insert(hash)
+        expiring.append((hash, deadline))
         if sweep == nil { scheduleSweep() }
     }
 

@@ -13,7 +13,17 @@ public final class EventLoopClock: @unchecked Sendable {
     private let origin = NIODeadline.now()
     private var heap: [Entry] = []
     private var sequence: UInt64 = 0
-    private var cancelledInHeap = 0
+    /// Cancelled timers still in the heap, counted by the timers themselves (a strong reference to a counter
+    /// rather than a weak one to the clock: a weak reference costs each timer a side-table allocation).
+    private let cancellations = CancellationCount()
+    private var cancelledInHeap: Int {
+        get { cancellations.value }
+        set { cancellations.value = newValue }
+    }
+
+    fileprivate final class CancellationCount {
+        var value = 0
+    }
     private var armed: (due: Duration, task: Scheduled<Void>)?
 
     public init(eventLoop: EventLoop) {
@@ -28,18 +38,19 @@ public final class EventLoopClock: @unchecked Sendable {
 
     public final class Timer {
         fileprivate var body: (() -> Void)?
-        fileprivate weak var clock: EventLoopClock?
+        fileprivate let cancellations: CancellationCount
 
-        fileprivate init(body: @escaping () -> Void, clock: EventLoopClock) {
+        fileprivate init(body: @escaping () -> Void, cancellations: CancellationCount) {
             self.body = body
-            self.clock = clock
+            self.cancellations = cancellations
         }
 
+        /// Cancelled timers stay in the heap, skipped when they come up; the clock sweeps them out when they
+        /// are most of it (checked as timers are scheduled).
         public func cancel() {
             guard body != nil else { return }
             body = nil
-            clock?.cancelledInHeap += 1
-            clock?.sweepIfMostlyCancelled()
+            cancellations.value += 1
         }
     }
 
@@ -54,7 +65,8 @@ public final class EventLoopClock: @unchecked Sendable {
     /// Runs `body` on the loop after `delay`, unless the timer is cancelled first.
     public func schedule(after delay: Duration, _ body: @escaping () -> Void) -> Timer {
         eventLoop.assertInEventLoop()
-        let timer = Timer(body: body, clock: self)
+        let timer = Timer(body: body, cancellations: cancellations)
+        sweepIfMostlyCancelled()
         sequence += 1
         push(Entry(due: now + max(delay, .zero), sequence: sequence, timer: timer))
         arm()
@@ -95,7 +107,7 @@ public final class EventLoopClock: @unchecked Sendable {
         arm()
     }
 
-    fileprivate func sweepIfMostlyCancelled() {
+    private func sweepIfMostlyCancelled() {
         guard cancelledInHeap > 1024, cancelledInHeap * 2 > heap.count else { return }
         heap.removeAll { $0.timer.body == nil }
         cancelledInHeap = 0
