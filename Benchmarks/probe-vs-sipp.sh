@@ -23,8 +23,10 @@ siptrunk=$(swift build -c release --show-bin-path)/siptrunk
 work=$(mktemp -d)
 kamailio_pid=""
 cleanup() {
+  local main
+  main=$(cat "$work/kamailio.pid" 2>/dev/null || true)
+  if [ -n "$main" ]; then kill "$main" 2>/dev/null || true; fi
   if [ -n "$kamailio_pid" ]; then kill "$kamailio_pid" 2>/dev/null || true; fi
-  if [ -s "$work/kamailio.pid" ]; then kill "$(cat "$work/kamailio.pid")" 2>/dev/null || true; fi
   sleep 0.5
   rm -rf "$work"
 }

@@ -235,9 +235,14 @@ public struct ClientTransactionKey: Sendable, Hashable, CustomStringConvertible 
 
     /// A new branch: the RFC 3261 magic cookie and 96 random bits (§8.1.1.7).
     public static func newBranch<Generator: RandomNumberGenerator>(using generator: inout Generator) -> String {
-        let alphabet = Array("0123456789abcdefghijklmnopqrstuvwxyz".utf8)
-        var suffix: [UInt8] = []
-        for _ in 0..<19 { suffix.append(alphabet[Int(generator.next() % UInt64(alphabet.count))]) }
-        return Via.magicCookie + String(decoding: suffix, as: UTF8.self)
+        // Written straight into the string's storage: a probe flood makes one branch per probe.
+        String(unsafeUninitializedCapacity: 26) { buffer in
+            for (index, byte) in "z9hG4bK".utf8.enumerated() { buffer[index] = byte }
+            for index in 7..<26 {
+                let digit = UInt8(truncatingIfNeeded: generator.next() % 36)
+                buffer[index] = digit < 10 ? 0x30 + digit : 0x61 + digit - 10
+            }
+            return 26
+        }
     }
 }

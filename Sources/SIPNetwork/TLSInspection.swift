@@ -10,14 +10,20 @@ import X509
 /// the certificates of a private CA file (`--ca-file`, like curl's `--cacert`).
 public struct TLSTrust: Sendable {
     public let caFile: String?
-    let roots: CertificateStore
+    /// The private CA's certificates; nil for the system's store.
+    private let privateRoots: CertificateStore?
 
-    public static let system = TLSTrust(caFile: nil, roots: .systemTrustRoots)
+    public static let system = TLSTrust(caFile: nil, roots: nil)
 
-    init(caFile: String?, roots: CertificateStore) {
+    init(caFile: String?, roots: CertificateStore?) {
         self.caFile = caFile
-        self.roots = roots
+        self.privateRoots = roots
     }
+
+    /// The roots a certificate is checked against. The system's store is only touched here, when a TLS handshake
+    /// needs it: loading it parses every certificate in the bundle (about 20 ms of CPU), which a UDP or TCP
+    /// probe has no use for.
+    var roots: CertificateStore { privateRoots ?? .systemTrustRoots }
 
     /// Loads the PEM certificates in `path` as the only trusted roots.
     public static func caFile(_ path: String) throws(TLSTrustError) -> TLSTrust {
