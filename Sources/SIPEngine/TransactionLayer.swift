@@ -194,20 +194,35 @@ public final class TransactionLayer {
 
     /// Bytes that arrived from `peer` (one datagram, or one message framed from a stream).
     public func receive(_ bytes: [UInt8], from peer: PeerAddress) {
+        let message: SIPMessage
+        do {
+            message = try parser.parse(datagram: bytes)
+        } catch {
+            if trace.isRecording {
+                trace.record(
+                    TraceEntry(
+                        direction: .received, monotonic: clock.now, wallTime: clock.wallTime, local: transport.localAddress(for: peer),
+                        remote: peer, raw: bytes, callID: nil, dropReason: "malformed: \(error)"))
+            }
+            onMalformed?(peer, error)
+            return
+        }
+        receive(message, bytes: bytes, from: peer)
+    }
+
+    /// A message a stream transport already framed and parsed (its bytes are written back only for the trace:
+    /// an unchanged message serializes byte-identically).
+    public func receive(_ message: SIPMessage, from peer: PeerAddress) {
+        receive(message, bytes: message.serialized(), from: peer)
+    }
+
+    private func receive(_ message: SIPMessage, bytes: @autoclosure () -> [UInt8], from peer: PeerAddress) {
         func record(_ callID: @autoclosure () -> String?, drop: String?) {
             guard trace.isRecording else { return }
             trace.record(
                 TraceEntry(
                     direction: .received, monotonic: clock.now, wallTime: clock.wallTime, local: transport.localAddress(for: peer),
-                    remote: peer, raw: bytes, callID: callID(), dropReason: drop))
-        }
-        let message: SIPMessage
-        do {
-            message = try parser.parse(datagram: bytes)
-        } catch {
-            record(nil, drop: "malformed: \(error)")
-            onMalformed?(peer, error)
-            return
+                    remote: peer, raw: bytes(), callID: callID(), dropReason: drop))
         }
         guard !message.isRequest else {
             if let onRequest {

@@ -21,6 +21,9 @@ public final class NIOTransportLink: @unchecked Sendable {
     public let eventLoop: EventLoop
     /// A message (one datagram, or one message framed from a stream) arrived from a peer.
     public var onReceive: (([UInt8], PeerAddress) -> Void)?
+    /// Messages a stream (TCP, TLS) framed: already parsed, so they are handed over as messages when this is set
+    /// (otherwise written back to bytes for `onReceive`).
+    public var onReceiveMessage: ((SIPMessage, PeerAddress) -> Void)?
     /// The socket to a peer failed; it has been closed.
     public var onFailure: ((TransportFailure, PeerAddress) -> Void)?
     public var connectTimeout: TimeAmount = .seconds(5)
@@ -203,6 +206,12 @@ public final class NIOTransportLink: @unchecked Sendable {
             } else {
                 write = channel.writeAndFlush(envelope)
             }
+        } else if reading {
+            // Likewise on a stream: one write for all the answers to what one read brought.
+            let promise = eventLoop.makePromise(of: Void.self)
+            channel.write(buffer, promise: promise)
+            unflushed[ObjectIdentifier(channel)] = channel
+            write = promise.futureResult
         } else {
             write = channel.writeAndFlush(buffer)
         }
@@ -225,6 +234,15 @@ public final class NIOTransportLink: @unchecked Sendable {
     fileprivate func receivedInBatch(_ bytes: [UInt8], from peer: PeerAddress) {
         reading = true
         onReceive?(bytes, peer)
+    }
+
+    fileprivate func receivedInBatch(_ message: SIPMessage, from peer: PeerAddress) {
+        reading = true
+        if let onReceiveMessage {
+            onReceiveMessage(message, peer)
+        } else {
+            onReceive?(message.serialized(), peer)
+        }
     }
 
     fileprivate func flushBatch() {
@@ -336,7 +354,7 @@ public final class NIOTransportLink: @unchecked Sendable {
             stream.append(buffer.readableBytesView)
             do {
                 while let message = try stream.next() {
-                    link.received(message.serialized(), from: peer)
+                    link.receivedInBatch(message, from: peer)
                 }
             } catch {
                 // The stream's framing is lost: say why and drop the connection (issue 19: a 10 MB answer was
@@ -350,11 +368,17 @@ public final class NIOTransportLink: @unchecked Sendable {
             }
         }
 
+        func channelReadComplete(context: ChannelHandlerContext) {
+            link.flushBatch()
+        }
+
         func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            link.flushBatch()
             link.failed(peer, NIOTransportLink.classify(error))
         }
 
         func channelInactive(context: ChannelHandlerContext) {
+            link.flushBatch()
             if link.channels[peer] === context.channel { link.failed(peer, .connectionReset) }
         }
     }

@@ -83,6 +83,7 @@ public final class NetworkProber: @unchecked Sendable {
         self.layer = layer
         // Nothing runs until the loop executes our work, so wiring here, off the loop, is safe.
         link.onReceive = { [unowned layer] bytes, peer in layer.receive(bytes, from: peer) }
+        link.onReceiveMessage = { [unowned layer] message, peer in layer.receive(message, from: peer) }
         link.onFailure = { [unowned layer] failure, peer in layer.transportFailed(failure, peer: peer) }
         probe = OptionsProbe(layer: layer)
         probe.timers = timers
