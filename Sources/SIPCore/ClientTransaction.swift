@@ -233,13 +233,28 @@ public struct ClientTransactionKey: Sendable, Hashable, CustomStringConvertible 
 
     public var description: String { "\(branch)/\(method)" }
 
+    /// Hashes the branch's length and last eight bytes with the method's length: branches end in random
+    /// characters (ours in 19 of them), so this spreads keys as well as hashing every byte, at a fraction of the
+    /// cost (a probe flood looks keys up several times per probe). Equality still compares everything.
+    public func hash(into hasher: inout Hasher) {
+        let utf8 = branch.utf8
+        var tail: UInt64 = 0
+        for byte in utf8.suffix(8) { tail = tail << 8 | UInt64(byte) }
+        hasher.combine(tail)
+        hasher.combine(utf8.count &* 64 &+ method.rawValue.utf8.count)
+    }
+
     /// A new branch: the RFC 3261 magic cookie and 96 random bits (§8.1.1.7).
     public static func newBranch<Generator: RandomNumberGenerator>(using generator: inout Generator) -> String {
-        // Written straight into the string's storage: a probe flood makes one branch per probe.
+        // Written straight into the string's storage: a probe flood makes one branch per probe. Each 64-bit
+        // random number gives ten base-36 digits (36^10 < 2^64 / 2^12, so they are all but uniform).
         String(unsafeUninitializedCapacity: 26) { buffer in
             for (index, byte) in "z9hG4bK".utf8.enumerated() { buffer[index] = byte }
+            var random = generator.next()
             for index in 7..<26 {
-                let digit = UInt8(truncatingIfNeeded: generator.next() % 36)
+                if index == 17 { random = generator.next() }
+                let digit = UInt8(truncatingIfNeeded: random % 36)
+                random /= 36
                 buffer[index] = digit < 10 ? 0x30 + digit : 0x61 + digit - 10
             }
             return 26

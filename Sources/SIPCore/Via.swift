@@ -72,7 +72,16 @@ public struct Via: Sendable, Hashable, CustomStringConvertible {
     public func hasHost(_ lowercaseHost: String) -> Bool {
         switch hostText.storage {
         case .wire(let bytes, _):
-            return bytes.count == lowercaseHost.utf8.count && zip(bytes, lowercaseHost.utf8).allSatisfy { ASCII.lowercased($0) == $1 }
+            var host = lowercaseHost
+            return host.withUTF8 { wanted in
+                guard bytes.count == wanted.count else { return false }
+                var offset = 0
+                for byte in bytes {
+                    guard ASCII.lowercased(byte) == wanted[offset] else { return false }
+                    offset += 1
+                }
+                return true
+            }
         case .string(let host):
             return host.lowercased() == lowercaseHost
         }

@@ -61,7 +61,7 @@ public final class NIOTransportLink: @unchecked Sendable {
     /// domain: sent as SNI (unless it is an IP address) and checked against the certificate.
     public func open(_ peer: PeerAddress, serverName: String? = nil) -> EventLoopFuture<Void> {
         eventLoop.assertInEventLoop()
-        if let channel = channels[peer], channel.isActive { return eventLoop.makeSucceededFuture(()) }
+        if isOpen(peer) { return eventLoop.makeSucceededFuture(()) }
         if let reason = admission?(peer) { return eventLoop.makeFailedFuture(TransportError(.other(reason))) }
         let address: SocketAddress
         do {
@@ -90,6 +90,7 @@ public final class NIOTransportLink: @unchecked Sendable {
             throw TransportError(Self.classify(error))
         }.map { channel in
             self.channels[peer] = channel
+            self.recent = nil
             if let local = channel.localAddress, let host = local.ipAddress, let port = local.port {
                 self.locals[peer] = PeerAddress(host: host, port: port, transport: peer.transport)
             }
@@ -180,8 +181,26 @@ public final class NIOTransportLink: @unchecked Sendable {
     private var udpListener: Channel?
     private var listenerAddress: PeerAddress?
 
+    /// The open channel to the peer sent to last and its remote address (a flood sends to one peer thousands of
+    /// times: no dictionary look-up, and no `SocketAddress` rebuilt from the socket, per message).
+    private var recent: (peer: PeerAddress, channel: Channel, remote: SocketAddress?)?
+
+    private func openChannel(_ peer: PeerAddress) -> (channel: Channel, remote: SocketAddress?)? {
+        if let recent, recent.peer == peer, recent.channel.isActive { return (recent.channel, recent.remote) }
+        guard let channel = channels[peer], channel.isActive else { return nil }
+        let remote = channel.remoteAddress
+        recent = (peer, channel, remote)
+        return (channel, remote)
+    }
+
+    /// Whether a socket to `peer` is open (then `open` and `connect` complete at once).
+    public func isOpen(_ peer: PeerAddress) -> Bool {
+        eventLoop.assertInEventLoop()
+        return openChannel(peer) != nil
+    }
+
     public func send(_ bytes: [UInt8], to peer: PeerAddress) {
-        guard let channel = channels[peer], channel.isActive else {
+        guard let (channel, remote) = openChannel(peer) else {
             if admission?(peer) != nil {
                 onFailure?(.other("refused by the address policy"), peer)
                 return
@@ -195,7 +214,7 @@ public final class NIOTransportLink: @unchecked Sendable {
         }
         let buffer = channel.allocator.buffer(bytes: bytes)
         let write: EventLoopFuture<Void>
-        if peer.transport == .udp, let remote = channel.remoteAddress {
+        if peer.transport == .udp, let remote {
             let envelope = AddressedEnvelope(remoteAddress: remote, data: buffer)
             if reading {
                 // Sent in answer to what is being read: flushed together (sendmmsg) when the read batch ends.
@@ -224,6 +243,7 @@ public final class NIOTransportLink: @unchecked Sendable {
         if let udpListener { closing.append(udpListener.close()) }
         udpListener = nil
         channels.removeAll()
+        recent = nil
         return EventLoopFuture.andAllComplete(closing, on: eventLoop)
     }
 
@@ -256,6 +276,7 @@ public final class NIOTransportLink: @unchecked Sendable {
     fileprivate func failed(_ peer: PeerAddress, _ failure: TransportFailure) {
         if let channel = channels[peer] {
             channels[peer] = nil
+            recent = nil
             channel.close(promise: nil)
         }
         onFailure?(failure, peer)

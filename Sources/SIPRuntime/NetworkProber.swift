@@ -11,6 +11,11 @@ import SIPNetwork
 
 extension NIOTransportLink: SIPTransportLink {
     public func connect(_ peer: PeerAddress, serverName: String?, completion: @escaping (TransportFailure?) -> Void) {
+        // Open already (every probe of a flood after the first): no future to make and complete.
+        if isOpen(peer) {
+            completion(nil)
+            return
+        }
         // The future completes on this link's loop, the engine's context.
         let box = UncheckedSendable(completion)
         open(peer, serverName: serverName).whenComplete { result in
@@ -43,15 +48,11 @@ public final class EngineEventLoopClock: EngineClock {
     public var now: Duration { base.now }
     public var wallTime: Double { base.wallTime }
     public func schedule(after delay: Duration, _ body: @escaping () -> Void) -> EngineTimer {
-        EngineEventLoopTimer(base.schedule(after: delay, body))
+        base.schedule(after: delay, body)
     }
 }
 
-public final class EngineEventLoopTimer: EngineTimer {
-    public let timer: EventLoopClock.Timer
-    public init(_ timer: EventLoopClock.Timer) { self.timer = timer }
-    public func cancel() { timer.cancel() }
-}
+extension EventLoopClock.Timer: EngineTimer {}
 
 /// OPTIONS probes over real sockets: one event loop thread runs the transport, the engine and the clock.
 public final class NetworkProber: @unchecked Sendable {

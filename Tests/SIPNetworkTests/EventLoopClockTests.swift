@@ -1,0 +1,57 @@
+import Foundation
+import SIPNetwork
+import SIPRuntime
+import Testing
+
+/// The event-loop clock keeps timers of up to eight delays in FIFO lanes and others in a heap; whichever holds
+/// them, they fire in deadline order, cancelled ones never, on a real SwiftNIO loop.
+struct EventLoopClockTests {
+    @Test func timersFireInDeadlineOrderAcrossLanesAndTheHeap() async throws {
+        let prober = NetworkProber(traceCapacity: 0)
+        defer { prober.shutdown() }
+        let clock = prober.clock.base
+        final class Log: @unchecked Sendable {  // touched on the loop only
+            var fired: [Int] = []
+            var expected: [(due: Duration, id: Int)] = []
+        }
+        let log = Log()
+        try await prober.eventLoop.submit {
+            // Twelve delays, 3 ms apart: eight get lanes, four go to the heap. Scheduled interleaved, every
+            // third cancelled.
+            var id = 0
+            for round in 0..<5 {
+                for step in (1...12).reversed() {
+                    let delay = Duration.milliseconds(3 * step)
+                    let due = clock.now + delay
+                    let mine = id
+                    let timer = clock.schedule(after: delay) { log.fired.append(mine) }
+                    if (id + round) % 3 == 0 { timer.cancel() } else { log.expected.append((due, mine)) }
+                    id += 1
+                }
+            }
+        }.get()
+        try await Task.sleep(for: .milliseconds(150))
+        let (fired, expected, pending) = try await prober.eventLoop.submit {
+            (log.fired, log.expected.sorted { $0.due < $1.due }.map(\.id), clock.pendingCount)
+        }.get()
+        #expect(fired == expected)
+        #expect(pending == 0)
+    }
+
+    @Test func cancelledTimersAreCompactedAway() async throws {
+        let prober = NetworkProber(traceCapacity: 0)
+        defer { prober.shutdown() }
+        let clock = prober.clock.base
+        final class Flag: @unchecked Sendable { var fired = 0 }
+        let flag = Flag()
+        let pending = try await prober.eventLoop.submit {
+            for _ in 0..<5_000 { clock.schedule(after: .seconds(30)) { flag.fired += 100 }.cancel() }
+            for _ in 0..<3_000 { clock.schedule(after: .seconds(30 + Double.random(in: 0..<1))) { flag.fired += 100 }.cancel() }
+            _ = clock.schedule(after: .milliseconds(5)) { flag.fired += 1 }
+            return clock.pendingCount
+        }.get()
+        #expect(pending == 1)
+        try await Task.sleep(for: .milliseconds(60))
+        #expect(try await prober.eventLoop.submit { flag.fired }.get() == 1)
+    }
+}
