@@ -44,7 +44,7 @@ enum ASCII {
 
     /// The value of 1 to `maxDigits` decimal digits, or nil when the bytes are something else.
     @inline(__always)
-    static func decimal(_ digits: ArraySlice<UInt8>, maxDigits: Int) -> Int? {
+    static func decimal<C: Collection>(_ digits: C, maxDigits: Int) -> Int? where C.Element == UInt8 {
         guard !digits.isEmpty, digits.count <= maxDigits else { return nil }
         var value = 0
         for byte in digits {

@@ -46,7 +46,7 @@ enum PercentEncoding {
     }
 
     /// Whether every `%` is followed by two hex digits.
-    static func isWellFormed(_ bytes: ArraySlice<UInt8>) -> Bool {
+    static func isWellFormed<C: Collection>(_ bytes: C) -> Bool where C.Element == UInt8, C.Index == Int {
         var index = bytes.startIndex
         while index < bytes.endIndex {
             if bytes[index] == ASCII.percent {

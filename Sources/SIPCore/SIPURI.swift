@@ -86,162 +86,169 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
     }
 
     init(bytes: ArraySlice<UInt8>) throws(SIPSyntaxError) {
+        // Scanned through a raw buffer (an ArraySlice checks bounds and may retain on every access); the parts are
+        // then kept as slices of `bytes`.
+        let layout = try bytes.withUnsafeBufferPointer { (buffer) throws(SIPSyntaxError) -> Layout in try Layout(buffer) }
         let base = bytes.startIndex
-        func fail(_ reason: String, _ at: Int) -> SIPSyntaxError { SIPSyntaxError("SIP URI", reason, offset: at - base) }
+        func slice(_ range: Range<Int>) -> ArraySlice<UInt8> { bytes[(base + range.lowerBound)..<(base + range.upperBound)] }
+        scheme = layout.scheme
+        userText = layout.user.map { LazyText(wire: slice($0), .percent) }
+        passwordText = layout.password.map { LazyText(wire: slice($0), .percent) }
+        hostText = LazyText(wire: slice(layout.host), .plain)
+        port = layout.port
+        parameterList = ParameterList(wire: slice(layout.parameters), grammar: .uri)
+        headerList = layout.headers.map { ParameterList(wire: slice($0), grammar: .uriHeaders) } ?? ParameterList()
+    }
 
-        // Loops over indices below, not slices: each slice of an ArraySlice retains its buffer.
-        var colon = base
-        while colon < bytes.endIndex, bytes[colon] != ASCII.colon { colon += 1 }
-        guard colon < bytes.endIndex else { throw fail("missing scheme (expected sip: or sips:)", base) }
-        let schemeLength = colon - base
-        let sip = schemeLength >= 3 && ASCII.lowercased(bytes[base]) == UInt8(ascii: "s")
-            && ASCII.lowercased(bytes[base + 1]) == UInt8(ascii: "i") && ASCII.lowercased(bytes[base + 2]) == UInt8(ascii: "p")
-        if sip, schemeLength == 3 {
-            self.scheme = .sip
-        } else if sip, schemeLength == 4, ASCII.lowercased(bytes[base + 3]) == UInt8(ascii: "s") {
-            self.scheme = .sips
-        } else {
-            let schemeBytes = bytes[base..<colon]
-            throw fail("scheme '\(String(decoding: schemeBytes, as: UTF8.self).lowercased())' is not sip or sips", base)
-        }
-        var index = colon + 1
-        let end = bytes.endIndex
+    /// Where each part of a URI is (offsets from its first byte), checked against RFC 3261 §19.1 and RFC 5118.
+    private struct Layout {
+        var scheme = Scheme.sip
+        var user: Range<Int>?
+        var password: Range<Int>?
+        var host = 0..<0
+        var port: Int?
+        var parameters = 0..<0
+        var headers: Range<Int>?
 
-        // userinfo: everything up to the first '@' (user may contain ';', '?' and '/', RFC 3261 user-unreserved).
-        var at = index
-        while at < end, bytes[at] != ASCII.at { at += 1 }
-        if at < end {
-            var passwordColon: Int?
-            var cursor = index
-            while cursor < at {
-                let byte = bytes[cursor]
-                if byte == ASCII.colon { passwordColon = cursor; break }
-                guard URIChar.isUser(byte) else {
-                    throw fail("character '\(ASCII.printable([byte]))' is not allowed in the user part", cursor)
-                }
-                cursor += 1
-            }
-            guard cursor > index else { throw fail("empty user part before '@'", index) }
-            let userinfo = bytes[index..<at]
-            let userBytes = userinfo[userinfo.startIndex..<(passwordColon ?? userinfo.endIndex)]
-            guard PercentEncoding.isWellFormed(userBytes) else { throw fail("bad %-escape in the user part", index) }
-            self.userText = LazyText(wire: userBytes, .percent)
-            if let passwordColon {
-                let passwordBytes = userinfo[(passwordColon + 1)...]
-                if let bad = passwordBytes.firstIndex(where: { !URIChar.isPassword($0) }) {
-                    throw fail("character '\(ASCII.printable([bytes[bad]]))' is not allowed in the password", bad)
-                }
-                guard PercentEncoding.isWellFormed(passwordBytes) else {
-                    throw fail("bad %-escape in the password", passwordColon + 1)
-                }
-                self.passwordText = LazyText(wire: passwordBytes, .percent)
+        init(_ bytes: UnsafeBufferPointer<UInt8>) throws(SIPSyntaxError) {
+            func fail(_ reason: String, _ at: Int) -> SIPSyntaxError { SIPSyntaxError("SIP URI", reason, offset: at) }
+            let end = bytes.count
+
+            var colon = 0
+            while colon < end, bytes[colon] != ASCII.colon { colon += 1 }
+            guard colon < end else { throw fail("missing scheme (expected sip: or sips:)", 0) }
+            let sip = colon >= 3 && ASCII.lowercased(bytes[0]) == UInt8(ascii: "s")
+                && ASCII.lowercased(bytes[1]) == UInt8(ascii: "i") && ASCII.lowercased(bytes[2]) == UInt8(ascii: "p")
+            if sip, colon == 3 {
+                scheme = .sip
+            } else if sip, colon == 4, ASCII.lowercased(bytes[3]) == UInt8(ascii: "s") {
+                scheme = .sips
             } else {
-                self.passwordText = nil
+                throw fail("scheme '\(String(decoding: bytes[0..<colon], as: UTF8.self).lowercased())' is not sip or sips", 0)
             }
-            index = at + 1
-        } else {
-            self.userText = nil
-            self.passwordText = nil
-        }
+            var index = colon + 1
 
-        // hostport
-        let hostStart = index
-        if index < end, bytes[index] == ASCII.openBracket {
-            guard let close = bytes[index..<end].firstIndex(of: ASCII.closeBracket) else {
-                throw fail("IPv6 reference is missing its closing ']'", index)
-            }
-            guard IPAddress.isIPv6(bytes: bytes[(index + 1)..<close]) else {
-                throw fail("'\(String(decoding: bytes[(index + 1)..<close], as: UTF8.self))' is not a valid IPv6 address", index + 1)
-            }
-            self.hostText = LazyText(wire: bytes[(index + 1)..<close], .plain)
-            index = close + 1
-        } else {
-            var hostportEnd = index
-            var colons = 0
-            while hostportEnd < end, bytes[hostportEnd] != ASCII.semicolon, bytes[hostportEnd] != ASCII.question {
-                if bytes[hostportEnd] == ASCII.colon { colons += 1 }
-                hostportEnd += 1
-            }
-            if colons >= 2 {
-                throw fail("an IPv6 address must be written in brackets, e.g. sip:[2001:db8::1] (RFC 5118 §4.2)", index)
-            }
-            while index < end, bytes[index] != ASCII.colon, bytes[index] != ASCII.semicolon, bytes[index] != ASCII.question {
-                index += 1
-            }
-            if let problem = HostName.problem(bytes: bytes[hostStart..<index]) { throw fail(problem, hostStart) }
-            self.hostText = LazyText(wire: bytes[hostStart..<index], .plain)
-        }
-        if index < end, bytes[index] == ASCII.colon {
-            let portStart = index + 1
-            index = portStart
-            while index < end, ASCII.isDigit(bytes[index]) { index += 1 }
-            let digits = bytes[portStart..<index]
-            guard let port = ASCII.decimal(digits, maxDigits: 5), port <= 65535 else {
-                throw fail("port '\(ASCII.printable(bytes[portStart..<min(end, portStart + 12)]))' is not a number from 0 to 65535", portStart)
-            }
-            self.port = port
-        } else {
-            self.port = nil
-        }
-
-        // uri-parameters
-        let parametersStart = index
-        while index < end, bytes[index] == ASCII.semicolon {
-            let start = index + 1
-            index = start
-            while index < end, bytes[index] != ASCII.semicolon, bytes[index] != ASCII.question { index += 1 }
-            var equals: Int?
-            var percent = false
-            for position in start..<index {
-                let byte = bytes[position]
-                if byte == ASCII.equals {
-                    if equals == nil { equals = position }
-                } else if !URIChar.isParamUnescaped(byte) {
-                    guard byte == ASCII.percent else {
-                        throw fail("character '\(ASCII.printable([byte]))' is not allowed in a URI parameter", position)
+            // userinfo: everything up to the first '@' (user may contain ';', '?' and '/', RFC 3261 user-unreserved).
+            var at = index
+            while at < end, bytes[at] != ASCII.at { at += 1 }
+            if at < end {
+                var passwordColon: Int?
+                var cursor = index
+                while cursor < at {
+                    let byte = bytes[cursor]
+                    if byte == ASCII.colon { passwordColon = cursor; break }
+                    guard URIChar.isUser(byte) else {
+                        throw fail("character '\(ASCII.printable([byte]))' is not allowed in the user part", cursor)
                     }
-                    percent = true
+                    cursor += 1
+                }
+                guard cursor > index else { throw fail("empty user part before '@'", index) }
+                guard PercentEncoding.isWellFormed(bytes[index..<cursor]) else { throw fail("bad %-escape in the user part", index) }
+                user = index..<cursor
+                if let passwordColon {
+                    for position in (passwordColon + 1)..<at where !URIChar.isPassword(bytes[position]) {
+                        throw fail("character '\(ASCII.printable([bytes[position]]))' is not allowed in the password", position)
+                    }
+                    guard PercentEncoding.isWellFormed(bytes[(passwordColon + 1)..<at]) else {
+                        throw fail("bad %-escape in the password", passwordColon + 1)
+                    }
+                    password = (passwordColon + 1)..<at
+                }
+                index = at + 1
+            }
+
+            // hostport
+            let hostStart = index
+            if index < end, bytes[index] == ASCII.openBracket {
+                var close = index
+                while close < end, bytes[close] != ASCII.closeBracket { close += 1 }
+                guard close < end else { throw fail("IPv6 reference is missing its closing ']'", index) }
+                guard IPAddress.isIPv6(bytes: bytes[(index + 1)..<close]) else {
+                    throw fail("'\(String(decoding: bytes[(index + 1)..<close], as: UTF8.self))' is not a valid IPv6 address", index + 1)
+                }
+                host = (index + 1)..<close
+                index = close + 1
+            } else {
+                var colons = 0
+                var hostEnd: Int?
+                while index < end, bytes[index] != ASCII.semicolon, bytes[index] != ASCII.question {
+                    if bytes[index] == ASCII.colon {
+                        colons += 1
+                        if hostEnd == nil { hostEnd = index }
+                    }
+                    index += 1
+                }
+                if colons >= 2 {
+                    throw fail("an IPv6 address must be written in brackets, e.g. sip:[2001:db8::1] (RFC 5118 §4.2)", hostStart)
+                }
+                index = hostEnd ?? index
+                if let problem = HostName.problem(bytes: bytes[hostStart..<index]) { throw fail(problem, hostStart) }
+                host = hostStart..<index
+            }
+            if index < end, bytes[index] == ASCII.colon {
+                let portStart = index + 1
+                index = portStart
+                while index < end, ASCII.isDigit(bytes[index]) { index += 1 }
+                guard let value = ASCII.decimal(bytes[portStart..<index], maxDigits: 5), value <= 65535 else {
+                    throw fail("port '\(ASCII.printable(bytes[portStart..<min(end, portStart + 12)]))' is not a number from 0 to 65535", portStart)
+                }
+                port = value
+            }
+
+            // uri-parameters
+            let parametersStart = index
+            while index < end, bytes[index] == ASCII.semicolon {
+                let start = index + 1
+                index = start
+                var equals: Int?
+                var percent = false
+                while index < end, bytes[index] != ASCII.semicolon, bytes[index] != ASCII.question {
+                    let byte = bytes[index]
+                    if byte == ASCII.equals {
+                        if equals == nil { equals = index }
+                    } else if !URIChar.isParamUnescaped(byte) {
+                        guard byte == ASCII.percent else {
+                            throw fail("character '\(ASCII.printable([byte]))' is not allowed in a URI parameter", index)
+                        }
+                        percent = true
+                    }
+                    index += 1
+                }
+                guard (equals ?? index) > start else { throw fail("empty or badly escaped URI parameter name", start) }
+                // Without a '%' there is no escape to check.
+                guard percent else { continue }
+                let nameBytes = bytes[start..<(equals ?? index)]
+                guard PercentEncoding.isWellFormed(nameBytes) else { throw fail("empty or badly escaped URI parameter name", start) }
+                if let equals, !PercentEncoding.isWellFormed(bytes[(equals + 1)..<index]) {
+                    let name = PercentEncoding.decodeString(Array(nameBytes)[...]) ?? ""
+                    throw fail("bad %-escape in URI parameter '\(name)'", equals + 1)
                 }
             }
-            guard equals ?? index > start else { throw fail("empty or badly escaped URI parameter name", start) }
-            // Without a '%' there is no escape to check.
-            guard percent else { continue }
-            let param = bytes[start..<index]
-            let nameBytes = param[start..<(equals ?? index)]
-            guard !nameBytes.isEmpty, PercentEncoding.isWellFormed(nameBytes) else {
-                throw fail("empty or badly escaped URI parameter name", start)
-            }
-            if let equals, !PercentEncoding.isWellFormed(param[(equals + 1)...]) {
-                let name = PercentEncoding.decodeString(nameBytes) ?? ""
-                throw fail("bad %-escape in URI parameter '\(name)'", equals + 1)
-            }
-        }
-        self.parameterList = ParameterList(wire: bytes[parametersStart..<index], grammar: .uri)
+            parameters = parametersStart..<index
 
-        // headers
-        let headersStart = index + 1
-        if index < end {
+            // headers
+            guard index < end else { return }
             guard bytes[index] == ASCII.question else {
                 throw fail("unexpected '\(ASCII.printable([bytes[index]]))' after the host", index)
             }
+            let headersStart = index + 1
             index += 1
             while index <= end {
                 let start = index
-                while index < end, bytes[index] != ASCII.ampersand { index += 1 }
-                let header = bytes[start..<index]
-                guard let equals = header.firstIndex(of: ASCII.equals), equals > start else {
-                    throw fail("URI header must be name=value", start)
+                var equals: Int?
+                while index < end, bytes[index] != ASCII.ampersand {
+                    if equals == nil, bytes[index] == ASCII.equals { equals = index }
+                    index += 1
                 }
-                if let bad = header.firstIndex(where: { !URIChar.isHeader($0) && $0 != ASCII.equals }) {
-                    throw fail("character '\(ASCII.printable([bytes[bad]]))' is not allowed in a URI header", bad)
+                guard let equals, equals > start else { throw fail("URI header must be name=value", start) }
+                for position in start..<index where !URIChar.isHeader(bytes[position]) && bytes[position] != ASCII.equals {
+                    throw fail("character '\(ASCII.printable([bytes[position]]))' is not allowed in a URI header", position)
                 }
-                guard PercentEncoding.isWellFormed(header[start..<equals]), PercentEncoding.isWellFormed(header[(equals + 1)...])
+                guard PercentEncoding.isWellFormed(bytes[start..<equals]), PercentEncoding.isWellFormed(bytes[(equals + 1)..<index])
                 else { throw fail("bad %-escape in a URI header", start) }
                 index += 1
             }
-            self.headerList = ParameterList(wire: bytes[headersStart..<end], grammar: .uriHeaders)
-        } else {
-            self.headerList = ParameterList()
+            headers = headersStart..<end
         }
     }
 
