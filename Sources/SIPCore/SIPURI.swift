@@ -16,40 +16,134 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var scheme: Scheme
-    /// User, password and host as written (decoded when read) or as given.
-    var userText: LazyText?
-    var passwordText: LazyText?
-    var hostText: LazyText
+    public var port: Int?
+
+    /// User, password, host, parameters and headers: as written — the URI's one slice of the message and where
+    /// each part is, decoded when read, so a parsed URI is one reference and a few integers to copy — or as given.
+    var parts: Parts
+
+    enum Parts: Sendable {
+        case wire(Wire)
+        case built(Built)
+    }
+
+    struct Wire: Sendable {
+        let bytes: ArraySlice<UInt8>
+        /// Offsets from `bytes.startIndex`; a URI is at most a message long, so 32 bits suffice.
+        let user: Span?
+        let password: Span?
+        let host: Span
+        /// From the first ';' (included) to the '?' or the end.
+        let parameters: Span
+        /// After the '?'.
+        let headers: Span?
+
+        func slice(_ span: Span) -> ArraySlice<UInt8> {
+            let base = bytes.startIndex
+            return bytes[(base + Int(span.start))..<(base + Int(span.end))]
+        }
+    }
+
+    struct Span: Sendable {
+        let start: Int32
+        let end: Int32
+        init(_ range: Range<Int>) {
+            start = Int32(truncatingIfNeeded: range.lowerBound)
+            end = Int32(truncatingIfNeeded: range.upperBound)
+        }
+    }
+
+    struct Built: Sendable {
+        var user: String?
+        var password: String?
+        var host: String
+        var parameters: ParameterList
+        var headers: ParameterList
+    }
+
+    /// The parts as given, for a setter to change one.
+    private var built: Built {
+        switch parts {
+        case .built(let built): return built
+        case .wire: return Built(user: user, password: password, host: host, parameters: parameterList, headers: headerList)
+        }
+    }
 
     /// The user part, unescaped.
     public var user: String? {
-        get { userText?.string }
-        set { userText = newValue.map(LazyText.init) }
+        get {
+            switch parts {
+            case .built(let built): return built.user
+            case .wire(let wire): return wire.user.map { LazyText(wire: wire.slice($0), .percent).string }
+            }
+        }
+        set {
+            var changed = built
+            changed.user = newValue
+            parts = .built(changed)
+        }
     }
 
     public var password: String? {
-        get { passwordText?.string }
-        set { passwordText = newValue.map(LazyText.init) }
+        get {
+            switch parts {
+            case .built(let built): return built.password
+            case .wire(let wire): return wire.password.map { LazyText(wire: wire.slice($0), .percent).string }
+            }
+        }
+        set {
+            var changed = built
+            changed.password = newValue
+            parts = .built(changed)
+        }
     }
 
     /// The host name, IPv4 address, or IPv6 address without brackets.
     public var host: String {
-        get { hostText.string }
-        set { hostText = LazyText(newValue) }
+        get {
+            switch parts {
+            case .built(let built): return built.host
+            case .wire(let wire): return String(decoding: wire.slice(wire.host), as: UTF8.self)
+            }
+        }
+        set {
+            var changed = built
+            changed.host = newValue
+            parts = .built(changed)
+        }
     }
-    public var port: Int?
+
     /// URI parameters and headers as written (parsed) or as given (built).
-    var parameterList: ParameterList
-    var headerList: ParameterList
+    var parameterList: ParameterList {
+        switch parts {
+        case .built(let built): return built.parameters
+        case .wire(let wire): return ParameterList(wire: wire.slice(wire.parameters), grammar: .uri)
+        }
+    }
+
+    var headerList: ParameterList {
+        switch parts {
+        case .built(let built): return built.headers
+        case .wire(let wire): return wire.headers.map { ParameterList(wire: wire.slice($0), grammar: .uriHeaders) } ?? ParameterList()
+        }
+    }
 
     public var parameters: [Parameter] {
         get { parameterList.elements }
-        set { parameterList = ParameterList(newValue) }
+        set {
+            var changed = built
+            changed.parameters = ParameterList(newValue)
+            parts = .built(changed)
+        }
     }
 
     public var headers: [Parameter] {
         get { headerList.elements }
-        set { headerList = ParameterList(newValue) }
+        set {
+            var changed = built
+            changed.headers = ParameterList(newValue)
+            parts = .built(changed)
+        }
     }
 
     public init(
@@ -57,15 +151,33 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
         parameters: [Parameter] = [], headers: [Parameter] = []
     ) {
         self.scheme = scheme
-        self.userText = user.map(LazyText.init)
-        self.passwordText = password.map(LazyText.init)
-        self.hostText = LazyText(host)
         self.port = port
-        self.parameterList = ParameterList(parameters)
-        self.headerList = ParameterList(headers)
+        self.parts = .built(
+            Built(user: user, password: password, host: host, parameters: ParameterList(parameters), headers: ParameterList(headers)))
     }
 
-    public var isIPv6: Bool { host.contains(":") }
+    /// URIs are equal when their parts are, however they are stored (values compared unescaped).
+    public static func == (lhs: SIPURI, rhs: SIPURI) -> Bool {
+        lhs.scheme == rhs.scheme && lhs.port == rhs.port && lhs.host == rhs.host && lhs.user == rhs.user
+            && lhs.password == rhs.password && lhs.parameterList == rhs.parameterList && lhs.headerList == rhs.headerList
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(scheme)
+        hasher.combine(port)
+        hasher.combine(host)
+        hasher.combine(user)
+        hasher.combine(password)
+        hasher.combine(parameterList)
+        hasher.combine(headerList)
+    }
+
+    public var isIPv6: Bool {
+        switch parts {
+        case .built(let built): return built.host.utf8.contains(ASCII.colon)
+        case .wire(let wire): return wire.slice(wire.host).contains(ASCII.colon)
+        }
+    }
 
     /// `host` as it appears in a URI or Via: IPv6 addresses in brackets.
     public var hostReference: String { isIPv6 ? "[\(host)]" : host }
@@ -76,7 +188,9 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
     public var transportParameter: String? { parameter("transport")?.lowercased() }
 
     public mutating func setParameter(_ name: String, _ value: String?) {
-        parameterList.set(name, value)
+        var changed = built
+        changed.parameters.set(name, value)
+        parts = .built(changed)
     }
 
     // MARK: Parsing
@@ -89,15 +203,12 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
         // Scanned through a raw buffer (an ArraySlice checks bounds and may retain on every access); the parts are
         // then kept as slices of `bytes`.
         let layout = try bytes.withUnsafeBufferPointer { (buffer) throws(SIPSyntaxError) -> Layout in try Layout(buffer) }
-        let base = bytes.startIndex
-        func slice(_ range: Range<Int>) -> ArraySlice<UInt8> { bytes[(base + range.lowerBound)..<(base + range.upperBound)] }
         scheme = layout.scheme
-        userText = layout.user.map { LazyText(wire: slice($0), .percent) }
-        passwordText = layout.password.map { LazyText(wire: slice($0), .percent) }
-        hostText = LazyText(wire: slice(layout.host), .plain)
         port = layout.port
-        parameterList = ParameterList(wire: slice(layout.parameters), grammar: .uri)
-        headerList = layout.headers.map { ParameterList(wire: slice($0), grammar: .uriHeaders) } ?? ParameterList()
+        parts = .wire(
+            Wire(
+                bytes: bytes, user: layout.user.map(Span.init), password: layout.password.map(Span.init), host: Span(layout.host),
+                parameters: Span(layout.parameters), headers: layout.headers.map(Span.init)))
     }
 
     /// Where each part of a URI is (offsets from its first byte), checked against RFC 3261 §19.1 and RFC 5118.
