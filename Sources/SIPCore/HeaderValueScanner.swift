@@ -227,24 +227,35 @@ struct HeaderValueScanner {
     ) throws(SIPSyntaxError) -> [T] {
         // Most values hold one element: parse it in place without building a list of parts. An unbalanced
         // quote or '<' in it is still refused, by the element's own parser.
-        let parts = value.contains(ASCII.comma) ? try splitList(value, context: context) : [value]
+        guard value.contains(ASCII.comma) else {
+            return [try parseElement(value, value, context: context, parse: element)]
+        }
+        let parts = try splitList(value, context: context)
         var result: [T] = []
         result.reserveCapacity(parts.count)
         for part in parts {
-            let trimmed = trim(part)
-            guard !trimmed.isEmpty else {
-                throw SIPSyntaxError(context, "empty element in the list", offset: part.startIndex - value.startIndex)
-            }
-            var scanner = HeaderValueScanner(trimmed, context: context)
-            do {
-                result.append(try element(&scanner))
-            } catch {
-                var shifted = error
-                shifted.offset += trimmed.startIndex - value.startIndex
-                throw shifted
-            }
+            result.append(try parseElement(part, value, context: context, parse: element))
         }
         return result
+    }
+
+    /// Parses one element of a list; error offsets count from the start of `value`.
+    private static func parseElement<T>(
+        _ part: ArraySlice<UInt8>, _ value: ArraySlice<UInt8>, context: String,
+        parse element: (inout HeaderValueScanner) throws(SIPSyntaxError) -> T
+    ) throws(SIPSyntaxError) -> T {
+        let trimmed = trim(part)
+        guard !trimmed.isEmpty else {
+            throw SIPSyntaxError(context, "empty element in the list", offset: part.startIndex - value.startIndex)
+        }
+        var scanner = HeaderValueScanner(trimmed, context: context)
+        do {
+            return try element(&scanner)
+        } catch {
+            var shifted = error
+            shifted.offset += trimmed.startIndex - value.startIndex
+            throw shifted
+        }
     }
 
     /// Trims linear whitespace at both ends.
