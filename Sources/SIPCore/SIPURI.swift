@@ -245,16 +245,20 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
             if at < end {
                 var passwordColon: Int?
                 var cursor = index
+                var escaped = false
                 while cursor < at {
                     let byte = bytes[cursor]
                     if byte == ASCII.colon { passwordColon = cursor; break }
+                    if byte == ASCII.percent { escaped = true }
                     guard URIChar.isUser(byte) else {
                         throw fail("character '\(ASCII.printable([byte]))' is not allowed in the user part", cursor)
                     }
                     cursor += 1
                 }
                 guard cursor > index else { throw fail("empty user part before '@'", index) }
-                guard PercentEncoding.isWellFormed(bytes[index..<cursor]) else { throw fail("bad %-escape in the user part", index) }
+                guard !escaped || PercentEncoding.isWellFormed(bytes[index..<cursor]) else {
+                    throw fail("bad %-escape in the user part", index)
+                }
                 user = index..<cursor
                 if let passwordColon {
                     for position in (passwordColon + 1)..<at where !URIChar.isPassword(bytes[position]) {

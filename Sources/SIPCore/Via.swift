@@ -105,11 +105,19 @@ public struct Via: Sendable, Hashable, CustomStringConvertible {
     /// Parses one via-parm (one element of a Via list).
     init(scanning scanner: inout HeaderValueScanner) throws(SIPSyntaxError) {
         scanner.skipLWS()
-        protocolName = try Self.commonToken(&scanner, "SIP", "SIP", what: "the protocol name (SIP)")
-        guard scanner.consume(ASCII.slash) else { throw scanner.error("expected '/' after the protocol name") }
-        protocolVersion = try Self.commonToken(&scanner, "2.0", "2.0", what: "the protocol version")
-        guard scanner.consume(ASCII.slash) else { throw scanner.error("expected '/' after the protocol version") }
-        transport = try Self.transportToken(&scanner)
+        if let (transport, length) = Self.commonPrefix(scanner) {
+            // `SIP/2.0/UDP ` as nearly every Via is written: read at once.
+            protocolName = "SIP"
+            protocolVersion = "2.0"
+            self.transport = transport
+            scanner.index += length
+        } else {
+            protocolName = try Self.commonToken(&scanner, "SIP", "SIP", what: "the protocol name (SIP)")
+            guard scanner.consume(ASCII.slash) else { throw scanner.error("expected '/' after the protocol name") }
+            protocolVersion = try Self.commonToken(&scanner, "2.0", "2.0", what: "the protocol version")
+            guard scanner.consume(ASCII.slash) else { throw scanner.error("expected '/' after the protocol version") }
+            transport = try Self.transportToken(&scanner)
+        }
         let beforeHost = scanner.index
         scanner.skipLWS()
         guard scanner.index > beforeHost else { throw scanner.error("expected whitespace before sent-by") }
@@ -201,6 +209,27 @@ public struct Via: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The transport, upper-cased, reusing the common names' strings.
+    /// `SIP/2.0/UDP`, `/TCP` or `/TLS` followed by a space, exactly so (the common form): the transport and the
+    /// length up to the space. Anything else takes the token-by-token path, which accepts what the grammar allows.
+    static func commonPrefix(_ scanner: HeaderValueScanner) -> (String, Int)? {
+        let bytes = scanner.bytes
+        let start = scanner.index
+        guard bytes.endIndex - start > 12 else { return nil }
+        let expected: StaticString = "SIP/2.0/"
+        let matches = expected.withUTF8Buffer { prefix in
+            var offset = 0
+            while offset < 8, bytes[start + offset] == prefix[offset] { offset += 1 }
+            return offset == 8
+        }
+        guard matches, bytes[start + 11] == ASCII.space else { return nil }
+        switch (bytes[start + 8], bytes[start + 9], bytes[start + 10]) {
+        case (UInt8(ascii: "U"), UInt8(ascii: "D"), UInt8(ascii: "P")): return ("UDP", 11)
+        case (UInt8(ascii: "T"), UInt8(ascii: "C"), UInt8(ascii: "P")): return ("TCP", 11)
+        case (UInt8(ascii: "T"), UInt8(ascii: "L"), UInt8(ascii: "S")): return ("TLS", 11)
+        default: return nil
+        }
+    }
+
     static func transportToken(_ scanner: inout HeaderValueScanner) throws(SIPSyntaxError) -> String {
         guard let token = scanner.token() else { throw scanner.error("expected the transport") }
         for known in knownTransports where ASCII.equalsLowercase(token, known.lowercase) { return known.name }
