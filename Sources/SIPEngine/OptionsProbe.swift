@@ -242,13 +242,6 @@ public final class OptionsProbe {
             remedy: "something other than a SIP server listens there, or a SIP ALG mangles messages")
     }
 
-    /// The request for one probe of `peer`, as a message (tests read it; probes send `template(...).request`).
-    func makeRequest<Generator: RandomNumberGenerator>(to peer: PeerAddress, domain: String?, using generator: inout Generator) -> SIPMessage {
-        let local = layer.transport.localAddress(for: peer)
-        let bytes = template(to: peer, local: local, domain: domain).request(Identifiers(using: &generator))
-        return (try? SIPMessageParser().parse(datagram: bytes)) ?? makeTemplate(to: peer, local: local, domain: domain)
-    }
-
     /// A probe request as bytes with three gaps: the branch, the From tag and the Call-ID's random part. Every
     /// other byte is the same for every probe of a peer, so it is written once (by `makeTemplate`) and copied.
     struct ByteTemplate {
