@@ -983,6 +983,18 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
 
 /// A stored trace as a ladder: one column for siptrunk, one per remote address (hosts of one party together),
 /// re-transmissions (the same message sent again) marked.
+extension Role {
+    /// The arrow colour of a message in a ladder, from what its start line says.
+    static func arrow(_ kind: StartLineLabel.Kind) -> Role {
+        switch kind {
+        case .request: return .arrowRequest
+        case .provisional: return .arrowProvisional
+        case .success: return .arrowSuccess
+        case .failure: return .arrowError
+        }
+    }
+}
+
 public enum TraceLadder {
     /// Times are since the call's first message (`+12.5 ms`), or with `absoluteTimes` the wall clock in UTC.
     /// `since` is the call's first message when `trace` is a filtered part of it (issue 14: a search restarted the
@@ -999,16 +1011,9 @@ public enum TraceLadder {
                 column[host] = parties.count
                 parties.append(host)
             }
-            let firstLine = String(decoding: message.raw.prefix { $0 != 13 && $0 != 10 }, as: UTF8.self)
-            let label: String
-            let role: Role
-            if firstLine.hasPrefix("SIP/2.0 ") {
-                label = String(firstLine.dropFirst(8))
-                role = label.hasPrefix("1") ? .arrowProvisional : label.hasPrefix("2") ? .arrowSuccess : .arrowError
-            } else {
-                label = String(firstLine.split(separator: " ").first ?? "")
-                role = .arrowRequest
-            }
+            let startLine = StartLineLabel(message.raw)
+            let label = startLine.text
+            let role = Role.arrow(startLine.kind)
             let remote = column[host] ?? 0
             let sent = message.direction == "sent"
             let retransmission = sent && !seen.insert(message.raw).inserted

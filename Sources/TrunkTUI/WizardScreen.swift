@@ -609,10 +609,8 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
     func callProgress(_ progress: TestCallProgress) {
         switch progress {
         case .message(let sent, let summary, let elapsed):
-            let role: Role
-            if summary.hasPrefix("SIP/2.0 1") { role = .arrowProvisional } else if summary.hasPrefix("SIP/2.0 2") { role = .arrowSuccess } else if summary.hasPrefix("SIP/2.0") { role = .arrowError } else { role = .arrowRequest }
-            let label = summary.hasPrefix("SIP/2.0 ") ? String(summary.dropFirst(8)) : String(summary.split(separator: " ").first ?? "")
-            callLadder.messages.append(Ladder.Message(from: sent ? 0 : 1, to: sent ? 1 : 0, label: label, time: elapsed < 1000 ? String(format: "%.1f ms", elapsed) : String(format: "%.3f s", elapsed / 1000), role: role))
+            let startLine = StartLineLabel(firstLine: summary)
+            callLadder.messages.append(Ladder.Message(from: sent ? 0 : 1, to: sent ? 1 : 0, label: startLine.text, time: elapsed < 1000 ? String(format: "%.1f ms", elapsed) : String(format: "%.3f s", elapsed / 1000), role: Role.arrow(startLine.kind)))
         case .status(let text): callStatus = text
         case .media(let sent, let received): callMedia = (sent, received)
         case .finished(let report):

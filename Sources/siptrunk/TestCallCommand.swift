@@ -163,10 +163,9 @@ enum Ladder {
         return String(format: "%9.1f ms  ", elapsed) + arrow + (entry.dropReason.map { "  (\($0))" } ?? "")
     }
 
+    /// The message's start-line label, escaped: it came from the network.
     static func label(_ raw: [UInt8]) -> String {
-        guard let message = try? SIPMessageParser().parse(datagram: raw) else { return "(unparsable)" }
-        if let line = message.statusLine { return "\(line.code) \(line.reason)" }
-        return message.method?.rawValue ?? "?"
+        TerminalSafeText.escaped(StartLineLabel(raw).text)
     }
 }
 

@@ -148,3 +148,23 @@ struct LazyParametersAgreeWithTheGrammar {
         #expect(compared > 50)
     }
 }
+
+/// One way to label a message by its start line, for every ladder (dashboard, wizard, CLI).
+struct StartLineLabelTests {
+    @Test(arguments: [
+        ("INVITE sip:+15551234567@pbx.example.com SIP/2.0\r\nVia: x\r\n", "INVITE", StartLineLabel.Kind.request),
+        ("SIP/2.0 100 Trying\r\n", "100 Trying", .provisional),
+        ("SIP/2.0 183 Session Progress\n", "183 Session Progress", .provisional),
+        ("SIP/2.0 200 OK\r\n\r\n", "200 OK", .success),
+        ("SIP/2.0 407 Proxy Authentication Required\r\n", "407 Proxy Authentication Required", .failure),
+        ("SIP/2.0 503 Service Unavailable", "503 Service Unavailable", .failure),
+        ("", "", .request),
+    ])
+    func labels(_ text: String, _ label: String, _ kind: StartLineLabel.Kind) {
+        let fromBytes = StartLineLabel(Array(text.utf8))
+        #expect(fromBytes.text == label)
+        #expect(fromBytes.kind == kind)
+        let firstLine = String(text.prefix { $0 != "\r" && $0 != "\n" && $0 != "\r\n" })
+        #expect(StartLineLabel(firstLine: firstLine) == fromBytes)
+    }
+}
