@@ -61,7 +61,7 @@ public struct DiscoveryPlan: Sendable, Hashable {
                 record.transport.map { (record.replacement, $0) }
             }
             if services.isEmpty {
-                services = [("_sips._tcp." + host, .tls), ("_sip._tcp." + host, .tcp), ("_sip._udp." + host, .udp)]
+                services = [SIPTransport.tls, .tcp, .udp].map { (TargetLocation.srvPrefix($0) + host, $0) }
             }
             var rank = 0
             for service in services {
@@ -301,5 +301,44 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+/// RFC 3263 §4.2 for a known transport: where to send a request for `destination`. A name without a port is looked
+/// up by SRV (`_sip._udp.`, `_sip._tcp.` or `_sips._tcp.`), the records in RFC 2782 order and each resolved to an
+/// address (a target that does not resolve is skipped); without usable SRV records, the name's own address at the
+/// given or the transport's default port. An IP address needs no DNS. Probes, the monitor and test calls locate
+/// their peer with this; discovery (`DiscoveryPlan`) also asks NAPTR and probes the whole matrix.
+public enum TargetLocation {
+    /// The SRV service prefix for a transport.
+    public static func srvPrefix(_ transport: SIPTransport) -> String {
+        transport == .tls ? "_sips._tcp." : (transport == .tcp ? "_sip._tcp." : "_sip._udp.")
+    }
+
+    /// The targets in order, with the SRV records that gave them. Throws the resolver's error when the name has
+    /// no address, `DNSError.noRecords` when nothing is left.
+    public static func locate(
+        _ destination: Destination, transport: SIPTransport, resolver: SIPResolver
+    ) throws(DNSError) -> (srv: [(service: String, record: SRVRecord)], targets: [DiscoveryTarget]) {
+        let host = destination.host
+        if IPAddress.isIPv4(host) || IPAddress.isIPv6(host) {
+            return ([], [DiscoveryTarget(address: host, port: destination.port ?? transport.defaultPort, transport: transport)])
+        }
+        var srv: [(service: String, record: SRVRecord)] = []
+        var targets: [DiscoveryTarget] = []
+        if destination.port == nil {
+            let service = srvPrefix(transport) + host
+            for record in (try? resolver.srv(service)) ?? [] where record.target != "." && !record.target.isEmpty {
+                srv.append((service, record))
+                if let address = try? resolver.addresses(record.target).first {
+                    targets.append(DiscoveryTarget(address: address, port: record.port, transport: transport, srvTarget: record.target))
+                }
+            }
+        }
+        if targets.isEmpty, let address = try resolver.addresses(host).first {
+            targets = [DiscoveryTarget(address: address, port: destination.port ?? transport.defaultPort, transport: transport)]
+        }
+        guard !targets.isEmpty else { throw DNSError.noRecords(host) }
+        return (srv, targets)
     }
 }

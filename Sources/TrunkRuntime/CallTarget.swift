@@ -21,33 +21,13 @@ public struct CallTarget: Sendable {
         self.domain = domain
     }
 
-    /// Every target to try for `destination` over `transport`, in order (RFC 3263 §4.2): a name without a port is
-    /// looked up by SRV first, else its address at the given or default port; with the SRV answers as lines to show.
+    /// Every target to try for `destination` over `transport`, in order (RFC 3263 §4.2, `TargetLocation`), with
+    /// the SRV answers as lines to show.
     public static func candidates(
         for destination: Destination, transport: SIPTransport, dnsServer: String?
     ) throws -> (srvLines: [String], targets: [DiscoveryTarget]) {
-        let resolver = try DNSResolver(server: dnsServer)
-        var lines: [String] = []
-        var targets: [DiscoveryTarget] = []
-        if destination.port == nil, !IPAddress.isIPv4(destination.host), !IPAddress.isIPv6(destination.host) {
-            let service = srvName(transport) + destination.host
-            for record in (try? resolver.srv(service)) ?? [] {
-                lines.append("SRV \(service) → \(record.target):\(record.port)")
-                if let address = try? resolver.addresses(record.target).first {
-                    targets.append(DiscoveryTarget(address: address, port: record.port, transport: transport, srvTarget: record.target))
-                }
-            }
-        }
-        if targets.isEmpty, let address = try resolver.addresses(destination.host).first {
-            targets = [DiscoveryTarget(address: address, port: destination.port ?? transport.defaultPort, transport: transport)]
-        }
-        guard !targets.isEmpty else { throw DNSError.noRecords(destination.host) }
-        return (lines, targets)
-    }
-
-    /// The SRV service prefix for a transport (RFC 3263 §4.2).
-    static func srvName(_ transport: SIPTransport) -> String {
-        transport == .tls ? "_sips._tcp." : (transport == .tcp ? "_sip._tcp." : "_sip._udp.")
+        let found = try TargetLocation.locate(destination, transport: transport, resolver: try DNSResolver(server: dnsServer))
+        return (found.srv.map { "SRV \($0.service) → \($0.record.target):\($0.record.port)" }, found.targets)
     }
 
     /// The trunk's outbound endpoint, or (without a trunk) the called number's own, when it is attached.
@@ -111,21 +91,13 @@ public struct CallTarget: Sendable {
             throw RuntimeError.refused("cannot use '\(text)' as a destination: \(error.message)")
         }
         let chosen = transport.flatMap { SIPTransport(rawValue: $0.lowercased()) } ?? parsed.transport ?? .udp
-        var port = parsed.port ?? chosen.defaultPort
-        var host = parsed.host
         // An address needs no DNS (and no resolver: the monitor resolves thousands of endpoints).
-        if IPAddress.isIPv4(host) || IPAddress.isIPv6(host) {
-            return CallTarget(peer: PeerAddress(host: host, port: port, transport: chosen), domain: parsed.host)
+        if IPAddress.isIPv4(parsed.host) || IPAddress.isIPv6(parsed.host) {
+            return CallTarget(
+                peer: PeerAddress(host: parsed.host, port: parsed.port ?? chosen.defaultPort, transport: chosen), domain: parsed.host)
         }
-        let resolver = try DNSResolver(server: dnsServer)
-        if parsed.port == nil, !IPAddress.isIPv4(host), !IPAddress.isIPv6(host) {
-            let service = srvName(chosen) + host
-            if let first = try? resolver.srv(service).first {
-                host = first.target
-                port = first.port
-            }
-        }
-        let address = try resolver.addresses(host)[0]
-        return CallTarget(peer: PeerAddress(host: address, port: port, transport: chosen), domain: parsed.host)
+        let found = try TargetLocation.locate(parsed, transport: chosen, resolver: try DNSResolver(server: dnsServer))
+        guard let first = found.targets.first else { throw DNSError.noRecords(parsed.host) }
+        return CallTarget(peer: PeerAddress(host: first.address, port: first.port, transport: chosen), domain: parsed.host)
     }
 }

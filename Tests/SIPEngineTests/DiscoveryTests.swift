@@ -248,3 +248,36 @@ struct FingerprintTests {
         #expect(Fingerprint.identify([Self.response()]) == .unknown)
     }
 }
+
+/// RFC 3263 §4.2 for a known transport, the one place probes, the monitor and test calls locate their peer.
+struct TargetLocationTests {
+    @Test func srvRecordsInOrderThenTheNameItself() throws {
+        let resolver = TableResolver()
+        resolver.srv["_sip._udp.pbx.example"] = [
+            SRVRecord(name: "_sip._udp.pbx.example", priority: 10, weight: 0, port: 5070, target: "a.pbx.example"),
+            SRVRecord(name: "_sip._udp.pbx.example", priority: 20, weight: 0, port: 5080, target: "gone.pbx.example"),
+            SRVRecord(name: "_sip._udp.pbx.example", priority: 30, weight: 0, port: 5090, target: "b.pbx.example"),
+        ]
+        resolver.addresses = ["a.pbx.example": ["192.0.2.1"], "b.pbx.example": ["192.0.2.2"], "pbx.example": ["192.0.2.9"]]
+        let found = try TargetLocation.locate(try Destination(parsing: "pbx.example"), transport: .udp, resolver: resolver)
+        // A target that does not resolve is skipped; its record is still reported.
+        #expect(found.targets.map { "\($0.address):\($0.port)" } == ["192.0.2.1:5070", "192.0.2.2:5090"])
+        #expect(found.srv.map(\.record.port) == [5070, 5080, 5090])
+        // With a port, or over TLS where no SRV exists, the name's own address at that or the default port.
+        let withPort = try TargetLocation.locate(try Destination(parsing: "pbx.example:5099"), transport: .udp, resolver: resolver)
+        #expect(withPort.targets.map { "\($0.address):\($0.port)" } == ["192.0.2.9:5099"])
+        let tls = try TargetLocation.locate(try Destination(parsing: "pbx.example"), transport: .tls, resolver: resolver)
+        #expect(tls.targets.map { "\($0.address):\($0.port)" } == ["192.0.2.9:5061"])
+        #expect(tls.srv.isEmpty)
+    }
+
+    @Test func anAddressNeedsNoDNSAndANameWithoutOneFails() throws {
+        let resolver = TableResolver()
+        let address = try TargetLocation.locate(try Destination(parsing: "[2001:db8::5]"), transport: .tcp, resolver: resolver)
+        #expect(address.targets.map(\.address) == ["2001:db8::5"])
+        #expect(address.targets.map(\.port) == [5060])
+        #expect(throws: DNSError.nxdomain("nowhere.example")) {
+            try TargetLocation.locate(try Destination(parsing: "nowhere.example"), transport: .udp, resolver: resolver)
+        }
+    }
+}
