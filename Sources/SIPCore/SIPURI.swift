@@ -42,6 +42,11 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
             let base = bytes.startIndex
             return bytes[(base + Int(span.start))..<(base + Int(span.end))]
         }
+
+        /// A part with its %HH escapes resolved (checked when the URI was parsed).
+        func unescaped(_ span: Span) -> String {
+            LazyText(wire: slice(span), .percent).string
+        }
     }
 
     struct Span: Sendable {
@@ -61,12 +66,15 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
         var headers: ParameterList
     }
 
-    /// The parts as given, for a setter to change one.
-    private var built: Built {
+    /// Changes the parts as given (a parsed URI's are decoded first).
+    private mutating func change(_ body: (inout Built) -> Void) {
+        var changed: Built
         switch parts {
-        case .built(let built): return built
-        case .wire: return Built(user: user, password: password, host: host, parameters: parameterList, headers: headerList)
+        case .built(let built): changed = built
+        case .wire: changed = Built(user: user, password: password, host: host, parameters: parameterList, headers: headerList)
         }
+        body(&changed)
+        parts = .built(changed)
     }
 
     /// The user part, unescaped.
@@ -74,28 +82,20 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
         get {
             switch parts {
             case .built(let built): return built.user
-            case .wire(let wire): return wire.user.map { LazyText(wire: wire.slice($0), .percent).string }
+            case .wire(let wire): return wire.user.map(wire.unescaped)
             }
         }
-        set {
-            var changed = built
-            changed.user = newValue
-            parts = .built(changed)
-        }
+        set { change { $0.user = newValue } }
     }
 
     public var password: String? {
         get {
             switch parts {
             case .built(let built): return built.password
-            case .wire(let wire): return wire.password.map { LazyText(wire: wire.slice($0), .percent).string }
+            case .wire(let wire): return wire.password.map(wire.unescaped)
             }
         }
-        set {
-            var changed = built
-            changed.password = newValue
-            parts = .built(changed)
-        }
+        set { change { $0.password = newValue } }
     }
 
     /// The host name, IPv4 address, or IPv6 address without brackets.
@@ -106,11 +106,7 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
             case .wire(let wire): return String(decoding: wire.slice(wire.host), as: UTF8.self)
             }
         }
-        set {
-            var changed = built
-            changed.host = newValue
-            parts = .built(changed)
-        }
+        set { change { $0.host = newValue } }
     }
 
     /// URI parameters and headers as written (parsed) or as given (built).
@@ -130,20 +126,12 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
 
     public var parameters: [Parameter] {
         get { parameterList.elements }
-        set {
-            var changed = built
-            changed.parameters = ParameterList(newValue)
-            parts = .built(changed)
-        }
+        set { change { $0.parameters = ParameterList(newValue) } }
     }
 
     public var headers: [Parameter] {
         get { headerList.elements }
-        set {
-            var changed = built
-            changed.headers = ParameterList(newValue)
-            parts = .built(changed)
-        }
+        set { change { $0.headers = ParameterList(newValue) } }
     }
 
     public init(
@@ -188,9 +176,7 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
     public var transportParameter: String? { parameter("transport")?.lowercased() }
 
     public mutating func setParameter(_ name: String, _ value: String?) {
-        var changed = built
-        changed.parameters.set(name, value)
-        parts = .built(changed)
+        change { $0.parameters.set(name, value) }
     }
 
     // MARK: Parsing

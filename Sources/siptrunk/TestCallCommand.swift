@@ -93,7 +93,7 @@ struct TestCallCommand: ParsableCommand {
         if !json {
             // The ladder fills in live: one arrow per SIP message of this call as it crosses the wire; the
             // timeline's events and the media counters (every second while the call is up) between them.
-            observer.message = { entry, elapsed in print(Ladder.line(entry, elapsed: elapsed)) }
+            observer.message = { entry, elapsed in print(TraceText.line(entry, elapsed: elapsed)) }
             observer.timeline = { event in print(event.event.padding(toLength: 11, withPad: " ", startingAt: 0) + event.detail) }
             observer.media = { sent, received in print("             media: \(sent) RTP sent, \(received) received") }
         }
@@ -129,43 +129,12 @@ struct TestCallCommand: ParsableCommand {
             JSONOutput.success(report)
         } else {
             print("")
-            print(Ladder.text(trace))
+            print(TraceText.ladder(trace))
             print("result: \(report.status) (\(report.result))\(report.durationSeconds.map { String(format: ", %.1f s", $0) } ?? "")")
             if let media = report.media { printMedia(media) }
             print("stored as test call \(recordID) (SIP Call-ID \(sipCallID))")
         }
         if !report.isGood { throw CommandFailure.silent }
-    }
-}
-
-/// A plain-text SIP ladder of a trace: one line per message, arrows between us and the far end.
-enum Ladder {
-    static func text(_ trace: [TraceEntry]) -> String {
-        guard let first = trace.first else { return "(no SIP messages)" }
-        var lines: [String] = []
-        let us = first.local.description
-        let them = first.remote.description
-        lines.append("time ms".padding(toLength: 11, withPad: " ", startingAt: 0) + us.padding(toLength: 30, withPad: " ", startingAt: 0) + them)
-        for entry in trace {
-            let elapsed = entry.monotonic - first.monotonic
-            let ms = elapsed.inMilliseconds
-            let label = Self.label(entry.raw)
-            let arrow = entry.direction == .sent ? "──── \(label) ───▶" : "◀─── \(label) ────"
-            lines.append(String(format: "%9.1f  %@%@", ms, arrow, entry.dropReason.map { "  (\($0))" } ?? ""))
-        }
-        return lines.joined(separator: "\n")
-    }
-
-    /// One message as a live line: time, direction arrow, what it is.
-    static func line(_ entry: TraceEntry, elapsed: Double) -> String {
-        let label = Self.label(entry.raw)
-        let arrow = entry.direction == .sent ? "──── \(label) ───▶ \(entry.remote)" : "◀─── \(label) ──── \(entry.remote)"
-        return String(format: "%9.1f ms  ", elapsed) + arrow + (entry.dropReason.map { "  (\($0))" } ?? "")
-    }
-
-    /// The message's start-line label, escaped: it came from the network.
-    static func label(_ raw: [UInt8]) -> String {
-        TerminalSafeText.escaped(StartLineLabel(raw).text)
     }
 }
 
