@@ -58,9 +58,18 @@ public struct Provider: Hashable, Sendable {
 /// The wizard's progress: everything typed or chosen so far, saved after each step so a wizard left half-way
 /// resumes where it stopped.
 public struct SetupDraft: Codable, Hashable, Sendable {
+    /// Which way calls go (Step 1); the raw values are the API's `type`.
+    public enum Direction: String, Codable, Hashable, Sendable {
+        case outbound, inbound
+    }
+
+    /// How the PBX is authenticated (Step 5); the raw values are the API's `auth_mode`.
+    public enum AuthMode: String, Codable, Hashable, Sendable {
+        case ip, register
+    }
+
     public var step: SetupStep = .direction
-    /// "outbound" or "inbound".
-    public var direction: String = "outbound"
+    public var direction: Direction = .outbound
     public var providerId: String = "other"
     public var destination: String = ""
     /// Chosen after discovery (its recommendation, or the user's override).
@@ -68,8 +77,7 @@ public struct SetupDraft: Codable, Hashable, Sendable {
     public var transport: String?
     public var discoveryId: String?
     public var detectedSystem: String?
-    /// "ip" or "register".
-    public var authMode: String = "ip"
+    public var authMode: AuthMode = .ip
     public var registerUsername: String?
     /// One number per line, as typed or pasted.
     public var numbersText: String = ""
@@ -87,7 +95,7 @@ public struct SetupDraft: Codable, Hashable, Sendable {
     }
 
     public var provider: Provider { Provider.catalog.first { $0.id == providerId } ?? Provider.other }
-    public var isOutbound: Bool { direction == "outbound" }
+    public var isOutbound: Bool { direction == .outbound }
 
     /// The numbers parsed from `numbersText` (see `NumberingPlan.numbers(in:)` for the separators).
     public var numberEntries: [String] {
@@ -124,8 +132,8 @@ public struct SetupDraft: Codable, Hashable, Sendable {
     /// The attach request the Numbers step sends.
     public func attachRequest() -> AttachRequest {
         let numbers = numberChecks.compactMap { $0.result.value }
-        var direction = AttachRequest.Direction(type: self.direction, authMode: authMode)
-        if authMode == "register" { direction.registerAuth = AttachRequest.RegisterAuth(username: registerUsername) }
+        var direction = AttachRequest.Direction(type: self.direction.rawValue, authMode: authMode.rawValue)
+        if authMode == .register { direction.registerAuth = AttachRequest.RegisterAuth(username: registerUsername) }
         if isOutbound {
             direction.sipEndpoint = destinationHost
             direction.options = AttachRequest.Options(port: port, transport: transport, secureMedia: requiresSecureMedia)

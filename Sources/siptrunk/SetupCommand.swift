@@ -33,8 +33,12 @@ struct SetupCommand: ParsableCommand {
     static func runWizard(service: SIPTrunkService, theme: String, ascii: Bool, trust: TLSTrust, dnsServer: String?, discoveryTimeout: Double) throws {
         let terminal = try TerminalSession.open(theme: theme, ascii: ascii)
         let network = WizardNetwork(service: service, trust: trust, dnsServer: dnsServer, discoveryTimeout: discoveryTimeout)
-        let screen = WizardScreen(service: service, network: network) { work in terminal.post(work) }
+        // The wizard's database and file work runs here, in order, away from the terminal's thread.
+        let io = DispatchQueue(label: "siptrunk.wizard.io")
+        let screen = WizardScreen(service: service, network: network, work: { io.async(execute: $0) }) { work in terminal.post(work) }
         let exit = terminal.run(screen)
+        // The last save (quitting saves the draft) is on disk before the process goes.
+        io.sync {}
         // A call ended on the way out gets its CANCEL or BYE answered before the process goes.
         network.waitForCalls(seconds: 3)
         switch exit {

@@ -192,11 +192,11 @@ struct WizardGoldenTests {
         for character in "pbx.example.com" { _ = screen.handle(.character(character)) }
         _ = screen.handle(.enter)
         _ = screen.handle(.down)  // override: UDP
-        #expect(screen.overrideList.highlighted == 1)
+        #expect(screen.flow.overrideList.highlighted == 1)
         _ = screen.handle(.escape)
         for character in ":5080" { _ = screen.handle(.character(character)) }
         _ = screen.handle(.enter)
-        #expect(screen.draft.step == .discovery && screen.overrideList.highlighted == 0)
+        #expect(screen.draft.step == .discovery && screen.flow.overrideList.highlighted == 0)
         #expect(screen.draft.port == 5080, "the typed port is kept in the draft")
     }
 
@@ -313,7 +313,7 @@ struct WizardGoldenTests {
         var draft = SetupDraft(trunkId: "trunk_out")
         draft.step = .firewall
         draft.destination = "pbx.example.com"
-        draft.authMode = "register"  // as an older draft might hold
+        draft.authMode = .register  // as an older draft might hold
         let outbound = WizardScreen(service: try Self.service(), network: network, newDraft: draft) { $0() }
         _ = outbound.handle(.enter)
         #expect(outbound.draft.step == .authentication)
@@ -321,7 +321,7 @@ struct WizardGoldenTests {
         #expect(!frame.text.contains("Registration") && frame.text.contains("IP-based"), "\(frame.text)")
         _ = outbound.handle(.down)
         _ = outbound.handle(.enter)
-        #expect(outbound.draft.step == .numbers && outbound.draft.authMode == "ip")
+        #expect(outbound.draft.step == .numbers && outbound.draft.authMode == .ip)
     }
 
     /// An inbound trunk's test call: the PBX calls in at the address siptrunk listens on (Tab moves to it).
@@ -342,7 +342,7 @@ struct WizardGoldenTests {
         for character in "127.0.0.1:5999" { _ = screen.handle(.character(character)) }
         press(.function(5))
         #expect(network.listened == ["127.0.0.1:5999"])
-        #expect(screen.callReport?.result == "connected" && screen.draft.testCallResult == "connected")
+        #expect(screen.flow.callReport?.result == "connected" && screen.draft.testCallResult == "connected")
         frame = render(screen, width: 120, height: 40)
         try check(frame, name: "step7-inbound-done-120x40")
         #expect(frame.text.contains("Connected, audio both ways.") && frame.text.contains("your PBX"))
@@ -362,7 +362,7 @@ struct WizardGoldenTests {
         _ = screen.handle(.enter)
         for character in "old.example.com" { _ = screen.handle(.character(character)) }
         _ = screen.handle(.enter)
-        #expect(network.runs.map(\.destination) == ["old.example.com"] && screen.discoveryRunning)
+        #expect(network.runs.map(\.destination) == ["old.example.com"] && screen.flow.discoveryRunning)
         _ = screen.handle(.escape)
         for _ in 0..<15 { _ = screen.handle(.backspace) }
         for character in "new.example.com" { _ = screen.handle(.character(character)) }
@@ -373,18 +373,18 @@ struct WizardGoldenTests {
         old.host = "old.example.com"
         network.runs[0].progress(.dns("A/AAAA old.example.com → 198.51.100.1"))
         network.runs[0].progress(.finished(old))
-        #expect(screen.discoveryReport == nil && screen.discoveryRunning && screen.discoveryLines.isEmpty)
+        #expect(screen.flow.discoveryReport == nil && screen.flow.discoveryRunning && screen.flow.discoveryLines.isEmpty)
         var fresh = DiscoveryReport.sample
         fresh.host = "new.example.com"
         network.runs[1].progress(.finished(fresh))
-        #expect(screen.discoveryReport?.host == "new.example.com" && !screen.discoveryRunning)
+        #expect(screen.flow.discoveryReport?.host == "new.example.com" && !screen.flow.discoveryRunning)
     }
 
     @Test func theHelpOverlayListsTheSameBindingsAsTheBar() throws {
         let screen = WizardScreen(service: try Self.service(), network: nil, newDraft: SetupDraft(trunkId: "trunk_golden")) { $0() }
         _ = screen.handle(.function(1))
         let frame = render(screen, width: 80, height: 24)
-        for binding in screen.bindings.bindings {
+        for binding in screen.flow.bindings.bindings {
             #expect(frame.text.contains(binding.help), "help lacks '\(binding.help)'")
         }
     }
