@@ -169,6 +169,14 @@ public struct Form: Hashable, Sendable {
 
     // MARK: Drawing
 
+    /// Draws with a scroll position the caller keeps (see `Table.draw(in:rect:focused:offset:)`).
+    public func draw(in frame: inout Frame, rect: Rect, labelWidth: Int, focused: Bool = true, offset: inout Int) {
+        var drawn = self
+        drawn.offset = offset
+        drawn.draw(in: &frame, rect: rect, labelWidth: labelWidth, focused: focused)
+        offset = drawn.offset
+    }
+
     /// One row per field: label, value, then the error or the hint. Scrolls to keep the focus visible.
     public mutating func draw(in frame: inout Frame, rect: Rect, labelWidth: Int, focused: Bool = true) {
         guard rect.height > 0 else { return }

@@ -321,3 +321,15 @@ public struct LabelledRows {
 
     public mutating func skip(_ rows: Int = 1) { y += rows }
 }
+
+extension Table {
+    /// Draws with a scroll position the caller keeps (a view's memory), leaving the table itself as it is: a view
+    /// drawn from a state value does not write the state.
+    public func draw(in frame: inout Frame, rect: Rect, focused: Bool, offset: inout Int) {
+        var drawn = self
+        drawn.offset = offset
+        drawn.draw(in: &frame, rect: rect, focused: focused)
+        offset = drawn.offset
+    }
+}
+

@@ -5,7 +5,7 @@ import TrunkCore
 /// The dashboard's Alerts view (issue 15): open and acknowledged alerts first, then the recently resolved; the
 /// selected one's history (opened, queued, delivered or failed per channel, acknowledged, resolved). Opened with `A`
 /// from the overview; `a` acknowledges the selected alert.
-struct AlertsView {
+struct AlertsView: Sendable {
     var alerts: [AlertView] = []
     var selected: AlertView?
     var table = Table(columns: [
@@ -13,15 +13,17 @@ struct AlertsView {
     ])
     var failure: String?
 
-    mutating func load(_ service: SIPTrunkService) {
-        do {
-            alerts = try service.alerts(all: true, limit: 200)
+    /// The alerts read (or why not); the selected alert's id, whose history is to be read next.
+    mutating func loaded(_ result: Result<[AlertView], DashboardState.Failure>) -> String? {
+        switch result {
+        case .success(let read):
+            alerts = read
             failure = nil
-        } catch {
-            failure = error.messages.joined(separator: "; ")
+        case .failure(let error):
+            failure = error.message
         }
         let index = table.selected
-        table.rows = alerts.map { [DashboardScreen.format($0.openedAt), $0.status, $0.phoneNumber, $0.rule, $0.summary] }
+        table.rows = alerts.map { [DashboardView.format($0.openedAt), $0.status, $0.phoneNumber, $0.rule, $0.summary] }
         table.rowRoles = alerts.map { alert in
             switch alert.status {
             case "open": .error
@@ -30,27 +32,20 @@ struct AlertsView {
             }
         }
         table.selected = min(index, max(0, alerts.count - 1))
-        loadSelected(service)
+        return selectedId
     }
 
-    mutating func loadSelected(_ service: SIPTrunkService) {
-        selected = table.selected < alerts.count ? try? service.alert(id: alerts[table.selected].alertId) : nil
+    /// The alert under the selection, if any.
+    var selectedId: String? { table.selected < alerts.count ? alerts[table.selected].alertId : nil }
+
+    /// The selected alert with its history, when it is still the one selected.
+    mutating func selectedLoaded(_ alert: AlertView?, id: String) {
+        guard id == selectedId else { return }
+        selected = alert
     }
 
-    /// `a`: acknowledges the selected alert; what to tell the user.
-    mutating func acknowledge(_ service: SIPTrunkService) -> (String, Role) {
-        guard table.selected < alerts.count else { return ("No alert selected.", .warning) }
-        let alert = alerts[table.selected]
-        do {
-            _ = try service.acknowledgeAlert(id: alert.alertId, by: "siptrunk dashboard (uid \(getuid()))")
-            load(service)
-            return ("Acknowledged \(alert.alertId): no more reminders; it resolves on its own when the endpoint recovers.", .ok)
-        } catch {
-            return (error.messages.joined(separator: "; "), .warning)
-        }
-    }
-
-    mutating func draw(_ frame: inout Frame, _ rect: Rect) {
+    /// `offset` is the view's scroll memory for the list.
+    func draw(_ frame: inout Frame, _ rect: Rect, offset: inout Int) {
         let open = alerts.filter { $0.status != "resolved" }.count
         frame.put("Alerts · \(open) open or acknowledged", x: rect.x, y: rect.y, role: .title, limit: rect.width)
         if let failure {
@@ -64,7 +59,7 @@ struct AlertsView {
             return
         }
         let listHeight = max(3, min(alerts.count + 2, rect.height / 2))
-        table.draw(in: &frame, rect: Rect(x: rect.x, y: rect.y + 1, width: rect.width, height: listHeight), focused: true)
+        table.draw(in: &frame, rect: Rect(x: rect.x, y: rect.y + 1, width: rect.width, height: listHeight), focused: true, offset: &offset)
         guard let alert = selected else { return }
         var y = rect.y + 2 + listHeight
         y += frame.paragraph(alert.summary, in: Rect(x: rect.x, y: y, width: rect.width, height: 2), role: .strong)
@@ -75,7 +70,7 @@ struct AlertsView {
         for event in alert.history ?? [] where y < rect.maxY {
             let channel = event.channel.map { " [\($0)]" } ?? ""
             let role: Role = event.kind == "delivery_failed" || event.kind == "attempt_failed" ? .error : (event.kind == "delivered" ? .ok : .text)
-            let line = "\(DashboardScreen.format(event.at))  \(event.kind)\(channel)\(event.detail.map { ": \($0)" } ?? "")"
+            let line = "\(DashboardView.format(event.at))  \(event.kind)\(channel)\(event.detail.map { ": \($0)" } ?? "")"
             frame.put(DisplayWidth.truncate(line, to: rect.width, ellipsis: frame.glyphs.ellipsis), x: rect.x, y: y, role: role, limit: rect.width)
             y += 1
         }

@@ -5,7 +5,7 @@ import TrunkCore
 /// the stored configuration and turned back into the same `PATCH /v1/sip/config` request the CLI and the API send,
 /// so the rules (and their messages) are the use case's, shown on the row they are about.
 struct ConfigEditor {
-    enum Section: String, CaseIterable {
+    enum Section: String, CaseIterable, Sendable {
         case failover, codecs, alerts
 
         var title: String {

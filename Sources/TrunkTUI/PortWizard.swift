@@ -5,7 +5,7 @@ import TrunkCore
 /// The port-request wizard (issue 18, "Port a number" in the dashboard's Porting view): the numbers and their
 /// portability, the losing carrier's details, the proof-of-ownership document, review and signature, then the
 /// request's status. Each step's Enter runs its use case; Esc goes back a step (from the first, it closes).
-struct PortWizard {
+struct PortWizard: Sendable {
     enum Step: Int, CaseIterable {
         case numbers, details, document, sign, done
         var title: String {
@@ -33,11 +33,8 @@ struct PortWizard {
     /// The request once initiated: a refused signature is tried again on it, not on a second request.
     var initiatedId: String?
     var message: (text: String, role: Role)?
-    /// The Letter of Authorization's SHA-256 for the signature (the runtime renders it).
-    let letterDigest: (PortLetter) -> String
 
-    init(today: Date, letterDigest: @escaping (PortLetter) -> String) {
-        self.letterDigest = letterDigest
+    init(today: Date) {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.dateFormat = "yyyy-MM-dd"
@@ -57,9 +54,9 @@ struct PortWizard {
         ])
     }
 
-    enum Outcome { case stay, close }
+    enum Outcome: Hashable, Sendable { case stay, close, run(Job) }
 
-    mutating func handle(_ key: Key, service: SIPTrunkService) -> Outcome {
+    mutating func handle(_ key: Key) -> Outcome {
         switch key {
         case .escape:
             message = nil
@@ -71,8 +68,7 @@ struct PortWizard {
             }
             return .stay
         case .enter, .function(5):
-            advance(service)
-            return .stay
+            return advance().map { .run($0) } ?? .stay
         case .tab where step == .document:
             // Tab completes the path from the file system, as a shell does.
             let (completed, candidates) = Self.complete(documentForm.text("path"))
@@ -129,48 +125,92 @@ struct PortWizard {
         return (directory + common, entries)
     }
 
-    mutating func advance(_ service: SIPTrunkService) {
-        do {
-            switch step {
-            case .numbers:
-                checks = try service.portCheck(numbers)
-                let refused = checks.filter { !$0.portable }
-                if refused.isEmpty {
-                    step = .details
-                    message = ("\(checks.count) portable\(checks.contains { $0.pinRequired } ? "; the carrier wants the account PIN" : "").", .ok)
-                } else {
-                    message = ("Not portable: " + refused.map { "\($0.phoneNumber) — \($0.reason ?? "")" }.joined(separator: "; "), .error)
-                }
-            case .details:
-                step = .document
-                message = nil
-            case .document:
-                document = try service.uploadPortDocument(path: documentForm.text("path").trimmingCharacters(in: .whitespaces))
-                step = .sign
-                message = ("Kept \(document?.fileName ?? "the document") as proof of ownership (\(document?.mediaType ?? "")).", .ok)
-            case .sign:
-                // Nothing is requested until the signature can be given.
-                guard signForm.isOn("consent"), !signForm.text("name").trimmingCharacters(in: .whitespaces).isEmpty else {
-                    message = ("To sign, type your full name and agree (Space on \"I agree\"): the representative must agree to the Letter of Authorization.", .error)
-                    return
-                }
+    /// What Enter asks the use cases for at the current step (nil when the step needs none, or refuses first).
+    enum Job: Hashable, Sendable {
+        case check([String])
+        case upload(path: String)
+        /// Initiate the request (unless `initiatedId` already names it), read its letter, sign it.
+        case sign(initiatedId: String?, request: PortInitiateRequest, typedName: String)
+    }
+
+    /// A job's outcome, fed back to `apply`.
+    enum Answer: Hashable, Sendable {
+        case checked([PortCheck])
+        case uploaded(PortDocumentView)
+        case signed(id: String, PortRequestView)
+        /// The request may have been initiated before the signature was refused: it is signed again, not re-sent.
+        case failed(TrunkError, initiatedId: String?)
+    }
+
+    /// Enter: the step's checks, and the job to run when it has one (`PortWizard.run` does the I/O, off the
+    /// terminal's thread).
+    mutating func advance() -> Job? {
+        switch step {
+        case .numbers: return .check(numbers)
+        case .details:
+            step = .document
+            message = nil
+            return nil
+        case .document: return .upload(path: documentForm.text("path").trimmingCharacters(in: .whitespaces))
+        case .sign:
+            // Nothing is requested until the signature can be given.
+            guard signForm.isOn("consent"), !signForm.text("name").trimmingCharacters(in: .whitespaces).isEmpty else {
+                message = ("To sign, type your full name and agree (Space on \"I agree\"): the representative must agree to the Letter of Authorization.", .error)
+                return nil
+            }
+            return .sign(initiatedId: initiatedId, request: portRequest(), typedName: signForm.text("name"))
+        case .done: return nil
+        }
+    }
+
+    /// Runs a job against the use cases; `letterDigest` is the Letter of Authorization's SHA-256 (the runtime renders it).
+    static func run(_ job: Job, service: SIPTrunkService, letterDigest: (PortLetter) -> String) -> Answer {
+        var initiated: String?
+        do throws(TrunkError) {
+            switch job {
+            case .check(let numbers): return .checked(try service.portCheck(numbers))
+            case .upload(let path): return .uploaded(try service.uploadPortDocument(path: path))
+            case .sign(let existing, let request, let typedName):
+                initiated = existing
                 let id: String
-                if let existing = initiatedId {
+                if let existing {
                     id = existing
                 } else {
-                    id = try service.initiatePort(portRequest()).portRequestId
-                    initiatedId = id
+                    id = try service.initiatePort(request).portRequestId
                 }
+                initiated = id
                 let letter = try service.portLetter(id: id)
-                request = try service.signPort(
-                    id: id, typedName: signForm.text("name"), consent: signForm.isOn("consent"),
-                    from: "terminal (siptrunk dashboard)", letterSHA256: letterDigest(letter))
-                step = .done
-                message = ("Port request \(id) signed and submitted.", .ok)
-            case .done:
-                break
+                let signed = try service.signPort(
+                    id: id, typedName: typedName, consent: true, from: "terminal (siptrunk dashboard)", letterSHA256: letterDigest(letter))
+                return .signed(id: id, signed)
             }
         } catch {
+            return .failed(error, initiatedId: initiated)
+        }
+    }
+
+    mutating func apply(_ answer: Answer) {
+        switch answer {
+        case .checked(let result):
+            checks = result
+            let refused = checks.filter { !$0.portable }
+            if refused.isEmpty {
+                step = .details
+                message = ("\(checks.count) portable\(checks.contains { $0.pinRequired } ? "; the carrier wants the account PIN" : "").", .ok)
+            } else {
+                message = ("Not portable: " + refused.map { "\($0.phoneNumber) — \($0.reason ?? "")" }.joined(separator: "; "), .error)
+            }
+        case .uploaded(let kept):
+            document = kept
+            step = .sign
+            message = ("Kept \(kept.fileName) as proof of ownership (\(kept.mediaType)).", .ok)
+        case .signed(let id, let signed):
+            initiatedId = id
+            request = signed
+            step = .done
+            message = ("Port request \(id) signed and submitted.", .ok)
+        case .failed(let error, let initiated):
+            if let initiated { initiatedId = initiated }
             message = (error.messages.joined(separator: "; "), .error)
             // A refused field goes back to the step that holds it.
             if case .validation(let problems) = error, step == .sign {
@@ -195,12 +235,13 @@ struct PortWizard {
             targetPortDate: value("target_port_date"), documents: document.map { [$0.documentSid] } ?? [], pin: pin.isEmpty ? nil : pin)
     }
 
-    mutating func draw(_ frame: inout Frame, _ rect: Rect) {
+    /// `formOffset` is the view's scroll memory for the step's form.
+    func draw(_ frame: inout Frame, _ rect: Rect, formOffset: inout Int) {
         frame.put("Port a number · \(step.title)", x: rect.x, y: rect.y, role: .title, limit: rect.width)
         let body = Rect(x: rect.x, y: rect.y + 2, width: rect.width, height: rect.height - 2)
         switch step {
         case .numbers:
-            numbersForm.draw(in: &frame, rect: Rect(x: body.x, y: body.y, width: body.width, height: 2), labelWidth: 16)
+            numbersForm.draw(in: &frame, rect: Rect(x: body.x, y: body.y, width: body.width, height: 2), labelWidth: 16, offset: &formOffset)
             var y = body.y + 3
             for check in checks where y < body.maxY {
                 let verdict = check.portable ? "portable" : "not portable: \(check.reason ?? "")"
@@ -209,9 +250,9 @@ struct PortWizard {
                 y += 1
             }
         case .details:
-            detailsForm.draw(in: &frame, rect: body, labelWidth: 16)
+            detailsForm.draw(in: &frame, rect: body, labelWidth: 16, offset: &formOffset)
         case .document:
-            documentForm.draw(in: &frame, rect: Rect(x: body.x, y: body.y, width: body.width, height: 2), labelWidth: 16)
+            documentForm.draw(in: &frame, rect: Rect(x: body.x, y: body.y, width: body.width, height: 2), labelWidth: 16, offset: &formOffset)
         case .sign:
             let request = portRequest()
             var y = body.y
@@ -225,7 +266,7 @@ struct PortWizard {
                 frame.put(value, x: body.x + used, y: y, limit: body.width - used)
                 y += 1
             }
-            signForm.draw(in: &frame, rect: Rect(x: body.x, y: y + 1, width: body.width, height: 3), labelWidth: 16)
+            signForm.draw(in: &frame, rect: Rect(x: body.x, y: y + 1, width: body.width, height: 3), labelWidth: 16, offset: &formOffset)
         case .done:
             guard let request else { return }
             var y = body.y

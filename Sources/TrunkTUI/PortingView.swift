@@ -4,19 +4,20 @@ import TrunkCore
 
 /// The dashboard's Porting view (issue 18): every port request with its status, and the selected one's numbers and
 /// history (from, to, when, who, why). Opened with `P` from the overview.
-struct PortingView {
+struct PortingView: Sendable {
     var requests: [PortRequestView] = []
     var table = Table(columns: [
         .init("Request", width: 22), .init("Status", width: 22), .init("Target", width: 10), .init("Numbers"),
     ])
     var failure: String?
 
-    mutating func load(_ service: SIPTrunkService) {
-        do {
-            requests = try service.portRequests()
+    mutating func loaded(_ result: Result<[PortRequestView], DashboardState.Failure>) {
+        switch result {
+        case .success(let read):
+            requests = read
             failure = nil
-        } catch {
-            failure = error.messages.joined(separator: "; ")
+        case .failure(let error):
+            failure = error.message
         }
         let selected = table.selected
         table.rows = requests.map { [$0.id, $0.status, $0.targetPortDate, $0.phoneNumbers.map(\.number).joined(separator: ", ")] }
@@ -31,7 +32,8 @@ struct PortingView {
         table.selected = min(selected, max(0, requests.count - 1))
     }
 
-    mutating func draw(_ frame: inout Frame, _ rect: Rect) {
+    /// `offset` is the view's scroll memory for the list.
+    func draw(_ frame: inout Frame, _ rect: Rect, offset: inout Int) {
         frame.put("Port requests", x: rect.x, y: rect.y, role: .title, limit: rect.width)
         if let failure {
             frame.put("Cannot read the port requests: \(failure)", x: rect.x, y: rect.y + 2, role: .error, limit: rect.width)
@@ -43,7 +45,7 @@ struct PortingView {
             return
         }
         let listHeight = max(3, min(requests.count + 2, rect.height / 2))
-        table.draw(in: &frame, rect: Rect(x: rect.x, y: rect.y + 1, width: rect.width, height: listHeight), focused: true)
+        table.draw(in: &frame, rect: Rect(x: rect.x, y: rect.y + 1, width: rect.width, height: listHeight), focused: true, offset: &offset)
         guard table.selected < requests.count else { return }
         let request = requests[table.selected]
         var y = rect.y + 2 + listHeight
@@ -64,7 +66,7 @@ struct PortingView {
         y += 1
         line("History", "")
         for event in request.history {
-            line("  " + DashboardScreen.format(event.at), "\(event.from ?? "—") → \(event.to) by \(event.who ?? "—")\(event.note.map { ": \($0)" } ?? "")", role: .text, labelWidth: 23)
+            line("  " + DashboardView.format(event.at), "\(event.from ?? "—") → \(event.to) by \(event.who ?? "—")\(event.note.map { ": \($0)" } ?? "")", role: .text, labelWidth: 23)
         }
     }
 }

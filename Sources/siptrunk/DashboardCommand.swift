@@ -69,9 +69,14 @@ struct DashboardCommand: ParsableCommand {
             embedded.stop()
         }
         let terminal = try TerminalSession.open(theme: theme, ascii: ascii)
-        let screen = DashboardScreen(service: service, refreshSeconds: refresh)
+        // The dashboard's reads and writes run here, in order, away from the terminal's thread.
+        let io = DispatchQueue(label: "siptrunk.dashboard.io")
+        let screen = DashboardScreen(service: service, refreshSeconds: refresh, work: { io.async(execute: $0) }) { work in terminal.post(work) }
         screen.letterDigest = { LetterOfAuthorization.sha256(LetterOfAuthorization.pdf($0)) }
-        try TerminalSession.finish(terminal.run(screen))
+        let exit = terminal.run(screen)
+        // A write asked for just before quitting (a failback, a saved setting) is done before the process goes.
+        io.sync {}
+        try TerminalSession.finish(exit)
         return screen.wantsNewTrunk
     }
 }

@@ -148,8 +148,8 @@ struct DashboardGoldenTests {
         _ = screen.handle(.escape)
         // The 3CX number (+14155550111): failed over to its backup, failback manual.
         while screen.detail == nil {
-            let shownNumber = screen.shown[screen.table.selected].phoneNumber
-            if shownNumber == "+14155550111" && screen.shown[screen.table.selected].direction == "outbound" {
+            let shownNumber = screen.state.shown[screen.state.table.selected].phoneNumber
+            if shownNumber == "+14155550111" && screen.state.shown[screen.state.table.selected].direction == "outbound" {
                 _ = screen.handle(.enter)
             } else {
                 _ = screen.handle(.down)
@@ -253,7 +253,7 @@ struct DashboardGoldenTests {
     @Test func failoverEditorSavesTheBackupsToTheDatabase() throws {
         let (screen, service) = try Self.configurationTab()
         _ = screen.handle(.character("f"))
-        #expect(screen.editor?.form.focusedKey == "enabled")
+        #expect(screen.state.editor?.form.focusedKey == "enabled")
         _ = screen.handle(.character(" "))
         _ = screen.handle(.down)
         Self.type("backup.acme.example", into: screen)
@@ -264,8 +264,8 @@ struct DashboardGoldenTests {
         _ = screen.handle(.tab)
         Self.type("192.0.2.77", into: screen)
         _ = screen.handle(.enter)
-        #expect(screen.editor == nil)
-        #expect(screen.message?.text.hasPrefix("Saved failover") == true)
+        #expect(screen.state.editor == nil)
+        #expect(screen.state.message?.text.hasPrefix("Saved failover") == true)
 
         let stored = try service.advancedConfig(number: "+14155550101", direction: "outbound").failoverConfig
         #expect(stored.enabled)
@@ -283,10 +283,10 @@ struct DashboardGoldenTests {
         // PCMU, PCMA, Opus on; G.729, G.722 off. Take G.722 to the top and turn PCMU off.
         _ = screen.handle(.end)
         _ = screen.handle(.up)
-        #expect(screen.editor?.form.focusedKey == "codec.G.722")
+        #expect(screen.state.editor?.form.focusedKey == "codec.G.722")
         _ = screen.handle(.character(" "))
         for _ in 0..<4 { _ = screen.handle(.character("+")) }
-        #expect(screen.editor?.form.order(of: "codecs").first == "codec.G.722")
+        #expect(screen.state.editor?.form.order(of: "codecs").first == "codec.G.722")
         _ = screen.handle(.down)
         _ = screen.handle(.character(" "))  // PCMU off
         _ = screen.handle(.function(2))
@@ -304,20 +304,20 @@ struct DashboardGoldenTests {
         Self.type("soon", into: screen)
         _ = screen.handle(.enter)
         // The form's own check: not a number.
-        #expect(screen.editor?.form.fields.first { $0.key == "unreachable_minutes" }?.error?.contains("not a whole number") == true)
+        #expect(screen.state.editor?.form.fields.first { $0.key == "unreachable_minutes" }?.error?.contains("not a whole number") == true)
         _ = screen.handle(.control("u"))
         Self.type("5000", into: screen)
         _ = screen.handle(.enter)
         // The use case's rules, each on its row: the range, and the missing channel.
-        let form = try #require(screen.editor?.form)
+        let form = try #require(screen.state.editor?.form)
         #expect(form.fields.first { $0.key == "unreachable_minutes" }?.error == "5000 is outside 1–1440")
         #expect(form.fields.first { $0.key == "email" }?.error?.contains("at least one channel") == true)
         #expect(form.focusedKey == "unreachable_minutes")
         // The status line has the first problem whole (a row may cut it) and counts the rest, and the periodic
         // re-read leaves it there.
-        #expect(screen.message?.text == "Not saved — Unreachable: 5000 is outside 1–1440 (and 1 more marked). Esc leaves without saving.")
+        #expect(screen.state.message?.text == "Not saved — Unreachable: 5000 is outside 1–1440 (and 1 more marked). Esc leaves without saving.")
         screen.reload()
-        #expect(screen.message?.text.hasPrefix("Not saved") == true && screen.editor != nil)
+        #expect(screen.state.message?.text.hasPrefix("Not saved") == true && screen.state.editor != nil)
         #expect(try service.advancedConfig(number: "+14155550101", direction: "outbound") == before)
         var frame = Frame(width: 120, height: 40)
         screen.render(into: &frame, tick: 0)
@@ -326,26 +326,26 @@ struct DashboardGoldenTests {
         _ = screen.handle(.control("u"))
         Self.type("3", into: screen)
         for _ in 0..<4 { _ = screen.handle(.down) }
-        #expect(screen.editor?.form.focusedKey == "email")
+        #expect(screen.state.editor?.form.focusedKey == "email")
         screen.paste("noc@acme.example\n")
         _ = screen.handle(.enter)
-        #expect(screen.editor == nil)
+        #expect(screen.state.editor == nil)
         let alerts = try service.advancedConfig(number: "+14155550101", direction: "outbound").alertConfig
         #expect(alerts.enabled && alerts.thresholds.unreachableMinutes == 3 && alerts.channels.email == "noc@acme.example")
     }
 
     @Test func failoverIsNotOfferedForInboundAndEscapeSavesNothing() throws {
         let screen = try Self.screen()
-        let inbound = try #require(screen.shown.firstIndex { $0.direction == "inbound" })
+        let inbound = try #require(screen.state.shown.firstIndex { $0.direction == "inbound" })
         for _ in 0..<inbound { _ = screen.handle(.down) }
         _ = screen.handle(.enter)
         _ = screen.handle(.character("5"))
         _ = screen.handle(.character("f"))
-        #expect(screen.editor == nil && screen.message?.text.contains("outbound direction") == true)
+        #expect(screen.state.editor == nil && screen.state.message?.text.contains("outbound direction") == true)
         _ = screen.handle(.character("o"))
         _ = screen.handle(.character(" "))
         _ = screen.handle(.escape)
-        #expect(screen.editor == nil && screen.message?.text == "Not saved.")
+        #expect(screen.state.editor == nil && screen.state.message?.text == "Not saved.")
         // Escape left the editor, not the number.
         #expect(screen.detail != nil)
     }
@@ -353,7 +353,7 @@ struct DashboardGoldenTests {
     @Test func pastingIntoTheOverviewRunsNoCommands() throws {
         let screen = try Self.screen()
         screen.paste("q\n")
-        #expect(screen.detail == nil && !screen.showHelp)
+        #expect(screen.detail == nil && !screen.state.showHelp)
         var frame = Frame(width: 80, height: 24)
         screen.render(into: &frame, tick: 0)
         #expect(frame.text.contains("SIP dashboard"))
@@ -393,11 +393,11 @@ struct DashboardGoldenTests {
         _ = screen.handle(.down)
         _ = screen.handle(.enter)
         _ = screen.handle(.character("3"))
-        let first = screen.logTable.rows.first
+        let first = screen.state.logTable.rows.first
         _ = screen.handle(.character("n"))
-        #expect(screen.cursors.count == 2 && screen.logTable.rows.first != first)
+        #expect(screen.state.cursors.count == 2 && screen.state.logTable.rows.first != first)
         _ = screen.handle(.character("p"))
-        #expect(screen.logTable.rows.first == first)
+        #expect(screen.state.logTable.rows.first == first)
     }
 
     @Test func searchNarrowsTheLadderAndCopySendsTheMessage() throws {
@@ -405,11 +405,11 @@ struct DashboardGoldenTests {
         _ = screen.handle(.down)
         _ = screen.handle(.enter)
         _ = screen.handle(.character("2"))
-        #expect(screen.trace.count == 7)
+        #expect(screen.state.trace.count == 7)
         _ = screen.handle(.character("/"))
         for character in "2xx" { _ = screen.handle(.character(character)) }
         _ = screen.handle(.enter)
-        #expect(screen.trace.count == 2 && screen.fullTrace.count == 7)
+        #expect(screen.state.trace.count == 2 && screen.state.fullTrace.count == 7)
         _ = screen.handle(.character("c"))
         #expect(screen.clipboardRequests.last?.hasPrefix("SIP/2.0 200 OK") == true)
         var frame = Frame(width: 100, height: 30)
