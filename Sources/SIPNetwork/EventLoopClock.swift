@@ -11,6 +11,7 @@ import NIOCore
 /// are skipped when they reach the front, and compacted away when they are most of the lane). Up to
 /// `maximumLanes` delays get a lane; other delays (jittered intervals, one-offs) go in a binary heap. A single
 /// SwiftNIO task is armed for the earliest deadline. Everything runs on `eventLoop`.
+/// `@unchecked Sendable`: confined to `eventLoop` (above); `schedule` and the timers' `cancel` are called on it.
 public final class EventLoopClock: @unchecked Sendable {
     public let eventLoop: EventLoop
     private let origin = NIODeadline.now()
@@ -158,9 +159,28 @@ public final class EventLoopClock: @unchecked Sendable {
         }
     }
 
+    /// Set by `stop`: the loop is shared, so a stopped clock must leave nothing scheduled on it.
+    private var stopped = false
+
+    /// Cancels every timer and the armed task; later timers never fire. The loop is shared by other probers, so
+    /// what their owner abandoned must not run on it later (on a closed link).
+    public func stop() {
+        eventLoop.assertInEventLoop()
+        stopped = true
+        armed?.task.cancel()
+        armed = nil
+        lanes.removeAll()
+        heap = Heap()
+    }
+
     /// Runs `body` on the loop after `delay`, unless the timer is cancelled first.
     public func schedule(after delay: Duration, _ body: @escaping () -> Void) -> Timer {
         eventLoop.assertInEventLoop()
+        guard !stopped else {
+            let inert = Timer(body: body, due: now, sequence: 0, cancellations: CancellationCount())
+            inert.body = nil
+            return inert
+        }
         let delay = max(delay, .zero)
         sequence += 1
         let due = now + delay

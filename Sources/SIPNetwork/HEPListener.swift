@@ -10,6 +10,7 @@ import SIPCore
 /// socket's queue was full (`SO_RXQ_OVFL`) arrives with every packet and loss is never silent; the receive buffer is
 /// asked to be large (`--hep-buffer`). TCP connections are served by SwiftNIO, framed by each HEP3 packet's length.
 /// Packets over 64 KiB, malformed chunks and a wrong capture password are counted with their reason and skipped.
+/// `@unchecked Sendable`: `statistics` and `running` are guarded by `lock`; the descriptor, the TCP group and the thread are set in `start` and cleared in `stop`, which the owner calls in that order from one thread.
 public final class HEPListener: @unchecked Sendable {
     public struct Statistics: Sendable, Hashable {
         /// HEP packets decoded and passed on.
@@ -213,6 +214,7 @@ public struct HEPListenerError: Error, Sendable, CustomStringConvertible {
 }
 
 /// One TCP connection of HEP3 packets, framed by their length; a stream that is not HEP3 is closed.
+/// `@unchecked Sendable`: a channel handler, called on its channel's event loop only.
 final class HEPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
     let listener: HEPListener

@@ -17,6 +17,7 @@ struct UncheckedBox<Value>: @unchecked Sendable {
 /// failure says which check failed: validity dates, the chain to `tlsTrust`, then the SIP domain (RFC 5922).
 ///
 /// Everything runs on one event loop; the callbacks are called on it.
+/// `@unchecked Sendable`: confined to its event loop (above): every method is called on it and every callback comes from it.
 public final class NIOTransportLink: @unchecked Sendable {
     public let eventLoop: EventLoop
     /// A message (one datagram, or one message framed from a stream) arrived from a peer.
@@ -61,6 +62,7 @@ public final class NIOTransportLink: @unchecked Sendable {
     /// domain: sent as SNI (unless it is an IP address) and checked against the certificate.
     public func open(_ peer: PeerAddress, serverName: String? = nil) -> EventLoopFuture<Void> {
         eventLoop.assertInEventLoop()
+        if isShutDown { return eventLoop.makeFailedFuture(TransportError(.other("the link was shut down"))) }
         if isOpen(peer) { return eventLoop.makeSucceededFuture(()) }
         if let reason = admission?(peer) { return eventLoop.makeFailedFuture(TransportError(.other(reason))) }
         let address: SocketAddress
@@ -88,7 +90,12 @@ public final class NIOTransportLink: @unchecked Sendable {
         }
         return connected.flatMapErrorThrowing { error in
             throw TransportError(Self.classify(error))
-        }.map { channel in
+        }.flatMapThrowing { channel in
+            // Connected after the link was shut down (the loop is shared and outlives it): not kept.
+            guard !self.isShutDown else {
+                channel.close(promise: nil)
+                throw TransportError(.other("the link was shut down"))
+            }
             self.channels[peer] = channel
             self.recent = nil
             if let local = channel.localAddress, let host = local.ipAddress, let port = local.port {
@@ -238,6 +245,19 @@ public final class NIOTransportLink: @unchecked Sendable {
     }
 
     /// Closes every socket.
+    /// Set by `shutDown`: no socket is opened any more.
+    public private(set) var isShutDown = false
+
+    /// Closes every socket for good: the loop is shared, so nothing of this link may open again on it.
+    public func shutDown() -> EventLoopFuture<Void> {
+        eventLoop.assertInEventLoop()
+        isShutDown = true
+        onReceive = nil
+        onReceiveMessage = nil
+        onFailure = nil
+        return closeAll()
+    }
+
     public func closeAll() -> EventLoopFuture<Void> {
         var closing = channels.values.map { $0.close() }
         if let udpListener { closing.append(udpListener.close()) }
@@ -311,6 +331,7 @@ public final class NIOTransportLink: @unchecked Sendable {
     }
 
     /// Delivers datagrams to the engine.
+    /// `@unchecked Sendable`: a channel handler, called on its channel's event loop only.
     final class DatagramHandler: ChannelInboundHandler, @unchecked Sendable {
         typealias InboundIn = AddressedEnvelope<ByteBuffer>
         let link: NIOTransportLink
@@ -339,6 +360,7 @@ public final class NIOTransportLink: @unchecked Sendable {
     }
 
     /// Delivers datagrams from anyone to the engine, addressed by their sender.
+    /// `@unchecked Sendable`: a channel handler, called on its channel's event loop only.
     final class ListenerHandler: ChannelInboundHandler, @unchecked Sendable {
         typealias InboundIn = AddressedEnvelope<ByteBuffer>
         let link: NIOTransportLink
@@ -359,6 +381,7 @@ public final class NIOTransportLink: @unchecked Sendable {
     }
 
     /// Frames a TCP stream by Content-Length and delivers each message to the engine.
+    /// `@unchecked Sendable`: a channel handler, called on its channel's event loop only.
     final class StreamHandler: ChannelInboundHandler, @unchecked Sendable {
         typealias InboundIn = ByteBuffer
         let link: NIOTransportLink

@@ -3,6 +3,7 @@ import Foundation
 
 /// Packets from libpcap: a pcap or pcapng file (`siptrunk trace import`), or an interface with a BPF filter
 /// (`siptrunk capture -i`), decoded to SIP messages by `PacketDecoder`.
+/// `@unchecked Sendable`: used by one thread at a time (the importing command, or the live capture's own thread); libpcap's handle is not shared.
 public final class PcapSource: @unchecked Sendable {
     public struct Failure: Error, Sendable, CustomStringConvertible {
         public var message: String

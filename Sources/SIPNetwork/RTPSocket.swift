@@ -4,6 +4,7 @@ import SIPCore
 
 /// A UDP socket for RTP, bound on the first free even port of a range, with RTCP's port (the next one) bound
 /// beside it so nothing else takes it. Everything runs on one event loop; `onReceive` is called on it.
+/// `@unchecked Sendable`: confined to its event loop (above); `onReceive` is set before the channels are bound.
 public final class RTPSocket: @unchecked Sendable {
     public let eventLoop: EventLoop
     public let localPort: Int
@@ -124,6 +125,7 @@ public final class RTPSocket: @unchecked Sendable {
         rtcp.close(promise: nil)
     }
 
+    /// `@unchecked Sendable`: a channel handler, called on its channel's event loop only.
     final class Handler: ChannelInboundHandler, @unchecked Sendable {
         typealias InboundIn = AddressedEnvelope<ByteBuffer>
         weak var socket: RTPSocket?

@@ -3,6 +3,7 @@ import SIPCore
 
 /// SRTP with libsrtp2 (RFC 3711), AES_CM_128_HMAC_SHA1_80: one context protects what we send with our key,
 /// another checks and decrypts what arrives with the far end's key (SDES, RFC 4568).
+/// `@unchecked Sendable`: libsrtp's contexts are used by the media session on the RTP socket's event loop only.
 public final class SRTPSession: @unchecked Sendable {
     private var outbound: srtp_t?
     private var inbound: srtp_t?

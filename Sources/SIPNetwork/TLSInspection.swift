@@ -54,6 +54,7 @@ public struct TLSTrustError: Error, Sendable, CustomStringConvertible {
 
 /// One TLS connection's findings, filled in during the handshake: the cipher from the ServerHello, then the
 /// certificate checks from the verification callback.
+/// `@unchecked Sendable`: written during the handshake on the channel's event loop, read only after the handshake's promise completes (which orders the writes before the reads).
 final class TLSInspection: @unchecked Sendable {
     let serverName: String
     var cipherSuite: UInt16?
@@ -229,7 +230,7 @@ final class TLSInspection: @unchecked Sendable {
 }
 
 /// Runs Swift concurrency jobs on a SwiftNIO event loop.
-final class EventLoopTaskExecutor: TaskExecutor, @unchecked Sendable {
+final class EventLoopTaskExecutor: TaskExecutor, Sendable {
     let eventLoop: EventLoop
 
     init(_ eventLoop: EventLoop) {
@@ -244,6 +245,7 @@ final class EventLoopTaskExecutor: TaskExecutor, @unchecked Sendable {
 
 /// Reads the negotiated cipher suite from the server's ServerHello as it passes (it is sent in the clear in
 /// TLS 1.2 and 1.3), then steps out of the pipeline. swift-nio-ssl does not expose the negotiated cipher.
+/// `@unchecked Sendable`: a channel handler, called on its channel's event loop only.
 final class ServerHelloSniffer: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -286,6 +288,7 @@ final class ServerHelloSniffer: ChannelInboundHandler, RemovableChannelHandler, 
 }
 
 /// Completes a promise when the TLS handshake finishes, or fails it with what went wrong.
+/// `@unchecked Sendable`: a channel handler, called on its channel's event loop only.
 final class HandshakeWatcher: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
     let promise: EventLoopPromise<Void>

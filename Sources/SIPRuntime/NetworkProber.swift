@@ -54,9 +54,15 @@ public final class EngineEventLoopClock: EngineClock {
 
 extension EventLoopClock.Timer: EngineTimer {}
 
-/// OPTIONS probes over real sockets: one event loop thread runs the transport, the engine and the clock.
+/// OPTIONS probes over real sockets: one event loop runs the transport, the engine and the clock. Probers share the
+/// process's one event-loop group (`sharedGroup`); each takes one of its loops.
+/// `@unchecked Sendable`: the engine, the link, the clock and the `var`s are touched on `eventLoop` only (callers go through `submit`, `flatSubmit` or `execute`); the rest is `let`.
 public final class NetworkProber: @unchecked Sendable {
-    public let group: MultiThreadedEventLoopGroup
+    /// The process's event loops for SIP, shared by every prober (the monitor, discovery, test calls, registration):
+    /// threads are made once, not per prober. At least four, so probers running side by side seldom share a loop
+    /// (a flood on one does not delay another's timers). Never shut down; a prober closes its own sockets and timers.
+    public static let sharedGroup = MultiThreadedEventLoopGroup(numberOfThreads: max(4, System.coreCount))
+
     public let eventLoop: EventLoop
     public let link: NIOTransportLink
     public let clock: EngineEventLoopClock
@@ -69,9 +75,11 @@ public final class NetworkProber: @unchecked Sendable {
     /// The inbound test call in progress (read on the event loop only).
     public var currentInboundCall: InboundTestCall?
 
-    public init(timers: TransactionTimers = TransactionTimers(), trust: TLSTrust = .system, traceCapacity: Int = 100_000) {
-        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        eventLoop = group.next()
+    public init(
+        timers: TransactionTimers = TransactionTimers(), trust: TLSTrust = .system, traceCapacity: Int = 100_000,
+        on eventLoop: EventLoop = NetworkProber.sharedGroup.next()
+    ) {
+        self.eventLoop = eventLoop
         link = NIOTransportLink(eventLoop: eventLoop)
         link.tlsTrust = trust
         // A connection may take as long as the whole probe may (at most 10 s); a TLS handshake at most 5 s once
@@ -182,10 +190,12 @@ public final class NetworkProber: @unchecked Sendable {
     /// then lets go and closes its RTP socket.
     private func run<Call: EngineCall>(_ call: Call, socket: RTPSocket, onChange: UncheckedSendable<(Call) -> Void>) -> EventLoopFuture<Call> {
         let promise = eventLoop.makePromise(of: Call.self)
+        mediaSockets[ObjectIdentifier(socket)] = socket
         call.onChange = {
             onChange.value(call)
             if call.status.isFinal {
                 call.onChange = nil
+                self.mediaSockets[ObjectIdentifier(socket)] = nil
                 socket.close()
                 promise.succeed(call)
             }
@@ -193,6 +203,9 @@ public final class NetworkProber: @unchecked Sendable {
         call.start()
         return promise.futureResult
     }
+
+    /// The RTP sockets of calls still running (used on the event loop only): `shutdown` closes them.
+    private var mediaSockets: [ObjectIdentifier: RTPSocket] = [:]
 
     /// The health monitor while one runs (used on the event loop only).
     public var monitor: HealthMonitor?
@@ -259,9 +272,15 @@ public final class NetworkProber: @unchecked Sendable {
         try probe(peer, domain: domain).wait()
     }
 
+    /// Closes the prober's sockets and stops its timers (the loop itself is shared and goes on). Called from a
+    /// thread that is not an event loop, like every blocking form here.
     public func shutdown() {
-        _ = try? eventLoop.flatSubmit { self.link.closeAll() }.wait()
-        try? group.syncShutdownGracefully()
+        _ = try? eventLoop.flatSubmit {
+            self.clock.base.stop()
+            for socket in self.mediaSockets.values { socket.close() }
+            self.mediaSockets.removeAll()
+            return self.link.shutDown()
+        }.wait()
     }
 }
 

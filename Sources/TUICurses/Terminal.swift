@@ -23,6 +23,7 @@ public enum TerminalExit: Equatable, Sendable {
 /// work with `post`. Frames are diffed against the previous one and only changed cells are written (ncurses
 /// then sends only what differs on the terminal). The terminal is restored on every way out: quit, signals,
 /// and crashes (the saved termios is put back before the runtime reports the trap).
+/// `@unchecked Sendable`: `posted` is guarded by `lock` (the one thing other threads do is `post`); everything else is touched only by the thread in `run`.
 public final class Terminal: @unchecked Sendable {
     public struct Options: Sendable {
         public var theme: Theme

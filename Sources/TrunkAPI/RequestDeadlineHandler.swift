@@ -5,6 +5,7 @@ import NIOHTTPTypes
 /// the end of the previous response) or whose body does not arrive within `bodyTimeout` after them. Hummingbird's
 /// idle timeout resets on every byte, so a client sending one byte every few seconds (slow loris) would hold a
 /// connection for ever; this deadline does not move.
+/// `@unchecked Sendable`: a channel handler, called on its channel's event loop only (the deadline's task is scheduled on it).
 final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler, @unchecked Sendable {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart

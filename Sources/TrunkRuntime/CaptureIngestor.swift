@@ -7,6 +7,8 @@ import TrunkCore
 /// import`: messages wait in a bounded queue, a writer thread assembles them into calls (`CallAssembler`) and writes
 /// each batch in one transaction, retention prunes in small steps between batches so ingestion never stalls, and
 /// every count is kept in the source's row: received, stored, skipped (with the last reason), dropped by the kernel.
+/// `@unchecked Sendable`: the queued messages, the counters and `running` are guarded by `lock`; the assembler and the
+/// unwritten output belong to the writer thread; the callbacks are set before `start`.
 public final class CaptureIngestor: @unchecked Sendable {
     public struct Settings: Sendable {
         public var retention = CaptureRetention()

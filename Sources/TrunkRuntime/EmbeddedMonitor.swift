@@ -2,6 +2,7 @@ import Foundation
 import TrunkCore
 
 /// The dashboard's own monitor, started when nobody else monitors (checked every few seconds on its queue).
+/// `@unchecked Sendable`: `runner` is touched on `queue` only.
 public final class EmbeddedMonitor: @unchecked Sendable {
     public let queue = DispatchQueue(label: "siptrunk.dashboard.monitor")
     private let make: () -> MonitorRunner

@@ -4,6 +4,7 @@ import SIPNetwork
 import TrunkCore
 
 /// A HEP listener feeding a capture ingestor: what `siptrunk capture --hep` and `siptrunk monitor --hep` run.
+/// `@unchecked Sendable`: its mutable state is guarded by `lock`.
 public final class HEPCapture: @unchecked Sendable {
     public let listener: HEPListener
     public let ingestor: CaptureIngestor

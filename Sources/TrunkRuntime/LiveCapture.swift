@@ -4,6 +4,7 @@ import TrunkCore
 
 /// Live capture on an interface (libpcap) feeding a capture ingestor, on a thread of its own: what `siptrunk capture
 /// -i` runs. The decoder's skip reasons reach the source's counters as they grow; libpcap's drop count is the kernel's.
+/// `@unchecked Sendable`: `running` is guarded by `lock`; the capture thread owns the source.
 public final class LiveCapture: @unchecked Sendable {
     public let source: PcapSource
     public let ingestor: CaptureIngestor

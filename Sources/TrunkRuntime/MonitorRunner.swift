@@ -6,6 +6,7 @@ import SIPRuntime
 import TrunkCore
 
 /// The phone number of each monitored configuration, written on refresh and read by the store queue.
+/// `@unchecked Sendable`: `names` is guarded by `lock`.
 public final class NumberNames: @unchecked Sendable {
     private let lock = NSLock()
     private var names: [String: String] = [:]
@@ -16,6 +17,7 @@ public final class NumberNames: @unchecked Sendable {
 /// The health monitor's loop, shared by `siptrunk monitor` and a dashboard that finds no monitor running:
 /// probes on SIPRuntime's event loop, samples stored in order on their own queue, the trunk list re-read every
 /// 5 minutes, samples rolled up every hour, and a heartbeat so other processes know a monitor runs.
+/// `@unchecked Sendable`: the judge, the deliverer and the sample bookkeeping are touched on `writes` only, DNS on `lookups`, probing state on the prober's event loop; the timer is set in `start` and cancelled in `stop`.
 public final class MonitorRunner: @unchecked Sendable {
     let service: SIPTrunkService
     let dnsServer: String?
@@ -271,6 +273,7 @@ public final class MonitorRunner: @unchecked Sendable {
 
 /// Samples handed from the event loop to the store queue: a bounded queue (a lock guards it; both sides are
 /// other threads).
+/// `@unchecked Sendable`: guarded by its lock (above).
 public final class PendingSamples: @unchecked Sendable {
     /// A day of 60 s probes of 300 endpoints, or an hour of 5,000: a database held longer than that sheds the oldest.
     static let capacity = 500_000

@@ -116,6 +116,7 @@ public final class HTTPNotifier: Notifier {
 
 /// A receiver's answer as kept: the status and the first 200 bytes of the body; reading stops (the request fails) past
 /// 1 MiB, so a hostile or broken receiver cannot make the deliverer hold an endless body.
+/// `@unchecked Sendable`: AsyncHTTPClient calls a delegate on the request's event loop only, one call at a time.
 final class CappedAnswer: HTTPClientResponseDelegate, @unchecked Sendable {
     struct Answer: Sendable {
         var status: Int

@@ -32,6 +32,7 @@ public struct DeliveryPolicy: Sendable, Hashable {
 /// sends each on its channel off the monitor's threads (delivery never delays probing), and records every attempt.
 /// A process killed mid-delivery leaves the row pending: the next deliverer sends it again with the same event id,
 /// which receivers dedupe by.
+/// `@unchecked Sendable`: its state is touched on `queue` only; `workers` run the sends and report back on `queue`.
 public final class OutboxDeliverer: @unchecked Sendable {
     let service: SIPTrunkService
     let policy: DeliveryPolicy

@@ -205,6 +205,7 @@ public struct TestCallRunner {
         try service.beginTestCall(callId: recordID, number: request.number.value, direction: "inbound")
 
         let start = Date()
+        // `@unchecked Sendable`: read and written only in the trace callback, which runs on the prober's event loop.
         final class Caller: @unchecked Sendable { var callID: String? }
         let caller = Caller()
         try prober.eventLoop.submit {

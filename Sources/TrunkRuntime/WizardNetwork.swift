@@ -7,6 +7,7 @@ import TrunkCore
 
 /// The wizard's live steps over real sockets: discovery (Step 3) and the test call (Step 7), each on its own
 /// prober and thread, so the screen's thread never blocks; progress goes back through the callbacks.
+/// `@unchecked Sendable`: `activeProber` is guarded by `lock`; each run owns its prober on its own thread.
 public final class WizardNetwork: SetupNetwork, @unchecked Sendable {
     let service: SIPTrunkService
     let trust: TLSTrust

@@ -104,6 +104,7 @@ struct CaptureCommand: ParsableCommand {
 }
 
 /// SIGINT, SIGTERM and SIGHUP as a flag and a wait (the capture loop checks it between reads).
+/// `@unchecked Sendable`: `stop` is guarded by `lock`; `sources` is written only in `init`.
 final class StopSignals: @unchecked Sendable {
     private let semaphore = DispatchSemaphore(value: 0)
     private let lock = NSLock()

@@ -93,6 +93,7 @@ struct ServeCommand: ParsableCommand {
 }
 
 /// The result of work on another thread, waited for by a synchronous command.
+/// `@unchecked Sendable`: `error` is written once before `done` is signalled and read only after waiting on it: the semaphore orders them.
 final class AsyncOutcome: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private var error: (any Error)?

@@ -1,4 +1,5 @@
 import Foundation
+import SIPCore
 import SIPNetwork
 import SIPRuntime
 import Testing
@@ -53,5 +54,36 @@ struct EventLoopClockTests {
         #expect(pending == 1)
         try await Task.sleep(for: .milliseconds(60))
         #expect(try await prober.eventLoop.submit { flag.fired }.get() == 1)
+    }
+
+    /// Probers share the process's event-loop group; shutting one down leaves nothing of it on the shared loop (no
+    /// timer fires later, no socket opens again) while another prober on that loop goes on.
+    @Test func aProberShutDownLeavesNothingOnTheSharedLoop() async throws {
+        let loop = NetworkProber.sharedGroup.next()
+        let first = NetworkProber(traceCapacity: 0, on: loop)
+        let second = NetworkProber(traceCapacity: 0, on: loop)
+        defer { second.shutdown() }
+        #expect(first.eventLoop === second.eventLoop)
+        final class Flag: @unchecked Sendable { var fired = 0 }  // touched on the loop only
+        let flag = Flag()
+        let scheduled = try await loop.submit {
+            _ = first.clock.base.schedule(after: .milliseconds(20)) { flag.fired += 100 }
+            _ = second.clock.base.schedule(after: .milliseconds(20)) { flag.fired += 1 }
+            return first.clock.base.pendingCount
+        }.get()
+        #expect(scheduled == 1)
+        first.shutdown()
+        try await Task.sleep(for: .milliseconds(80))
+        let (fired, left, refused) = try await loop.flatSubmit {
+            // A timer asked of a stopped clock never fires; the link opens nothing any more.
+            _ = first.clock.base.schedule(after: .milliseconds(1)) { flag.fired += 1000 }
+            let fired = flag.fired, left = first.clock.base.pendingCount
+            return first.link.open(PeerAddress(host: "127.0.0.1", port: 5060, transport: .udp))
+                .map { (fired, left, false) }
+                .recover { _ in (fired, left, true) }
+        }.get()
+        try await Task.sleep(for: .milliseconds(20))
+        #expect(fired == 1 && left == 0 && refused)
+        #expect(try await loop.submit { flag.fired }.get() == 1)
     }
 }
