@@ -40,12 +40,15 @@ public struct AlertView: Codable, Hashable, Sendable {
     public var deliveries: [Delivery]?
 }
 
-/// How notifications leave, as shown: secrets are never shown, only whether they are set.
-public struct NotificationSettingsView: Codable, Hashable, Sendable {
+/// The notification channels, field by field: the SMTP relay, the SMS provider and the webhook's signing. The settings
+/// as shown (secrets only as "set") and as the deliverer sends with them (secrets opened) are both this shape, read
+/// from the stored record by one function (`init(_:secret:)`).
+public struct NotificationChannels: Codable, Hashable, Sendable {
     public var smtpUrl: String?
     public var smtpUsername: String?
     public var smtpPassword: String?
     public var smtpFrom: String?
+    /// `starttls` (required), `tls` (smtps) or `none`.
     public var smtpSecurity: String
     public var smtpCaFile: String?
     public var smsUrl: String?
@@ -54,7 +57,55 @@ public struct NotificationSettingsView: Codable, Hashable, Sendable {
     public var smsFrom: String?
     public var webhookSecret: String?
     public var webhookCaFile: String?
+
+    public init(smtpSecurity: String = "starttls") { self.smtpSecurity = smtpSecurity }
+
+    /// The stored record's channels, each of its three secrets passed through `secret` (shown as set, or opened).
+    init<Failure: Error>(_ record: NotificationSettingsRecord, secret: (String) throws(Failure) -> String) throws(Failure) {
+        self.init(smtpSecurity: record.smtpSecurity)
+        smtpUrl = record.smtpUrl
+        smtpUsername = record.smtpUsername
+        smtpPassword = try record.smtpPassword.map(secret)
+        smtpFrom = record.smtpFrom
+        smtpCaFile = record.smtpCaFile
+        smsUrl = record.smsUrl
+        smsAccount = record.smsAccount
+        smsToken = try record.smsToken.map(secret)
+        smsFrom = record.smsFrom
+        webhookSecret = try record.webhookSecret.map(secret)
+        webhookCaFile = record.webhookCaFile
+    }
+}
+
+/// How notifications leave, as shown: secrets are never shown, only whether they are set. Encoded flat (the
+/// channels' fields beside `renotify_minutes`), as the API and `--json` name them.
+@dynamicMemberLookup
+public struct NotificationSettingsView: Codable, Hashable, Sendable {
+    public var channels: NotificationChannels
     public var renotifyMinutes: Int
+
+    public subscript<Value>(dynamicMember path: WritableKeyPath<NotificationChannels, Value>) -> Value {
+        get { channels[keyPath: path] }
+        set { channels[keyPath: path] = newValue }
+    }
+
+    enum CodingKeys: String, CodingKey { case renotifyMinutes }
+
+    public init(channels: NotificationChannels, renotifyMinutes: Int) {
+        self.channels = channels
+        self.renotifyMinutes = renotifyMinutes
+    }
+
+    public init(from decoder: any Decoder) throws {
+        channels = try NotificationChannels(from: decoder)
+        renotifyMinutes = try decoder.container(keyedBy: CodingKeys.self).decode(Int.self, forKey: .renotifyMinutes)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try channels.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(renotifyMinutes, forKey: .renotifyMinutes)
+    }
 }
 
 /// A change to the notification settings; nil leaves a field as it is, "" clears it.
@@ -75,22 +126,19 @@ public struct NotificationSettingsChange: Sendable {
     public init() {}
 }
 
-/// What the deliverer needs to send: the settings with their secrets opened. Never encoded or printed.
+/// What the deliverer needs to send: the channels with their secrets opened. Never encoded or printed.
+@dynamicMemberLookup
 public struct NotificationCredentials: Sendable, CustomStringConvertible {
-    public var smtpUrl: String?
-    public var smtpUsername: String?
-    public var smtpPassword: String?
-    public var smtpFrom: String?
-    public var smtpSecurity: String
-    public var smtpCaFile: String?
-    public var smsUrl: String?
-    public var smsAccount: String?
-    public var smsToken: String?
-    public var smsFrom: String?
-    public var webhookSecret: String?
-    public var webhookCaFile: String?
+    public var channels: NotificationChannels
 
-    public init(smtpSecurity: String = "starttls") { self.smtpSecurity = smtpSecurity }
+    public init(smtpSecurity: String = "starttls") { channels = NotificationChannels(smtpSecurity: smtpSecurity) }
+    init(channels: NotificationChannels) { self.channels = channels }
+
+    public subscript<Value>(dynamicMember path: WritableKeyPath<NotificationChannels, Value>) -> Value {
+        get { channels[keyPath: path] }
+        set { channels[keyPath: path] = newValue }
+    }
+
     public var description: String { "NotificationCredentials(redacted)" }
 }
 
@@ -393,11 +441,7 @@ extension SIPTrunkService {
     }
 
     static func view(_ record: NotificationSettingsRecord) -> NotificationSettingsView {
-        NotificationSettingsView(
-            smtpUrl: record.smtpUrl, smtpUsername: record.smtpUsername, smtpPassword: record.smtpPassword.map { _ in Self.secretShown }, smtpFrom: record.smtpFrom,
-            smtpSecurity: record.smtpSecurity, smtpCaFile: record.smtpCaFile, smsUrl: record.smsUrl, smsAccount: record.smsAccount,
-            smsToken: record.smsToken.map { _ in Self.secretShown }, smsFrom: record.smsFrom, webhookSecret: record.webhookSecret.map { _ in Self.secretShown },
-            webhookCaFile: record.webhookCaFile, renotifyMinutes: record.renotifyMinutes)
+        NotificationSettingsView(channels: NotificationChannels(record) { _ in Self.secretShown }, renotifyMinutes: record.renotifyMinutes)
     }
 
     /// `siptrunk alerts channels --...`: validated field by field; secrets sealed with the installation key.
@@ -475,18 +519,8 @@ extension SIPTrunkService {
             throw .store(error)
         }
         let scope = Self.secretScope + ":" + orgId
-        var credentials = NotificationCredentials(smtpSecurity: record.smtpSecurity)
-        credentials.smtpUrl = record.smtpUrl
-        credentials.smtpUsername = record.smtpUsername
-        credentials.smtpPassword = try record.smtpPassword.map { value throws(TrunkError) in try SealedSecret.open(value, secret: secret, configId: scope) }
-        credentials.smtpFrom = record.smtpFrom
-        credentials.smtpCaFile = record.smtpCaFile
-        credentials.smsUrl = record.smsUrl
-        credentials.smsAccount = record.smsAccount
-        credentials.smsToken = try record.smsToken.map { value throws(TrunkError) in try SealedSecret.open(value, secret: secret, configId: scope) }
-        credentials.smsFrom = record.smsFrom
-        credentials.webhookSecret = try record.webhookSecret.map { value throws(TrunkError) in try SealedSecret.open(value, secret: secret, configId: scope) }
-        credentials.webhookCaFile = record.webhookCaFile
-        return credentials
+        return NotificationCredentials(channels: try NotificationChannels(record) { value throws(TrunkError) in
+            try SealedSecret.open(value, secret: secret, configId: scope)
+        })
     }
 }

@@ -253,6 +253,14 @@ struct FailoverAlertTests {
         #expect(view.smtpPassword == "[redacted]" && view.smsToken == "[redacted]" && view.webhookSecret == "[redacted]")
         let json = String(decoding: try JSONEncoder().encode(view), as: UTF8.self)
         #expect(!json.contains("relay-password-1") && !json.contains("sms-token-2") && !json.contains("webhook-secret-3"))
+        // Encoded flat, under the API's names, and read back the same.
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        let fields = try JSONSerialization.jsonObject(with: try encoder.encode(view)) as? [String: Any]
+        #expect(Set(fields?.keys.map { $0 } ?? []) == ["smtp_url", "smtp_from", "smtp_username", "smtp_password", "smtp_security", "sms_token", "webhook_secret", "renotify_minutes"])
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        #expect(try decoder.decode(NotificationSettingsView.self, from: try encoder.encode(view)) == view)
         let raw = try f.service.store.read { try $0.notificationSettings(orgId: Installation.defaultOrgId) }
         #expect(raw?.smtpPassword?.hasPrefix("sealed:v1:") == true && raw?.webhookSecret?.hasPrefix("sealed:v1:") == true)
         let credentials = try f.service.notificationCredentials()
