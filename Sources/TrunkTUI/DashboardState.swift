@@ -194,6 +194,9 @@ public struct DashboardState: Sendable {
     var overviewRead = false
     /// An overview read asked for and not yet answered: the timer does not queue another behind it.
     var overviewPending = false
+    /// Keys typed before the first overview arrived (Enter at once after start): played once it is there, so they
+    /// act on the rows the user is about to see rather than on an empty list.
+    var typedAhead: [Key] = []
     var message: (text: String, role: Role)?
     /// Who runs the health monitor (another process, or this one), if anyone.
     var monitorOwner: String?
@@ -232,11 +235,19 @@ public struct DashboardState: Sendable {
             if detail != nil, tab == .callLogs, now.timeIntervalSince(logsLoadedAt) >= Double(logsRefreshSeconds) { effects += loadLogs(at: now) }
             return effects
         case .resized(let width, let height, let newGlyphs):
+            let taller = height > (size?.height ?? 0)
             size = (width, height)
-            guard newGlyphs.blockFull != glyphs.blockFull else { return [] }
+            // Sparklines are drawn with the frame's glyphs; a taller terminal may show rows whose figures are unread.
+            guard newGlyphs.blockFull != glyphs.blockFull || taller else { return [] }
             glyphs = newGlyphs
             return loadVisibleFigures()
-        case .key(let key): return handle(key, at: now)
+        case .key(let key):
+            // Quitting never waits; anything else typed before the first read waits for it.
+            if !overviewRead, bindings.action(for: key) != .quit {
+                typedAhead.append(key)
+                return []
+            }
+            return handle(key, at: now)
         case .paste(let text): return paste(text, at: now)
         case .reply(let reply): return apply(reply, at: now)
         }
@@ -273,6 +284,9 @@ public struct DashboardState: Sendable {
                 effects.append(.job(.health(configId: fresh.configId)))
                 if tab == .health { effects.append(healthExtras(fresh)) }
             }
+            let typed = typedAhead
+            typedAhead = []
+            for key in typed { effects += handle(key, at: now) }
             return effects
         case .figures(let read):
             figures.merge(read) { _, new in new }

@@ -138,7 +138,9 @@ struct WizardEndToEndTests {
         let called = try session.waitFor("Connected, audio both ways", seconds: 30)
         #expect(called.contains("INVITE") && called.contains("your PBX"), "\(called)")
         try session.keys("Enter")
-        let summary = try session.waitFor("Step 8 of 8")
+        try session.waitFor("Step 8 of 8")
+        // The PBX's settings are read as the step opens; the screen is whole once they show.
+        let summary = try session.waitFor("On the PBX")
         #expect(summary.contains("connected"), "\(summary)")
         try session.keys("Enter")
         try session.waitFor("WIZARD-EXIT=0")
@@ -197,7 +199,9 @@ struct WizardEndToEndTests {
         let called = try session.waitFor("Connected, audio both ways", seconds: 30)
         #expect(called.contains("INVITE") && called.contains("200 OK"), "\(called)")
         try session.keys("Enter")
-        let summary = try session.waitFor("Step 8 of 8")
+        try session.waitFor("Step 8 of 8")
+        // The PBX's settings are read as the step opens; the screen is whole once they show.
+        let summary = try session.waitFor("On the PBX")
         #expect(summary.contains("+14155554567") && summary.contains("connected"), "\(summary)")
         try session.keys("Enter")
         try session.waitFor("WIZARD-EXIT=0")

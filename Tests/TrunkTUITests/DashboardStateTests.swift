@@ -54,6 +54,26 @@ struct DashboardStateTests {
         #expect(frame.text.contains("No trunks yet"), "\(frame.text)")
     }
 
+    /// Keys typed while the first read is on its way (Enter at once after start, over a slow link) act once the
+    /// rows are there; quitting does not wait.
+    @Test func keysTypedBeforeTheFirstReadActOnItsRows() throws {
+        let service = try Self.service()
+        var state = DashboardState()
+        let opened = state.handle(.opened, at: Self.now)
+        #expect(state.handle(.key(.down), at: Self.now).isEmpty && state.handle(.key(.enter), at: Self.now).isEmpty)
+        #expect(state.detail == nil)
+        Self.answer(opened, &state, service)
+        #expect(state.detail?.configId == state.shown[1].configId)
+        var quitting = DashboardState()
+        _ = quitting.handle(.opened, at: Self.now)
+        for key in [Key.character("q"), .function(10)] {
+            guard case .quit? = quitting.handle(.key(key), at: Self.now).first else {
+                Issue.record("\(key) quits before the first read")
+                return
+            }
+        }
+    }
+
     @Test func aFailedReadSaysSoAndAReadThatWorksAgainClearsIt() throws {
         let service = try Self.service()
         var state = DashboardState()
