@@ -290,7 +290,12 @@ public struct DashboardState: Sendable {
             return effects
         case .figures(let read):
             figures.merge(read) { _, new in new }
-            fillTable()
+            // Only the rows whose figures arrived change (the table may hold 10,000 rows).
+            guard table.rows.count == shown.count else {
+                fillTable()
+                break
+            }
+            for (index, view) in shown.enumerated() where read[view.configId] != nil { table.rows[index] = row(view) }
         case .health(let configId, let view):
             guard detail?.configId == configId else { break }
             detail = view ?? views.first { $0.configId == configId } ?? detail
@@ -435,13 +440,16 @@ public struct DashboardState: Sendable {
     }
 
     private mutating func fillTable() {
-        table.rows = shown.map { view in
-            let figure = figures[view.configId]
-            return [view.phoneNumber, view.direction == "inbound" ? "in" : "out", view.sipEndpoint ?? "—", view.healthStatus.rawValue,
-                    figure?.uptime24h.map { String(format: "%.1f%%", $0) } ?? "—", figure?.averageResponseMs.map { String(format: "%.0f", $0) } ?? "—",
-                    Sparkline.text(figure?.recentResponseMs ?? [], width: DashboardView.sparklineWidth, glyphs: glyphs)]
-        }
+        table.rows = shown.map(row)
         table.rowRoles = shown.map { DashboardView.role(for: $0.healthStatus) }
+    }
+
+    /// One overview row: the figures when they have been read, "—" until then.
+    private func row(_ view: HealthView) -> [String] {
+        let figure = figures[view.configId]
+        return [view.phoneNumber, view.direction == "inbound" ? "in" : "out", view.sipEndpoint ?? "—", view.healthStatus.rawValue,
+                figure?.uptime24h.map { String(format: "%.1f%%", $0) } ?? "—", figure?.averageResponseMs.map { String(format: "%.0f", $0) } ?? "—",
+                Sparkline.text(figure?.recentResponseMs ?? [], width: DashboardView.sparklineWidth, glyphs: glyphs)]
     }
 
     static func severity(_ state: HealthState) -> Int {
