@@ -68,8 +68,9 @@ struct EventLoopClockTests {
         final class Flag: @unchecked Sendable { var fired = 0 }  // touched on the loop only
         let flag = Flag()
         let scheduled = try await loop.submit {
-            // The first prober's timer is far off, so it cannot fire before the shutdown however slow the machine.
-            _ = first.clock.base.schedule(after: .seconds(30)) { flag.fired += 100 }
+            // The first prober's timer is an hour off, so it cannot fire before the shutdown however loaded the
+            // machine (a CI run took 207 s for this test, and a 30 s timer fired before `shutdown` ran).
+            _ = first.clock.base.schedule(after: .seconds(3600)) { flag.fired += 100 }
             _ = second.clock.base.schedule(after: .milliseconds(20)) { flag.fired += 1 }
             return first.clock.base.pendingCount
         }.get()
