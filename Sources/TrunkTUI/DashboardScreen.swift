@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TUIKit
 import TrunkCore
 
@@ -21,6 +22,9 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
     private var scroll = DashboardView.Scroll()
     /// Copies asked for (sent by the terminal as OSC 52).
     public private(set) var clipboardRequests: [String] = []
+    /// Set once the dashboard quits: reads still queued are dropped (nobody will see them), writes still run, so
+    /// quitting waits for at most the job in progress and what must be saved.
+    private let quitting = Atomic<Bool>(false)
     /// The Letter of Authorization's SHA-256 (the runtime renders the PDF; the executable wires it).
     public var letterDigest: @Sendable (PortLetter) -> String = { _ in "" }
 
@@ -67,11 +71,14 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
         var command = ScreenCommand.continue
         for effect in state.handle(event, at: now()) {
             switch effect {
-            case .quit: command = .quit
+            case .quit:
+                quitting.store(true, ordering: .sequentiallyConsistent)
+                command = .quit
             case .copyToClipboard(let text): clipboardRequests.append(text)
             case .job(let job):
                 let (service, letterDigest) = (self.service, self.letterDigest)
                 work { [weak self] in
+                    if !job.writes, self?.quitting.load(ordering: .sequentiallyConsistent) ?? true { return }
                     let reply = Self.run(job, service: service, letterDigest: letterDigest)
                     self?.post { [weak self] in self?.send(.reply(reply)) }
                 }

@@ -81,6 +81,21 @@ public struct DashboardState: Sendable {
         /// The call's trace as `base`.txt, .md (Mermaid) and .pcap in the current directory.
         case exportTrace(base: String, title: String, [TraceMessage])
         case port(PortWizard.Job)
+
+        /// Whether it changes the database or a file (it must run even when the dashboard quits meanwhile).
+        var writes: Bool {
+            switch self {
+            case .acknowledge, .failback, .saveConfig, .exportTrace: true
+            case .port(let job):
+                switch job {
+                case .check: false
+                case .upload, .sign: true
+                }
+            case .overview, .figures, .health, .healthExtras, .firewall, .advanced, .tracedCalls, .trace, .logs, .alerts, .alert, .openAlertCount,
+                .portRequests, .editorConfig:
+                false
+            }
+        }
     }
 
     /// A job's answer.

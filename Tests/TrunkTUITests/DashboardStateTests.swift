@@ -208,4 +208,34 @@ struct DashboardStateTests {
         let second = min(rows - 1, total - rows) + 1
         #expect(shownRange()?.contains("lines \(second)–\(second + rows - 1) of \(total)") == true, "\(shownRange() ?? "no range")")
     }
+
+    /// Quitting waits only for writes: reads still queued when the dashboard quits are dropped (nobody would see
+    /// them, and under load they made the process linger after its screen had gone), a queued acknowledgement still
+    /// lands.
+    @Test func quittingDropsQueuedReadsButNotWrites() throws {
+        final class Queue: @unchecked Sendable {  // touched on the test's thread only
+            var holding = false
+            var held: [@Sendable () -> Void] = []
+            var posted = 0
+        }
+        let queue = Queue()
+        let service = try Self.service()
+        let now = Self.now
+        let screen = DashboardScreen(
+            service: service, now: { now },
+            work: { job in if queue.holding { queue.held.append(job) } else { job() } },
+            post: { reply in queue.posted += 1; reply() })
+        _ = screen.handle(Key.character("A"))
+        #expect(try service.alerts().contains { $0.alertId == "alr_demoglobexdown01" && $0.acknowledgedAt == nil })
+        queue.holding = true
+        _ = screen.handle(Key.function(5))  // reads queued
+        _ = screen.handle(Key.character("a"))  // the acknowledgement queued behind them
+        let reads = queue.held.count - 1
+        #expect(reads >= 1)
+        #expect(screen.handle(Key.function(10)) == .quit)
+        queue.posted = 0
+        queue.held.forEach { $0() }
+        #expect(queue.posted == 1, "only the write ran and answered")
+        #expect(try service.alert(id: "alr_demoglobexdown01").acknowledgedAt != nil)
+    }
 }
