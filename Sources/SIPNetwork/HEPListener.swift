@@ -10,7 +10,11 @@ import SIPCore
 /// socket's queue was full (`SO_RXQ_OVFL`) arrives with every packet and loss is never silent; the receive buffer is
 /// asked to be large (`--hep-buffer`). TCP connections are served by SwiftNIO, framed by each HEP3 packet's length.
 /// Packets over 64 KiB, malformed chunks and a wrong capture password are counted with their reason and skipped.
-/// `@unchecked Sendable`: `statistics` and `running` are guarded by `lock`; the descriptor, the TCP group and the thread are set in `start` and cleared in `stop`, which the owner calls in that order from one thread.
+/// TCP runs on the event-loop group the owner passes (the program's shared one): the listener keeps its connections
+/// and closes each of them on `stop`, since nobody shuts that group down.
+/// `@unchecked Sendable`: `statistics`, `running`, `accepting` and `connections` are guarded by `lock`; the descriptor,
+/// the server channel and the thread are set in `start` and cleared in `stop`, which the owner calls in that order
+/// from one thread.
 public final class HEPListener: @unchecked Sendable {
     public struct Statistics: Sendable, Hashable {
         /// HEP packets decoded and passed on.
@@ -31,15 +35,19 @@ public final class HEPListener: @unchecked Sendable {
     private var statistics = Statistics()
     private var udpDescriptor: Int32 = -1
     private var running = false
-    private var tcpGroup: MultiThreadedEventLoopGroup?
+    private let group: EventLoopGroup
     private var tcpChannel: Channel?
+    /// Whether new TCP connections are taken (false once `stop` began), and the ones open.
+    private var accepting = false
+    private var connections: [ObjectIdentifier: Channel] = [:]
     private var thread: Thread?
     public private(set) var boundPort = 0
 
-    public init(host: String, port: Int, password: String?, onPacket: @escaping @Sendable (HEPPacket) -> Void) {
+    public init(host: String, port: Int, password: String?, group: EventLoopGroup, onPacket: @escaping @Sendable (HEPPacket) -> Void) {
         self.host = host
         self.port = port
         self.password = password
+        self.group = group
         self.onPacket = onPacket
     }
 
@@ -172,29 +180,43 @@ public final class HEPListener: @unchecked Sendable {
 
     /// Listens on TCP `host:port` for HEP3 streams.
     public func startTCP() throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        tcpGroup = group
         let listener = self
+        lock.withLock { accepting = true }
         do {
             tcpChannel = try ServerBootstrap(group: group)
                 .serverChannelOption(.backlog, value: 64)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
+                    guard listener.track(channel) else { return channel.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel) }
+                    return channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(HEPStreamHandler(listener: listener))
                     }
                 }
                 .bind(host: host, port: port).wait()
         } catch {
-            try? group.syncShutdownGracefully()
-            tcpGroup = nil
+            lock.withLock { accepting = false }
             throw HEPListenerError("cannot listen for HEP on TCP \(IPAddress.reference(host)):\(port): \(error)")
         }
         if boundPort == 0 { boundPort = tcpChannel?.localAddress?.port ?? port }
     }
 
-    /// Stops reading; returns once the UDP reader has ended (within its 200 ms receive timeout), so no packet is
-    /// handed on after `stop`.
+    /// Keeps an accepted connection until it closes; false (refuse it) once the listener is stopping.
+    private func track(_ channel: Channel) -> Bool {
+        let key = ObjectIdentifier(channel)
+        let taken = lock.withLock {
+            guard accepting else { return false }
+            connections[key] = channel
+            return true
+        }
+        if taken { channel.closeFuture.whenComplete { [self] _ in lock.withLock { _ = connections.removeValue(forKey: key) } } }
+        return taken
+    }
+
+    /// TCP connections open now.
+    public var openConnections: Int { lock.withLock { connections.count } }
+
+    /// Stops reading; returns once the UDP reader has ended (within its 200 ms receive timeout) and every TCP
+    /// connection is closed, so no packet is handed on after `stop`.
     public func stop() {
         lock.withLock { running = false }
         if let thread {
@@ -202,8 +224,12 @@ public final class HEPListener: @unchecked Sendable {
         }
         thread = nil
         try? tcpChannel?.close().wait()
-        try? tcpGroup?.syncShutdownGracefully()
-        tcpGroup = nil
+        tcpChannel = nil
+        let open = lock.withLock {
+            accepting = false
+            return Array(connections.values)
+        }
+        for channel in open { try? channel.close().wait() }
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import SIPCore
 import SIPNetwork
+import SIPRuntime
 import TrunkCore
 
 /// A HEP listener feeding a capture ingestor: what `siptrunk capture --hep` and `siptrunk monitor --hep` run.
@@ -17,7 +18,7 @@ public final class HEPCapture: @unchecked Sendable {
         let sourceId = "hep:\(IPAddress.reference(host)):\(port)"
         let ingestor = try CaptureIngestor(service: service, sourceId: sourceId, kind: "hep", settings: settings)
         self.ingestor = ingestor
-        listener = HEPListener(host: host, port: port, password: password) { packet in ingestor.submit([CapturedMessage(packet)]) }
+        listener = HEPListener(host: host, port: port, password: password, group: NetworkProber.sharedGroup) { packet in ingestor.submit([CapturedMessage(packet)]) }
         ingestor.kernelDrops = { [listener] in listener.current.kernelDrops }
         ingestor.refusals = { [weak self] in self?.newRefusals() ?? [:] }
     }
