@@ -172,21 +172,39 @@ extension SIPMessage {
         var result: [String] = []
         for index in headers.indices where headers[index].kind == name {
             let value = headers[index].valueBytes
+            // One pass for the common case (tokens and commas): where the parts end and whether a fold, a quote or
+            // a '<' needs the slower paths.
+            var plain = true
+            var folded = false
+            var commas = 0
+            for byte in value {
+                switch byte {
+                case ASCII.comma: commas += 1
+                case ASCII.quote, ASCII.lessThan: plain = false
+                case ASCII.lf: folded = true
+                default: break
+                }
+            }
             func add(_ part: ArraySlice<UInt8>) {
                 let trimmed = HeaderValueScanner.trim(part)
                 guard !trimmed.isEmpty else { return }
                 let text = String(decoding: trimmed, as: UTF8.self)
-                result.append(trimmed.contains(ASCII.lf) ? text.replacingAll("\r\n", with: " ") : text)
+                result.append(folded && trimmed.contains(ASCII.lf) ? text.replacingAll("\r\n", with: " ") : text)
             }
-            if value.contains(where: { $0 == ASCII.quote || $0 == ASCII.lessThan }) {
+            if !plain {
                 // Quoted strings and <...> may hold commas: split by the list grammar.
                 for part in (try? HeaderValueScanner.splitList(value, context: headers[index].name)) ?? [value] { add(part) }
                 continue
             }
+            result.reserveCapacity(result.count + commas + 1)
             var start = value.startIndex
-            for position in value.indices where value[position] == ASCII.comma {
-                add(value[start..<position])
-                start = position + 1
+            var position = start
+            while position < value.endIndex {
+                if value[position] == ASCII.comma {
+                    add(value[start..<position])
+                    start = position + 1
+                }
+                position += 1
             }
             add(value[start..<value.endIndex])
         }
