@@ -45,6 +45,25 @@ if arguments.count == 4, arguments[1] == "reread" {
     exit(0)
 }
 
+/// `DashboardBenchmarks overview-count DATABASE N`: the dashboard's re-read (overview, a screen's figures, the frame)
+/// N times on the 10,000-trunk database at DATABASE (made there first when missing), for callgrind: run it with 0
+/// and N and subtract, and two builds compare by instructions, which do not move with the machine's load.
+if arguments.count == 4, arguments[1] == "overview-count", let runs = Int(arguments[3]) {
+    let now = Date(timeIntervalSince1970: 1_796_083_200)
+    if !FileManager.default.fileExists(atPath: arguments[2]) { _ = try makeOverviewDatabase(at: arguments[2], now: now) }
+    let service = SIPTrunkService(store: try TrunkDatabase(path: arguments[2]), now: { now })
+    let screen = DashboardScreen(service: service, refreshSeconds: 5, now: { now })
+    var frame = Frame(width: 120, height: 40)
+    screen.render(into: &frame, tick: 0)
+    for _ in 0..<runs {
+        screen.reload()
+        var frame = Frame(width: 120, height: 40)
+        screen.render(into: &frame, tick: 0)
+    }
+    print("\(screen.views.count) rows, \(runs) re-reads")
+    exit(0)
+}
+
 if arguments.count == 2, arguments[1] == "overview" {
     try overviewBenchmark()
     exit(0)
@@ -150,31 +169,7 @@ func overviewBenchmark() throws {
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let now = Date()
-    let store = try TrunkDatabase(path: directory + "/db.sqlite")
-    try Installation.prepare(store, host: Installation.HostFacts(hostName: "bench", ipv4: ["192.0.2.1"], ipv6: []))
-    let service = SIPTrunkService(store: store, now: { now })
-    let count = 10_000
-    for batch in stride(from: 0, to: count, by: 100) {
-        let numbers = (batch..<min(count, batch + 100)).map { String(format: "+1415%03d%04d", 200 + $0 / 10000, $0 % 10000) }
-        _ = try service.attach(AttachRequest(
-            phoneNumbers: numbers, trunkId: "bench-\(batch / 100)",
-            directions: [.init(type: "outbound", sipEndpoint: "192.0.2.\(batch / 100 % 250 + 1)", options: .init(port: 5060, transport: "udp"))]))
-    }
-    let targets = try service.monitorTargets()
-    for (index, target) in targets.enumerated() {
-        var tracker = HealthTracker()
-        var batch: [(HealthSampleResult, HealthTracker)] = []
-        for step in 0..<144 {
-            let at = now.addingTimeInterval(-Double(144 - step) * 600)
-            let ok = (index + step) % 97 != 0
-            let changed = tracker.record(answered: ok, policy: HealthPolicy()) != nil
-            batch.append((HealthSampleResult(
-                endpointID: target.configId, wallTime: at.timeIntervalSince1970, outcome: ok ? "ok" : "timeout",
-                responseCode: ok ? 200 : nil, responseTimeMs: ok ? Double(10 + (index + step) % 40) : nil,
-                state: tracker.state, changed: changed), tracker))
-        }
-        try service.recordHealth(batch)
-    }
+    let (service, targets) = try makeOverviewDatabase(at: directory + "/db.sqlite", now: now)
     print("\(targets.count) configurations, \(targets.count * 144) samples")
 
     func median(_ runs: Int, _ body: () throws -> Void) rethrows -> Double {
@@ -201,4 +196,34 @@ func overviewBenchmark() throws {
     let everyRow = try median(3) { _ = try service.healthFigures(configIds: ids) }
     print(String(format: "dashboard re-read (overview + a screen's figures + frame), 10,000 trunks: %.1f ms median (overview query alone %.1f ms)", reload, overviewOnly))
     print(String(format: "every row's figures (the old re-read's share): %.0f ms", everyRow))
+}
+
+/// 10,000 outbound configurations, each with a day of probes (one every 10 minutes) and a monitor state.
+func makeOverviewDatabase(at path: String, now: Date) throws -> (SIPTrunkService, [MonitorTarget]) {
+    let store = try TrunkDatabase(path: path)
+    try Installation.prepare(store, host: Installation.HostFacts(hostName: "bench", ipv4: ["192.0.2.1"], ipv6: []))
+    let service = SIPTrunkService(store: store, now: { now })
+    let count = 10_000
+    for batch in stride(from: 0, to: count, by: 100) {
+        let numbers = (batch..<min(count, batch + 100)).map { String(format: "+1415%03d%04d", 200 + $0 / 10000, $0 % 10000) }
+        _ = try service.attach(AttachRequest(
+            phoneNumbers: numbers, trunkId: "bench-\(batch / 100)",
+            directions: [.init(type: "outbound", sipEndpoint: "192.0.2.\(batch / 100 % 250 + 1)", options: .init(port: 5060, transport: "udp"))]))
+    }
+    let targets = try service.monitorTargets()
+    for (index, target) in targets.enumerated() {
+        var tracker = HealthTracker()
+        var batch: [(HealthSampleResult, HealthTracker)] = []
+        for step in 0..<144 {
+            let at = now.addingTimeInterval(-Double(144 - step) * 600)
+            let ok = (index + step) % 97 != 0
+            let changed = tracker.record(answered: ok, policy: HealthPolicy()) != nil
+            batch.append((HealthSampleResult(
+                endpointID: target.configId, wallTime: at.timeIntervalSince1970, outcome: ok ? "ok" : "timeout",
+                responseCode: ok ? 200 : nil, responseTimeMs: ok ? Double(10 + (index + step) % 40) : nil,
+                state: tracker.state, changed: changed), tracker))
+        }
+        try service.recordHealth(batch)
+    }
+    return (service, targets)
 }
