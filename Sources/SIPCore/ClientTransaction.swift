@@ -238,10 +238,19 @@ public struct ClientTransactionKey: Sendable, Hashable, CustomStringConvertible 
     /// cost (a probe flood looks keys up several times per probe). Equality still compares everything.
     public func hash(into hasher: inout Hasher) {
         let utf8 = branch.utf8
-        var tail: UInt64 = 0
-        for byte in utf8.suffix(8) { tail = tail << 8 | UInt64(byte) }
+        // Straight from the string's bytes (a branch is always stored contiguously); a generic walk of the view
+        // cost as much as the dictionary operation itself.
+        let tail = utf8.withContiguousStorageIfAvailable { Self.tail($0) } ?? Self.tail(Array(utf8))
         hasher.combine(tail)
         hasher.combine(utf8.count &* 64 &+ method.rawValue.utf8.count)
+    }
+
+    /// The last eight bytes (fewer for a shorter branch) as one number.
+    @inline(__always)
+    static func tail(_ bytes: some RandomAccessCollection<UInt8>) -> UInt64 {
+        var tail: UInt64 = 0
+        for byte in bytes.suffix(8) { tail = tail << 8 | UInt64(byte) }
+        return tail
     }
 
     /// A new branch: the RFC 3261 magic cookie and 96 random bits (§8.1.1.7).
@@ -249,7 +258,8 @@ public struct ClientTransactionKey: Sendable, Hashable, CustomStringConvertible 
         // Written straight into the string's storage: a probe flood makes one branch per probe. Each 64-bit
         // random number gives ten base-36 digits (36^10 < 2^64 / 2^12, so they are all but uniform).
         String(unsafeUninitializedCapacity: 26) { buffer in
-            for (index, byte) in "z9hG4bK".utf8.enumerated() { buffer[index] = byte }
+            // "z9hG4bK", byte by byte (enumerating the literal's UTF-8 view cost more than the rest).
+            (buffer[0], buffer[1], buffer[2], buffer[3], buffer[4], buffer[5], buffer[6]) = (0x7A, 0x39, 0x68, 0x47, 0x34, 0x62, 0x4B)
             var random = generator.next()
             for index in 7..<26 {
                 if index == 17 { random = generator.next() }

@@ -185,8 +185,25 @@ public final class OptionsProbe {
 
         init<Generator: RandomNumberGenerator>(using generator: inout Generator) {
             branch = ClientTransactionKey.newBranch(using: &generator)
-            tag = String(generator.next() % 0xFFFF_FFFF, radix: 16)
-            callID = String(generator.next(), radix: 36)
+            tag = Self.digits(generator.next() % 0xFFFF_FFFF, radix: 16)
+            callID = Self.digits(generator.next(), radix: 36)
+        }
+
+        /// `String(value, radix:)` in lowercase, written straight into the string (a probe flood makes two per
+        /// probe, and the generic conversion cost more than the probe's own bookkeeping).
+        static func digits(_ value: UInt64, radix: UInt64) -> String {
+            var scratch: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+            return withUnsafeMutableBytes(of: &scratch) { raw in
+                var value = value
+                var start = raw.count
+                repeat {
+                    let digit = UInt8(truncatingIfNeeded: value % radix)
+                    value /= radix
+                    start -= 1
+                    raw[start] = digit < 10 ? 0x30 + digit : 0x61 + digit - 10
+                } while value > 0
+                return String(decoding: UnsafeRawBufferPointer(rebasing: raw[start...]), as: UTF8.self)
+            }
         }
     }
 

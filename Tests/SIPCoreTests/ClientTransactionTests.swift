@@ -180,5 +180,14 @@ struct ClientTransactionTests {
         var generator = SplitMix64(seed: 1)
         let branch = ClientTransactionKey.newBranch(using: &generator)
         #expect(branch.hasPrefix("z9hG4bK") && branch.count == 26)
+        #expect(branch.dropFirst(7).allSatisfy { $0.isNumber || ("a"..."z").contains($0) })
+        // Keys hash by the branch's tail: equal keys hash alike whatever the string's storage (short, long,
+        // bridged through Substring), and branches differing only at their end differ.
+        let long = ClientTransactionKey(branch: branch, method: .options)
+        let rebuilt = ClientTransactionKey(branch: String(Substring(branch)), method: .options)
+        #expect(long == rebuilt && long.hashValue == rebuilt.hashValue)
+        let short = ClientTransactionKey(branch: "z9hG4bK1", method: .invite)
+        #expect(short.hashValue == ClientTransactionKey(branch: String("z9hG4bK1".utf8.map { Character(Unicode.Scalar($0)) }), method: .invite).hashValue)
+        #expect(Set((0..<1000).map { ClientTransactionKey(branch: "z9hG4bK-\($0)", method: .options).hashValue }).count == 1000)
     }
 }

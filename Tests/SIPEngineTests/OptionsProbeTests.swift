@@ -1,8 +1,18 @@
 import SIPCore
-import SIPEngine
+@testable import SIPEngine
 import Testing
 
 struct OptionsProbeTests {
+    /// The probe's tag and Call-ID digits are what `String(_:radix:)` writes.
+    @Test func identifierDigitsAreTheStandardLibrarysRadixStrings() {
+        var generator = SeededGenerator(seed: 7)
+        for value in [0, 1, 35, 36, UInt64.max, UInt64(UInt32.max)] + (0..<200).map({ _ in generator.next() }) {
+            for radix: UInt64 in [2, 16, 36] {
+                #expect(OptionsProbe.Identifiers.digits(value, radix: radix) == String(value, radix: Int(radix)))
+            }
+        }
+    }
+
     struct Setup {
         let clock = ManualClock()
         let peer: ScriptedPeer
