@@ -82,6 +82,9 @@ public enum DemoData {
                     summary.trunks += 1
                     summary.numbers += result.configured.count
                 }
+                // Samples with fictional endpoints: never probed by a monitor (the dashboard on this database would
+                // otherwise look up .example names and send OPTIONS to documentation addresses).
+                try writer.markDemo(trunkIds: plans.map(\.id))
                 for plan in plans {
                     guard var trunk = try writer.reader.trunk(id: plan.id) else { continue }
                     trunk.name = "Demo · " + (plan.server.isEmpty ? "Teams SBC (inbound, registration)" : plan.server)

@@ -254,6 +254,11 @@ extension SIPTrunkService {
         try read { reader in try reader.trunks(orgId: orgId).count }
     }
 
+    /// How many of them are the demo data set's (samples no monitor probes).
+    public func demoTrunkCount() throws(TrunkError) -> Int {
+        try read { reader in try reader.demoTrunkCount(orgId: orgId) }
+    }
+
     public func trunks() throws(TrunkError) -> [TrunkSummary] {
         try read { reader in
             _ = try requireEntitlement(reader)

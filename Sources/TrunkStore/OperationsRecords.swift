@@ -228,18 +228,21 @@ extension StoreReader {
 
     /// An organisation's outbound configurations and all their endpoints, in two queries (the monitor re-reads its
     /// settings every 30 s for thousands of numbers).
+    /// The outbound configurations a monitor watches: every one but the demo data set's.
     public func outboundConfigurations(orgId: String) throws -> [SIPConfiguration] {
         try SIPConfiguration.fetchAll(
-            db, sql: "SELECT c.* FROM sip_configuration c JOIN trunk t ON t.id = c.trunk_id WHERE t.org_id = ? AND c.direction = 'outbound' ORDER BY c.number",
+            db,
+            sql: "SELECT c.* FROM sip_configuration c JOIN trunk t ON t.id = c.trunk_id WHERE t.org_id = ? AND c.direction = 'outbound' AND NOT t.demo ORDER BY c.number",
             arguments: [orgId])
     }
 
+    /// The endpoints a monitor probes: those of every outbound configuration but the demo data set's.
     public func outboundEndpoints(orgId: String) throws -> [OutboundEndpoint] {
         try OutboundEndpoint.fetchAll(
             db,
             sql: """
                 SELECT e.* FROM outbound_endpoint e JOIN sip_configuration c ON c.id = e.config_id JOIN trunk t ON t.id = c.trunk_id
-                WHERE t.org_id = ? AND c.direction = 'outbound' ORDER BY e.config_id, e.priority
+                WHERE t.org_id = ? AND c.direction = 'outbound' AND NOT t.demo ORDER BY e.config_id, e.priority
                 """,
             arguments: [orgId])
     }

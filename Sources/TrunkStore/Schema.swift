@@ -443,6 +443,13 @@ enum Schema {
                 t.column("renotify_minutes", .integer).notNull().defaults(to: 60)
             }
         }
+        migrator.registerMigration("v12: demo trunks") { db in
+            // The demo data set's trunks are samples whose endpoints are fictional (RFC 2606 names, RFC 5737
+            // addresses): marked, so that no monitor probes them (the dashboard monitors what it shows).
+            try db.alter(table: "trunk") { t in
+                t.add(column: "demo", .boolean).notNull().defaults(to: false)
+            }
+        }
         return migrator
     }
 }

@@ -21,6 +21,10 @@ public struct StoreReader {
         try Trunk.filter(Column("org_id") == orgId).order(Column("created_at"), Column("id")).fetchAll(db)
     }
 
+    public func demoTrunkCount(orgId: String) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM trunk WHERE org_id = ? AND demo", arguments: [orgId]) ?? 0
+    }
+
     public func phoneNumber(_ number: String) throws -> PhoneNumber? {
         try PhoneNumber.fetchOne(db, key: number)
     }
@@ -83,6 +87,13 @@ public struct StoreWriter {
 
     public func save(_ organisation: Organisation) throws { try organisation.save(db) }
     public func save(_ trunk: Trunk) throws { try trunk.save(db) }
+    /// Marks trunks as the demo data set's: no monitor probes them.
+    public func markDemo(trunkIds: [String]) throws {
+        guard !trunkIds.isEmpty else { return }
+        try db.execute(
+            sql: "UPDATE trunk SET demo = 1 WHERE id IN (\(Array(repeating: "?", count: trunkIds.count).joined(separator: ", ")))",
+            arguments: StatementArguments(trunkIds))
+    }
     public func save(_ number: PhoneNumber) throws { try number.save(db) }
     public func save(_ configuration: SIPConfiguration) throws { try configuration.save(db) }
     public func save(_ authentication: Authentication) throws { try authentication.save(db) }

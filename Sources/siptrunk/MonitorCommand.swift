@@ -127,6 +127,8 @@ struct MonitorCommand: ParsableCommand {
             if unresolved > 0 {
                 // Every endpoint failing DNS is not "no endpoints" (issue 19): say what is being watched and why it fails.
                 print("monitoring \(count + unresolved) endpoint\(count + unresolved == 1 ? "" : "s") every \(every) s; \(unresolved) of them do not resolve in DNS yet and are sampled as DNS failures until they do; Ctrl-C stops")
+            } else if count == 0, let demo = try? service.demoTrunkCount(), demo > 0 {
+                print("the \(demo) trunks of the demo data set are samples with fictional endpoints and are not probed; attach one of yours (siptrunk trunks attach NUMBER --direction outbound --endpoint HOST) and it is probed within 5 minutes; Ctrl-C stops")
             } else if count == 0 {
                 print("no outbound endpoints to probe yet (attach one: siptrunk trunks attach NUMBER --direction outbound --endpoint HOST); the list is read again every 5 minutes; Ctrl-C stops")
             } else {

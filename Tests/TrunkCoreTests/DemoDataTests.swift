@@ -34,6 +34,21 @@ struct DemoDataTests {
         #expect(try DemoData.populate(other.store, now: now) == summary)
     }
 
+    /// The demo's endpoints are fictional (.example names, documentation addresses): a monitor on a demo database
+    /// probes none of them — only trunks added to it later.
+    @Test func noMonitorProbesTheDemoTrunks() throws {
+        let database = try TestDatabase()
+        _ = try DemoData.populate(database.store, now: Date())
+        #expect(try database.service.monitorTargets().isEmpty)
+        #expect(try database.service.monitorSettings(recoverAfter: 2).configurations.isEmpty)
+        // Still shown: the dashboard's overview lists them with their stored health.
+        let overview = try database.service.healthOverview()
+        #expect(overview.count == 12, "\(overview.map(\.phoneNumber))")
+        _ = try database.service.attach(AttachRequest(
+            phoneNumber: "+14155550999", trunkId: "real", directions: [.init(type: "outbound", sipEndpoint: "127.0.0.1", options: .init(port: 5060, transport: "udp"))]))
+        #expect(try database.service.monitorTargets().map(\.number) == ["+14155550999"])
+    }
+
     @Test func refusesADatabaseThatHoldsTrunks() throws {
         let database = try TestDatabase()
         _ = try database.service.attach(AttachRequest(phoneNumber: "+14155550123", directions: [.init(type: "inbound")]))

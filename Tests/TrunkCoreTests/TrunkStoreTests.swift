@@ -18,7 +18,7 @@ struct TrunkStoreTests {
             "v7: monitor heartbeat process",
             "v8: API key names",
             "v9: captured calls",
-            "v10: porting lifecycle", "v11: failover and alerts",
+            "v10: porting lifecycle", "v11: failover and alerts", "v12: demo trunks",
         ])
         #expect(try database.store.journalMode() == "wal")
         let attributes = try FileManager.default.attributesOfItem(atPath: database.path)
