@@ -227,8 +227,7 @@ extension StoreReader {
     }
 
     /// An organisation's outbound configurations and all their endpoints, in two queries (the monitor re-reads its
-    /// settings every 30 s for thousands of numbers).
-    /// The outbound configurations a monitor watches: every one but the demo data set's.
+    /// settings every 30 s for thousands of numbers): those a monitor watches, every one but the demo data set's.
     public func outboundConfigurations(orgId: String) throws -> [SIPConfiguration] {
         try SIPConfiguration.fetchAll(
             db,
