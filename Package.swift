@@ -40,18 +40,22 @@ let package = Package(
         .systemLibrary(name: "CAres", path: "Sources/CAres"),
         // libsrtp2 from the system (libsrtp2-dev): SRTP for test-call media.
         .systemLibrary(name: "CSRTP", path: "Sources/CSRTP"),
+        // Four libraries only some commands use are opened on first use, not linked: with their dependencies they
+        // would load some sixty shared objects into every process (CLibraryLoader.h). Their headers come from the
+        // -dev packages; each target's C file binds the functions it wraps.
+        .target(name: "CLibraryLoader", path: "Sources/CLibraryLoader"),
         // libpcap from the system (libpcap-dev): pcap/pcapng import and live capture (issue 16).
-        .systemLibrary(name: "CPcap", path: "Sources/CPcap"),
+        .target(name: "CPcap", dependencies: ["CLibraryLoader"], path: "Sources/CPcap"),
         // cairo from the system (libcairo2-dev): the Letter of Authorization as a PDF (issue 18).
-        .systemLibrary(name: "CCairo", path: "Sources/CCairo"),
+        .target(name: "CCairo", dependencies: ["CLibraryLoader"], path: "Sources/CCairo"),
         // libcurl from the system (libcurl4-openssl-dev): alert emails over SMTP with STARTTLS and AUTH (issue 15).
-        .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
-
+        .target(name: "CCurl", dependencies: ["CLibraryLoader"], path: "Sources/CCurl"),
         // libphonenumber from the system (libphonenumber-dev) behind a C interface: numbering plans for number checks.
         .target(
             name: "CPhoneNumber",
+            dependencies: ["CLibraryLoader"],
             path: "Sources/CPhoneNumber",
-            linkerSettings: [.linkedLibrary("phonenumber"), .linkedLibrary("stdc++")]
+            linkerSettings: [.linkedLibrary("stdc++")]
         ),
 
         /// SIP message model, parser and serializer, URIs, destinations, E.164, SDP, digest auth.
@@ -175,6 +179,9 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            linkerSettings: [
+                .unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"], .when(configuration: .release))
             ]
         ),
 

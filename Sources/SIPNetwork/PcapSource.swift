@@ -20,13 +20,13 @@ public final class PcapSource: @unchecked Sendable {
     /// Opens a pcap or pcapng file.
     public init(file path: String) throws(Failure) {
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
-        guard let opened = pcap_open_offline(path, &errorBuffer) else {
+        guard let opened = siptrunk_pcap_open_offline(path, &errorBuffer) else {
             throw Failure(message: "cannot read '\(path)' as a capture: \(Self.text(errorBuffer)) (pcap and pcapng files are read)")
         }
         handle = opened
-        let dlt = pcap_datalink(opened)
+        let dlt = siptrunk_pcap_datalink(opened)
         guard let linkType = PacketDecoder.LinkType(dlt: dlt) else {
-            pcap_close(opened)
+            siptrunk_pcap_close(opened)
             throw Failure(message: "'\(path)' holds link type \(dlt) (\(Self.linkName(dlt))); Ethernet, Linux cooked, raw IP and loopback captures are read")
         }
         decoder = PacketDecoder(linkType: linkType)
@@ -35,45 +35,45 @@ public final class PcapSource: @unchecked Sendable {
     /// Captures on an interface (`any` for all), with a BPF filter; needs CAP_NET_RAW (root).
     public init(interface: String, filter: String?, bufferBytes: Int32 = 32 << 20) throws(Failure) {
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
-        guard let created = pcap_create(interface, &errorBuffer) else {
+        guard let created = siptrunk_pcap_create(interface, &errorBuffer) else {
             throw Failure(message: "cannot capture on '\(interface)': \(Self.text(errorBuffer))")
         }
-        pcap_set_snaplen(created, 65_535)
-        pcap_set_promisc(created, 0)
-        pcap_set_immediate_mode(created, 1)
-        pcap_set_buffer_size(created, bufferBytes)
-        pcap_set_timeout(created, 100)
-        let status = pcap_activate(created)
+        siptrunk_pcap_set_snaplen(created, 65_535)
+        siptrunk_pcap_set_promisc(created, 0)
+        siptrunk_pcap_set_immediate_mode(created, 1)
+        siptrunk_pcap_set_buffer_size(created, bufferBytes)
+        siptrunk_pcap_set_timeout(created, 100)
+        let status = siptrunk_pcap_activate(created)
         if status < 0 {
-            let reason = String(cString: pcap_geterr(created))
-            pcap_close(created)
+            let reason = String(cString: siptrunk_pcap_geterr(created))
+            siptrunk_pcap_close(created)
             let hint = status == PCAP_ERROR_PERM_DENIED ? " — live capture needs root or CAP_NET_RAW (setcap cap_net_raw+ep on the binary)" : ""
             throw Failure(message: "cannot capture on '\(interface)': \(reason)\(hint)")
         }
         handle = created
         if let filter {
             var program = bpf_program()
-            guard pcap_compile(created, &program, filter, 1, PCAP_NETMASK_UNKNOWN) == 0 else {
-                let reason = String(cString: pcap_geterr(created))
-                pcap_close(created)
+            guard siptrunk_pcap_compile(created, &program, filter, 1, PCAP_NETMASK_UNKNOWN) == 0 else {
+                let reason = String(cString: siptrunk_pcap_geterr(created))
+                siptrunk_pcap_close(created)
                 throw Failure(message: "the filter '\(filter)' is not a BPF expression: \(reason)")
             }
-            defer { pcap_freecode(&program) }
-            guard pcap_setfilter(created, &program) == 0 else {
-                let reason = String(cString: pcap_geterr(created))
-                pcap_close(created)
+            defer { siptrunk_pcap_freecode(&program) }
+            guard siptrunk_pcap_setfilter(created, &program) == 0 else {
+                let reason = String(cString: siptrunk_pcap_geterr(created))
+                siptrunk_pcap_close(created)
                 throw Failure(message: "cannot apply the filter '\(filter)': \(reason)")
             }
         }
-        let dlt = pcap_datalink(created)
+        let dlt = siptrunk_pcap_datalink(created)
         guard let linkType = PacketDecoder.LinkType(dlt: dlt) else {
-            pcap_close(created)
+            siptrunk_pcap_close(created)
             throw Failure(message: "'\(interface)' has link type \(dlt) (\(Self.linkName(dlt))), which is not read")
         }
         decoder = PacketDecoder(linkType: linkType)
     }
 
-    deinit { pcap_close(handle) }
+    deinit { siptrunk_pcap_close(handle) }
 
     /// Reads up to `limit` frames (a file: to its end; an interface: what the 100 ms timeout gave) and returns the SIP
     /// messages they completed; nil at the end of a file.
@@ -82,7 +82,7 @@ public final class PcapSource: @unchecked Sendable {
         var header: UnsafeMutablePointer<pcap_pkthdr>?
         var data: UnsafePointer<UInt8>?
         for _ in 0..<limit {
-            let status = pcap_next_ex(handle, &header, &data)
+            let status = siptrunk_pcap_next_ex(handle, &header, &data)
             switch status {
             case 1:
                 guard let header, let data else { continue }
@@ -96,7 +96,7 @@ public final class PcapSource: @unchecked Sendable {
                 return packets.isEmpty ? nil : packets
             default:
                 // A truncated file ends with an error: what was read is kept and the truncation reported.
-                truncation = String(cString: pcap_geterr(handle))
+                truncation = String(cString: siptrunk_pcap_geterr(handle))
                 return packets.isEmpty ? nil : packets
             }
         }
@@ -106,19 +106,19 @@ public final class PcapSource: @unchecked Sendable {
     /// Packets the kernel dropped (live capture): libpcap's `ps_drop` plus the interface's.
     public var kernelDrops: Int {
         var stats = pcap_stat()
-        guard pcap_stats(handle, &stats) == 0 else { return 0 }
+        guard siptrunk_pcap_stats(handle, &stats) == 0 else { return 0 }
         return Int(stats.ps_drop) + Int(stats.ps_ifdrop)
     }
 
     /// Stops a live capture blocked in `next` (from another thread).
-    public func stop() { pcap_breakloop(handle) }
+    public func stop() { siptrunk_pcap_breakloop(handle) }
 
     static func text(_ buffer: [CChar]) -> String {
         String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     static func linkName(_ dlt: Int32) -> String {
-        guard let name = pcap_datalink_val_to_name(dlt) else { return "unknown" }
+        guard let name = siptrunk_pcap_datalink_val_to_name(dlt) else { return "unknown" }
         return String(cString: name)
     }
 }

@@ -22,7 +22,12 @@ struct SigningPage {
         guard let token = context.parameters.get("token") else { throw APIFailure.invalid("token", "is required") }
         let service = settings.service(orgId: Installation.defaultOrgId)
         let letter = try await NIOThreadPool.singleton.runIfActive { try service.portRequest(signatureToken: token) }
-        let pdf = LetterOfAuthorization.pdf(letter)
+        let pdf: [UInt8]
+        do {
+            pdf = try LetterOfAuthorization.pdf(letter)
+        } catch {
+            throw APIFailure(.serviceUnavailable, "loa_unavailable", error.description)
+        }
         switch route.method {
         case "GET" where route.path.hasSuffix("loa.pdf"):
             return Response(

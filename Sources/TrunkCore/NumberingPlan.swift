@@ -54,6 +54,10 @@ public enum NumberingPlan {
 
     /// Why `number` is not a number of its country, or nil when it is: "not a valid number in Switzerland (+41)".
     public static func problem(_ number: E164Number) -> String? {
+        // libphonenumber is opened on the first number (CLibraryLoader.h says why).
+        if let unavailable = siptrunk_phone_unavailable() {
+            return "\(number) cannot be checked: libphonenumber could not be loaded (\(String(cString: unavailable))): install libphonenumber8"
+        }
         let facts = facts(number)
         guard !facts.isValid else { return nil }
         if facts.region == "ZZ", facts.countryCode == 0 {

@@ -103,6 +103,9 @@ extension SIPTrunkService {
                 problems.append(FieldError("name", "type the authorized representative's name as on the request: \(letter.representative)"))
             }
             if !consent { problems.append(FieldError("consent", "the representative must agree to the Letter of Authorization")) }
+            if letterSHA256.count != 64 || !letterSHA256.allSatisfy(\.isHexDigit) {
+                problems.append(FieldError("letter", "the Letter of Authorization could not be drawn, so it cannot be signed: check that cairo (libcairo2) is installed"))
+            }
             guard problems.isEmpty else { throw TrunkError.validation(problems) }
             request.signedName = typed
             request.signedAt = now

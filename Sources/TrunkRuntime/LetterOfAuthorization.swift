@@ -7,7 +7,16 @@ import TrunkCore
 /// The same letter always gives the same bytes (the PDF's creation date is the request's), so the SHA-256 recorded
 /// at signing names exactly the document that was shown.
 public enum LetterOfAuthorization {
-    public static func pdf(_ letter: PortLetter) -> [UInt8] {
+    /// Why no letter could be drawn.
+    public struct Failure: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
+    public static func pdf(_ letter: PortLetter) throws(Failure) -> [UInt8] {
+        // cairo is opened here, on the first letter (CLibraryLoader.h says why).
+        if let problem = siptrunk_cairo_unavailable() {
+            throw Failure(description: "the Letter of Authorization cannot be drawn: cairo could not be loaded (\(String(cString: problem))): install libcairo2")
+        }
         final class Sink {
             var bytes: [UInt8] = []
         }
@@ -21,23 +30,25 @@ public enum LetterOfAuthorization {
             return CAIRO_STATUS_SUCCESS
         }
         // A4: 595 x 842 points.
-        guard let surface = cairo_pdf_surface_create_for_stream(write, context.toOpaque(), 595, 842) else { return [] }
+        guard let surface = siptrunk_cairo_pdf_surface_create_for_stream(write, context.toOpaque(), 595, 842) else {
+            throw Failure(description: "the Letter of Authorization cannot be drawn: cairo made no PDF surface")
+        }
         let stamp = pdfDate(letter.createdAt)
-        cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, "Letter of Authorization \(letter.requestId)")
-        cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "siptrunk")
-        cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATE_DATE, stamp)
-        cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_MOD_DATE, stamp)
-        guard let cairo = cairo_create(surface) else {
-            cairo_surface_destroy(surface)
-            return []
+        siptrunk_cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, "Letter of Authorization \(letter.requestId)")
+        siptrunk_cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "siptrunk")
+        siptrunk_cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATE_DATE, stamp)
+        siptrunk_cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_MOD_DATE, stamp)
+        guard let cairo = siptrunk_cairo_create(surface) else {
+            siptrunk_cairo_surface_destroy(surface)
+            throw Failure(description: "the Letter of Authorization cannot be drawn: cairo made no drawing context")
         }
         var y = 72.0
         func line(_ text: String, size: Double = 11, bold: Bool = false, gap: Double = 6) {
-            cairo_select_font_face(cairo, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
-            cairo_set_font_size(cairo, size)
+            siptrunk_cairo_select_font_face(cairo, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
+            siptrunk_cairo_set_font_size(cairo, size)
             for piece in wrap(text, width: Int(460 / (size * 0.55))) {
-                cairo_move_to(cairo, 64, y)
-                cairo_show_text(cairo, piece)
+                siptrunk_cairo_move_to(cairo, 64, y)
+                siptrunk_cairo_show_text(cairo, piece)
                 y += size + gap
             }
         }
@@ -61,10 +72,10 @@ public enum LetterOfAuthorization {
         line("    \(letter.targetPortDate)", gap: 18)
         line("Signature", bold: true)
         line("    Signed electronically by typing the name above and agreeing to this letter.", gap: 3)
-        cairo_show_page(cairo)
-        cairo_destroy(cairo)
-        cairo_surface_finish(surface)
-        cairo_surface_destroy(surface)
+        siptrunk_cairo_show_page(cairo)
+        siptrunk_cairo_destroy(cairo)
+        siptrunk_cairo_surface_finish(surface)
+        siptrunk_cairo_surface_destroy(surface)
         return sink.bytes
     }
 

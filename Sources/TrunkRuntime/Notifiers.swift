@@ -156,8 +156,6 @@ final class CappedAnswer: HTTPClientResponseDelegate, @unchecked Sendable {
 public struct SMTPNotifier: Notifier {
     public init() {}
 
-    static let initialised: Bool = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK }()
-
     /// The message as it goes on the wire: headers (subject encoded per RFC 2047 when not ASCII) and a UTF-8 text.
     public static func message(_ delivery: OutboxDelivery, from: String, date: Date = Date()) -> String {
         let formatter = DateFormatter()
@@ -186,12 +184,16 @@ public struct SMTPNotifier: Notifier {
         guard let url = credentials.smtpUrl, let from = credentials.smtpFrom else {
             return .failed(reason: "no SMTP relay is configured: siptrunk alerts channels --smtp-url smtp://HOST:587 --smtp-from ADDRESS")
         }
-        guard Self.initialised, let curl = curl_easy_init() else { return .failed(reason: "libcurl could not start") }
-        defer { curl_easy_cleanup(curl) }
+        // libcurl is opened here, on the first mail (CLibraryLoader.h says why).
+        if let problem = siptrunk_curl_unavailable() {
+            return .failed(reason: "libcurl, which sends alert mail, could not be loaded (\(String(cString: problem))): install libcurl4")
+        }
+        guard let curl = siptrunk_curl_easy_init() else { return .failed(reason: "libcurl could not start") }
+        defer { siptrunk_curl_easy_cleanup(curl) }
         let upload = Upload(Self.message(delivery, from: from))
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
-        let recipients = curl_slist_append(nil, "<\(delivery.recipient)>")
-        defer { curl_slist_free_all(recipients) }
+        let recipients = siptrunk_curl_slist_append(nil, "<\(delivery.recipient)>")
+        defer { siptrunk_curl_slist_free_all(recipients) }
         let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { buffer in
             _ = siptrunk_curl_set_string(curl, CURLOPT_URL, url)
             _ = siptrunk_curl_set_string(curl, CURLOPT_MAIL_FROM, "<\(from)>")
@@ -219,14 +221,14 @@ public struct SMTPNotifier: Notifier {
             }
             return withExtendedLifetime(upload) {
                 _ = siptrunk_curl_set_pointer(curl, CURLOPT_READDATA, Unmanaged.passUnretained(upload).toOpaque())
-                return curl_easy_perform(curl)
+                return siptrunk_curl_easy_perform(curl)
             }
         }
         var reply = 0
         _ = siptrunk_curl_response_code(curl, &reply)
         if code == CURLE_OK { return .delivered(response: "SMTP \(reply) (accepted by \(HTTPNotifier.origin(url)))") }
         let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        let reason = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+        let reason = detail.isEmpty ? String(cString: siptrunk_curl_easy_strerror(code)) : detail
         return .failed(reason: "SMTP \(HTTPNotifier.origin(url)): \(TerminalSafeText.escaped(reason))\(reply > 0 ? " (last reply \(reply))" : "")")
     }
 }

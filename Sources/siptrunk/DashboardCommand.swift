@@ -72,7 +72,8 @@ struct DashboardCommand: ParsableCommand {
         // The dashboard's reads and writes run here, in order, away from the terminal's thread.
         let io = DispatchQueue(label: "siptrunk.dashboard.io")
         let screen = DashboardScreen(service: service, refreshSeconds: refresh, work: { io.async(execute: $0) }) { work in terminal.post(work) }
-        screen.letterDigest = { LetterOfAuthorization.sha256(LetterOfAuthorization.pdf($0)) }
+        // No letter, no digest: signing then refuses and says the letter could not be drawn.
+        screen.letterDigest = { letter in (try? LetterOfAuthorization.pdf(letter)).map(LetterOfAuthorization.sha256) ?? "" }
         let exit = terminal.run(screen)
         // A write asked for just before quitting (a failback, a saved setting) is done before the process goes.
         io.sync {}

@@ -191,8 +191,9 @@ extension PortCommand {
         func run() throws {
             let service = try store.service(.readOnly)
             let letter = try runUseCase(json: false) { try service.portLetter(id: id) }
-            let pdf = LetterOfAuthorization.pdf(letter)
+            let pdf: [UInt8]
             do {
+                pdf = try LetterOfAuthorization.pdf(letter)
                 try PrivateFile.write(pdf, to: output, replacing: force)
             } catch {
                 throw CommandFailure.refused("\(error)")
@@ -213,7 +214,12 @@ extension PortCommand {
         func run() throws {
             let service = try store.service(.existing)
             let letter = try runUseCase(json: false) { try service.portLetter(id: id) }
-            let digest = LetterOfAuthorization.sha256(LetterOfAuthorization.pdf(letter))
+            let digest: String
+            do {
+                digest = LetterOfAuthorization.sha256(try LetterOfAuthorization.pdf(letter))
+            } catch {
+                throw CommandFailure.refused("\(error)")
+            }
             let user = ProcessInfo.processInfo.environment["USER"] ?? "unknown"
             let signed = try runUseCase(json: false) {
                 try service.signPort(id: id, typedName: name, consent: iAgree, from: "terminal of \(user)@\(ProcessIdentity.hostName())", letterSHA256: digest)

@@ -268,7 +268,7 @@ struct PortNoticeTests {
                 address: .init(street: "1 Main St", street2: nil, city: "London", state: "LDN", zip: "N1", country: "GB")),
             targetPortDate: day.string(from: Date().addingTimeInterval(20 * 86_400)), documents: [document.documentSid], pin: nil)
         let id = try service.initiatePort(request).portRequestId
-        _ = try service.signPort(id: id, typedName: "Ada Lovelace", consent: true, from: "192.0.2.7", letterSHA256: "abc")
+        _ = try service.signPort(id: id, typedName: "Ada Lovelace", consent: true, from: "192.0.2.7", letterSHA256: String(repeating: "ab", count: 32))
         _ = try service.movePort(id: id, to: .inProgress, who: "operator", note: "carrier accepted", focDate: Date().addingTimeInterval(15 * 86_400))
         try AlertDeliveryTests.deliver(service, policy: DeliveryPolicy(maxAttempts: 2, baseDelay: 0.2, timeout: 5)) {
             try service.outboxCounts()["pending", default: 0] == 0

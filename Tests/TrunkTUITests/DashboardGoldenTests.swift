@@ -60,7 +60,7 @@ struct DashboardGoldenTests {
                     address: .init(street: "1 Main St", street2: nil, city: "London", state: "LDN", zip: "N1", country: "GB")),
                 targetPortDate: "2027-01-26", documents: [document.documentSid], pin: nil)
             requestId = try service.initiatePort(request, timeZone: TimeZone(identifier: "UTC") ?? .current).portRequestId
-            _ = try service.signPort(id: requestId, typedName: "Ada Lovelace", consent: true, from: "192.0.2.7", letterSHA256: "abc")
+            _ = try service.signPort(id: requestId, typedName: "Ada Lovelace", consent: true, from: "192.0.2.7", letterSHA256: String(repeating: "ab", count: 32))
             _ = try service.movePort(id: requestId, to: .inProgress, who: "operator", note: "carrier accepted")
         }
         _ = screen.handle(.character("P"))

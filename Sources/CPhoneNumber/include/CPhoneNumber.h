@@ -1,5 +1,6 @@
 // A small C interface to Google's libphonenumber (Debian's libphonenumber-dev), for Swift: the numbering-plan
 // facts siptrunk needs about one number. Written in C++ (phonenumber.cpp); nothing of C++ crosses this header.
+// The library is opened on first use (CLibraryLoader.h); without it no number parses (`parsed` is 0).
 #ifndef SIPTRUNK_CPHONENUMBER_H
 #define SIPTRUNK_CPHONENUMBER_H
 
@@ -41,6 +42,9 @@ typedef struct {
     /// +1 415-555-0123
     char international[48];
 } siptrunk_phone_number;
+
+/// NULL once libphonenumber is loaded (the first call of any function here does it), else why it could not be.
+const char *siptrunk_phone_unavailable(void);
 
 /// Parses `text` (international form, `+` and digits with any formatting) and fills `out`. Returns `out->parsed`.
 int siptrunk_phone_parse(const char *text, siptrunk_phone_number *out);
