@@ -216,7 +216,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TrunkCoreTests",
-            dependencies: ["TrunkCore", "TrunkStore", "SIPCore", "SIPEngine", "StoreTorture"]
+            dependencies: ["TrunkCore", "TrunkStore", "SIPCore", "SIPEngine", "StoreTorture", "CLibraryLoader"]
         ),
         .testTarget(
             name: "TrunkAPITests",

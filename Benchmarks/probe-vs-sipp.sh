@@ -3,12 +3,18 @@
 #
 #   Benchmarks/probe-vs-sipp.sh              # 40,000 probes per side and transport
 #   COUNT=100000 Benchmarks/probe-vs-sipp.sh
+#   Benchmarks/probe-vs-sipp.sh --instructions   # instructions per probe instead, counted by callgrind
 #
 # siptrunk: `siptrunk probe --concurrency 64 --count N` (release build). sipp: its OPTIONS client scenario at
 # `-r N` (as fast as kamailio answers), 64 calls in flight at most (`-l 64`), over UDP (`-t u1`, one socket) and
 # TCP (`-t t1`, one connection). Each side's CPU (user + system) and peak RSS come from GNU time; CPU per probe
 # is that CPU over the probes answered. kamailio (4 UDP workers, 2 TCP) is started here on 127.0.0.71 and
 # stopped by its PID.
+#
+# --instructions: GNU time's CPU moves with the machine's load; callgrind's instruction counts do not. Each side runs
+# under callgrind twice, with 2,200 and with 200 probes, and the difference over 2,000 is printed: start-up and
+# exit cancel out. siptrunk runs from a stripped copy (valgrind 3.19 cannot read the DWARF Swift 6.3 emits); sipp's
+# count includes its own polling loop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${COUNT:-40000}
@@ -89,6 +95,32 @@ row() { # label transport answered seconds cpu rss
     printf "| %-9s | %-3s | %8d | %9.0f/s | %5.2f cores | %6.1f us | %7.1f MB |\n",
       label, transport, answered, rate, cpu / seconds, (answered > 0 ? cpu * 1e6 / answered : 0), rss / 1024 }'
 }
+
+if [ "${1:-}" = "--instructions" ]; then
+  command -v valgrind >/dev/null || { echo "probe-vs-sipp: valgrind is not installed" >&2; exit 1; }
+  strip -o "$work/siptrunk" "$siptrunk"
+  instructions() { # command...: instructions the whole process executed
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+  }
+  echo "| client    | on  | instructions per probe (2,200 probes minus 200, over 2,000) |"
+  echo "|-----------|-----|------------------------------------------------------------|"
+  for transport in udp tcp; do
+    per_count=()
+    for n in 200 2200; do
+      per_count+=("$(instructions "$work/siptrunk" probe "$address:5060" --transport "$transport" --count "$n" --concurrency 64 --timeout 8)")
+    done
+    printf "| siptrunk  | %s | %d |\n" "$transport" $(( (per_count[1] - per_count[0]) / 2000 ))
+    flag=u1
+    [ "$transport" = tcp ] && flag=t1
+    per_count=()
+    for n in 200 2200; do
+      per_count+=("$(instructions sipp "$address:5060" -sf "$work/options.xml" -t "$flag" -i 127.0.0.1 -p 0 \
+        -r "$n" -rp 1000 -l 64 -m "$n" -nostdin -timeout 300s -timeout_error)")
+    done
+    printf "| sipp      | %s | %d |\n" "$transport" $(( (per_count[1] - per_count[0]) / 2000 ))
+  done
+  exit 0
+fi
 
 echo "| client    | on  | answered |      rate |        CPU | CPU/probe | peak RSS |"
 echo "|-----------|-----|----------|-----------|------------|-----------|----------|"

@@ -20,7 +20,10 @@ int siptrunk_library_open(const char *const *sonames, const siptrunk_symbol *sym
             if (address == NULL) break;
             *symbols[bound].slot = address;
         }
-        if (bound == count) return 1;
+        if (bound == count) {
+            if (error_size > 0) error[0] = '\0';
+            return 1;
+        }
         snprintf(error, error_size, "%s does not define %s (an unsupported version?)", *soname, symbols[bound].name);
         for (size_t index = 0; index < bound; index++) *symbols[index].slot = NULL;
         dlclose(handle);
