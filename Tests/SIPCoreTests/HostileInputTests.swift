@@ -159,4 +159,30 @@ struct TokenClassTests {
             #expect(ASCII.isToken(byte) == token.contains(byte), "byte \(byte)")
         }
     }
+
+    /// The header scan reads eight bytes at a time and jumps to the first byte that needs a look: whatever plain
+    /// ASCII, UTF-8 or quoted text (never ending in a quoted-pair's backslash, which may escape a control character)
+    /// stands before a control character, at whatever alignment, the error names that
+    /// byte and its exact offset — and a name of letters, digits and token marks is read whole.
+    @Test func aControlCharacterIsFoundAtItsExactOffsetWhateverPrecedesIt() throws {
+        let fillers: [[UInt8]] = [Array("abcdefgh".utf8), Array("é€x".utf8), Array("\\\"a,\"".utf8), Array(" \t;=".utf8)]
+        let controls: [UInt8] = Array(0x00...0x08) + [0x0B, 0x0C] + Array(0x0E...0x1F) + [0x7F]
+        let head = Array("OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nX-Odd.Name_1!%*+`'~: ".utf8)
+        for filler in fillers {
+            for length in 0..<20 {
+                for control in controls {
+                    var value: [UInt8] = []
+                    while value.count < length { value.append(filler[value.count % filler.count]) }
+                    let message = head + value + [control] + Array("tail\r\nCall-ID: 1\r\n\r\n".utf8)
+                    do {
+                        _ = try SIPMessageParser().parse(datagram: message)
+                        Issue.record("byte \(control) after \(length) filler bytes was accepted")
+                    } catch {
+                        #expect(error.kind == .controlCharacter(control) && error.offset == head.count + length, "\(error) (filler \(filler), \(length))")
+                        #expect(error.location == "X-Odd.Name_1!%*+`'~")
+                    }
+                }
+            }
+        }
+    }
 }
