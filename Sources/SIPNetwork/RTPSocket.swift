@@ -107,7 +107,7 @@ public final class RTPSocket: @unchecked Sendable {
             bytes = protected
         }
         let envelope = AddressedEnvelope(remoteAddress: address, data: channel.allocator.buffer(bytes: bytes))
-        channel.writeAndFlush(envelope, promise: nil)
+        channel.pipeline.writeAndFlush(envelope, promise: nil)
     }
 
     public func sendControl(_ bytes: [UInt8], to host: String, port: Int) {
@@ -117,7 +117,7 @@ public final class RTPSocket: @unchecked Sendable {
             guard let protected = srtp.protectControl(bytes) else { return }
             bytes = protected
         }
-        rtcp.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: rtcp.allocator.buffer(bytes: bytes)), promise: nil)
+        rtcp.pipeline.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: rtcp.allocator.buffer(bytes: bytes)), promise: nil)
     }
 
     public func close() {
