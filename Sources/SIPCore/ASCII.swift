@@ -21,15 +21,9 @@ enum ASCII {
     static let openBracket: UInt8 = 0x5B
     static let closeBracket: UInt8 = 0x5D
 
-    /// `token` characters: alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~",
-    /// as two 64-bit masks so the test is a shift and an AND, with no table load or lazy initialisation.
+    /// `token` characters: alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~" (`ByteClass`).
     @inline(__always)
-    static func isToken(_ byte: UInt8) -> Bool {
-        // Bytes 0-63: '!' '%' '\'' '*' '+' '-' '.' and digits. Bytes 64-127: letters, '_', '`', '~'.
-        if byte < 64 { return (0x03FF_6CA2_0000_0000 as UInt64) >> UInt64(byte) & 1 == 1 }
-        if byte < 128 { return (0x47FF_FFFF_87FF_FFFE as UInt64) >> UInt64(byte - 64) & 1 == 1 }
-        return false
-    }
+    static func isToken(_ byte: UInt8) -> Bool { ByteClass.token.contains(byte) }
 
     @inline(__always)
     static func isWhitespace(_ byte: UInt8) -> Bool { byte == space || byte == tab }

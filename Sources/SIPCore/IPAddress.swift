@@ -143,7 +143,7 @@ enum HostName {
         let count = bytes.count
         guard count > 0, count <= 253 else { return false }
         // One pass: label structure, and whether only digits and dots were seen (then it must be an IPv4 address).
-        let labelCharacters = ByteClass(low: 0x03FF_0000_0000_0000, high: 0x07FF_FFFE_87FF_FFFE)  // letters, digits, '_'
+        let labelCharacters = ByteClass.hostLabel  // letters, digits, '_'
         var letters = false
         var labelLength = 0
         var previous: UInt8 = UInt8(ascii: ".")

@@ -188,12 +188,7 @@ private struct HeadScanner {
 
             // Name: a token, then optional whitespace, then ':'.
             let nameStart = index
-            // Letters and '-' first: almost every byte of a name is one, and the test is cheaper than the table.
-            while index < end {
-                let byte = bytes[index]
-                guard (byte | 0x20) &- UInt8(ascii: "a") < 26 || byte == UInt8(ascii: "-") || ASCII.isToken(byte) else { break }
-                index += 1
-            }
+            while index < end, ASCII.isToken(bytes[index]) { index += 1 }
             let nameEnd = index
             while index < end, ASCII.isWhitespace(bytes[index]) { index += 1 }
             if nameEnd == nameStart || index >= end || bytes[index] != ASCII.colon {

@@ -404,26 +404,53 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A set of ASCII bytes as two 64-bit masks: membership is a shift and an AND.
+/// A class of bytes of the RFC 3261 §25.1 grammar: one bit of a 256-byte table, so a test is one load and one AND.
+/// The table is a `StaticString` literal — constant data, with no lazy initialisation and no bounds check (every
+/// byte value indexes it); `URITests` and `HostileInputTests` check each class against the grammar's lists.
 struct ByteClass {
-    let low: UInt64
-    let high: UInt64
+    let bit: UInt8
 
     @inline(__always)
-    func contains(_ byte: UInt8) -> Bool {
-        if byte < 64 { return low >> UInt64(byte) & 1 == 1 }
-        if byte < 128 { return high >> UInt64(byte - 64) & 1 == 1 }
-        return false
-    }
+    func contains(_ byte: UInt8) -> Bool { Self.table.utf8Start[Int(byte)] & bit != 0 }
+
+    static var token: ByteClass { ByteClass(bit: 0x01) }
+    static var unreserved: ByteClass { ByteClass(bit: 0x02) }
+    static var userUnescaped: ByteClass { ByteClass(bit: 0x04) }
+    static var passwordUnescaped: ByteClass { ByteClass(bit: 0x08) }
+    static var paramUnescaped: ByteClass { ByteClass(bit: 0x10) }
+    static var headerUnescaped: ByteClass { ByteClass(bit: 0x20) }
+    /// Letters, digits and '_' (host name labels; '-' is checked apart).
+    static var hostLabel: ByteClass { ByteClass(bit: 0x40) }
+
+    /// Byte value -> its classes' bits (bytes 128-255 are in none).
+    static let table: StaticString = """
+        \u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\
+        \u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\
+        \u{00}\u{3F}\u{00}\u{00}\u{3C}\u{01}\u{1C}\u{3F}\u{3E}\u{3E}\u{3F}\u{3D}\u{0C}\u{3F}\u{3F}\u{34}\
+        \u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{30}\u{04}\u{00}\u{0C}\u{00}\u{24}\
+        \u{00}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\
+        \u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{30}\u{00}\u{30}\u{00}\u{7F}\
+        \u{01}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\
+        \u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}\u{00}\u{00}\u{00}\u{3F}\u{00}\
+        \u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\
+        \u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\
+        \u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\
+        \u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\
+        \u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\
+        \u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\
+        \u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\
+        \u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}
+        """
 }
 
 /// Character classes of RFC 3261 §25.1 used inside URIs (masks generated from the grammar's character lists;
 /// `URITests` checks each against the lists).
 enum URIChar {
-    static let unreserved = ByteClass(low: 0x03FF678200000000, high: 0x47FFFFFE87FFFFFE)
-    static let userUnescaped = ByteClass(low: 0xABFFFFD200000000, high: 0x47FFFFFE87FFFFFE)
-    static let passwordUnescaped = ByteClass(low: 0x23FF7FD200000000, high: 0x47FFFFFE87FFFFFE)
-    static let paramUnescaped = ByteClass(low: 0x07FFEFD200000000, high: 0x47FFFFFEAFFFFFFE)
-    static let headerUnescaped = ByteClass(low: 0x87FFEF9200000000, high: 0x47FFFFFEAFFFFFFE)
+    static var unreserved: ByteClass { .unreserved }
+    static var userUnescaped: ByteClass { .userUnescaped }
+    static var passwordUnescaped: ByteClass { .passwordUnescaped }
+    static var paramUnescaped: ByteClass { .paramUnescaped }
+    static var headerUnescaped: ByteClass { .headerUnescaped }
 
     static func isAlphanumeric(_ byte: UInt8) -> Bool {
         ASCII.isDigit(byte) || ASCII.lowercased(byte) &- 0x61 < 26

@@ -160,6 +160,17 @@ struct TokenClassTests {
         }
     }
 
+    /// Every byte value indexes the class table (a `StaticString` literal read without a bounds check), and bytes
+    /// above 127 are in no class; URITests checks each class against its list.
+    @Test func theClassTableCoversEveryByte() {
+        #expect(ByteClass.table.utf8CodeUnitCount == 256)
+        for byte in UInt8(128)...UInt8.max {
+            #expect(ByteClass.table.utf8Start[Int(byte)] == 0, "byte \(byte)")
+        }
+    }
+}
+
+struct HeaderScanTests {
     /// The header scan reads eight bytes at a time and jumps to the first byte that needs a look: whatever plain
     /// ASCII, UTF-8 or quoted text (never ending in a quoted-pair's backslash, which may escape a control character)
     /// stands before a control character, at whatever alignment, the error names that
