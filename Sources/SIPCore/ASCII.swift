@@ -25,6 +25,25 @@ enum ASCII {
     @inline(__always)
     static func isToken(_ byte: UInt8) -> Bool { ByteClass.token.contains(byte) }
 
+    /// The index of the first `target` in `bytes[start...]`, or `bytes.count`: eight bytes at a time (a word with
+    /// the target's bytes XORed out has a zero byte where it was; the lowest such flag is exact), the tail one by one.
+    @inline(__always)
+    static func firstIndex(of target: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        let end = bytes.count
+        var index = start
+        if let base = bytes.baseAddress {
+            let pattern = 0x0101_0101_0101_0101 &* UInt64(target)
+            while index &+ 8 <= end {
+                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self) ^ pattern
+                let zero = (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080
+                if zero != 0 { return index &+ zero.trailingZeroBitCount &>> 3 }
+                index &+= 8
+            }
+        }
+        while index < end, bytes[index] != target { index &+= 1 }
+        return index
+    }
+
     @inline(__always)
     static func isWhitespace(_ byte: UInt8) -> Bool { byte == space || byte == tab }
 

@@ -226,8 +226,7 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
             var index = colon + 1
 
             // userinfo: everything up to the first '@' (user may contain ';', '?' and '/', RFC 3261 user-unreserved).
-            var at = index
-            while at < end, bytes[at] != ASCII.at { at += 1 }
+            let at = ASCII.firstIndex(of: ASCII.at, in: bytes, from: index)
             if at < end {
                 var passwordColon: Int?
                 var cursor = index

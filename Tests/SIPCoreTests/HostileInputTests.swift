@@ -171,6 +171,23 @@ struct TokenClassTests {
 }
 
 struct HeaderScanTests {
+    /// `ASCII.firstIndex(of:in:from:)` (eight bytes at a time) agrees with a byte-by-byte search at every length,
+    /// start and alignment, among bytes one bit away from the target (0x41, 0xC0, 0x00 ...).
+    @Test func firstIndexAgreesWithTheStandardSearch() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet: [UInt8] = [0x40, 0x41, 0x00, 0x01, 0xC0, 0x3F, 0x60, 0xFF]
+        for length in 0..<40 {
+            for _ in 0..<50 {
+                let bytes = (0..<length).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] }
+                for start in 0...length {
+                    let expected = bytes[start...].firstIndex(of: 0x40) ?? length
+                    let found = bytes.withUnsafeBufferPointer { ASCII.firstIndex(of: 0x40, in: $0, from: start) }
+                    #expect(found == expected, "\(bytes) from \(start)")
+                }
+            }
+        }
+    }
+
     /// The header scan reads eight bytes at a time and jumps to the first byte that needs a look: whatever plain
     /// ASCII, UTF-8 or quoted text (never ending in a quoted-pair's backslash, which may escape a control character)
     /// stands before a control character, at whatever alignment, the error names that
