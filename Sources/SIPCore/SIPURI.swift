@@ -269,19 +269,15 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
                 host = (index + 1)..<close
                 index = close + 1
             } else {
-                var colons = 0
-                var hostEnd: Int?
-                while index < end, bytes[index] != ASCII.semicolon, bytes[index] != ASCII.question {
-                    if bytes[index] == ASCII.colon {
-                        colons += 1
-                        if hostEnd == nil { hostEnd = index }
+                // The host ends at the first ':' (a port follows), ';' or '?'; a second ':' before ';' or '?' is an
+                // unbracketed IPv6 address.
+                index = ASCII.firstIndex(of: ASCII.colon, ASCII.semicolon, ASCII.question, in: bytes, from: index)
+                if index < end, bytes[index] == ASCII.colon {
+                    let next = ASCII.firstIndex(of: ASCII.colon, ASCII.semicolon, ASCII.question, in: bytes, from: index + 1)
+                    if next < end, bytes[next] == ASCII.colon {
+                        throw fail("an IPv6 address must be written in brackets, e.g. sip:[2001:db8::1] (RFC 5118 §4.2)", hostStart)
                     }
-                    index += 1
                 }
-                if colons >= 2 {
-                    throw fail("an IPv6 address must be written in brackets, e.g. sip:[2001:db8::1] (RFC 5118 §4.2)", hostStart)
-                }
-                index = hostEnd ?? index
                 if let problem = HostName.problem(bytes: bytes[hostStart..<index]) { throw fail(problem, hostStart) }
                 host = hostStart..<index
             }

@@ -171,8 +171,8 @@ struct TokenClassTests {
 }
 
 struct HeaderScanTests {
-    /// `ASCII.firstIndex(of:in:from:)` (eight bytes at a time) agrees with a byte-by-byte search at every length,
-    /// start and alignment, among bytes one bit away from the target (0x41, 0xC0, 0x00 ...).
+    /// `ASCII.firstIndex(of:in:from:)` and its three-byte form (eight bytes at a time) agree with a byte-by-byte
+    /// search at every length, start and alignment, among bytes one bit away from the targets (0x41, 0xC0, 0x01 ...).
     @Test func firstIndexAgreesWithTheStandardSearch() {
         var generator = SystemRandomNumberGenerator()
         let alphabet: [UInt8] = [0x40, 0x41, 0x00, 0x01, 0xC0, 0x3F, 0x60, 0xFF]
@@ -183,6 +183,9 @@ struct HeaderScanTests {
                     let expected = bytes[start...].firstIndex(of: 0x40) ?? length
                     let found = bytes.withUnsafeBufferPointer { ASCII.firstIndex(of: 0x40, in: $0, from: start) }
                     #expect(found == expected, "\(bytes) from \(start)")
+                    let any = bytes[start...].firstIndex { $0 == 0x40 || $0 == 0x00 || $0 == 0xFF } ?? length
+                    let foundAny = bytes.withUnsafeBufferPointer { ASCII.firstIndex(of: 0x40, 0x00, 0xFF, in: $0, from: start) }
+                    #expect(foundAny == any, "\(bytes) from \(start), any of three")
                 }
             }
         }
