@@ -63,6 +63,41 @@ enum ASCII {
         return index
     }
 
+    /// The index (in `bytes`' own indices) of the first `target` or linear whitespace (space, tab, CR, LF) in
+    /// `bytes[start...]`, or `bytes.endIndex`: eight bytes at a time to the first byte that is the target or below
+    /// 0x21 (exact, as in `firstIndex(of:in:from:)`), then that byte is looked at; other control bytes are passed.
+    static func firstIndex(of target: UInt8, orWhitespaceIn bytes: ArraySlice<UInt8>, from start: Int) -> Int {
+        bytes.withUnsafeBufferPointer { buffer in
+            let offset = bytes.startIndex
+            let end = buffer.count
+            var index = start - offset
+            if let base = buffer.baseAddress {
+                let ones: UInt64 = 0x0101_0101_0101_0101
+                let highs: UInt64 = 0x8080_8080_8080_8080
+                let pattern = ones &* UInt64(target)
+                while index &+ 8 <= end {
+                    let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                    let matched = word ^ pattern
+                    let found = ((matched &- ones) & ~matched & highs) | ((word &- ones &* 0x21) & ~word & highs)
+                    if found != 0 {
+                        let position = index &+ found.trailingZeroBitCount &>> 3
+                        let byte = base[position]
+                        if byte == target || byte == space || byte == tab || byte == cr || byte == lf { return position + offset }
+                        index = position &+ 1
+                        continue
+                    }
+                    index &+= 8
+                }
+            }
+            while index < end {
+                let byte = buffer[index]
+                if byte == target || byte == space || byte == tab || byte == cr || byte == lf { break }
+                index &+= 1
+            }
+            return index + offset
+        }
+    }
+
     @inline(__always)
     static func isWhitespace(_ byte: UInt8) -> Bool { byte == space || byte == tab }
 

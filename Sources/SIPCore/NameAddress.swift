@@ -98,13 +98,17 @@ public struct NameAddress: Sendable, Hashable, CustomStringConvertible {
             guard scanner.peek == ASCII.lessThan else { throw scanner.error("expected '<'") }
             scanner.index += 1
             let start = scanner.index
-            guard let close = scanner.bytes[start...].firstIndex(of: ASCII.greaterThan) else {
-                throw scanner.error("'<' without a closing '>'", at: start - 1)
+            // One pass, eight bytes at a time, to the '>' or to whitespace before it.
+            let stop = ASCII.firstIndex(of: ASCII.greaterThan, orWhitespaceIn: scanner.bytes, from: start)
+            guard stop < scanner.bytes.endIndex, scanner.bytes[stop] == ASCII.greaterThan else {
+                // Without a '>' at all, that is the problem to name (whitespace or not).
+                guard stop < scanner.bytes.endIndex, scanner.bytes[stop...].contains(ASCII.greaterThan) else {
+                    throw scanner.error("'<' without a closing '>'", at: start - 1)
+                }
+                throw scanner.error("whitespace inside '<...>' is not allowed around or within the URI", at: stop)
             }
+            let close = stop
             let uriBytes = scanner.bytes[start..<close]
-            if let space = uriBytes.firstIndex(where: HeaderValueScanner.isLWS) {
-                throw scanner.error("whitespace inside '<...>' is not allowed around or within the URI", at: space)
-            }
             uri = try Self.parseURI(uriBytes, scanner: scanner)
             scanner.index = close + 1
         } else {

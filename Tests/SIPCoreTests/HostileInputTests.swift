@@ -53,6 +53,10 @@ struct HostileInputTests {
         ("CSeq: 1 " + String(repeating: "OPTIONS", count: 1000) + "\r\n", "CSeq", "CSeq method OPTIONSOPTIONS"),
         ("To: \"unterminated <sip:a@b>\r\n", "To", "unterminated quoted string"),
         ("To: <sip:a@b\r\n", "To", "'<' without a closing '>'"),
+        ("To: <sip:a@b ;tag=1\r\n", "To", "'<' without a closing '>'"),
+        ("To: <sip:a@b >;tag=1\r\n", "To", "whitespace inside '<...>' is not allowed"),
+        ("To: < sip:a@b>\r\n", "To", "whitespace inside '<...>' is not allowed"),
+        ("To: <sip:a@b\r\n >\r\n", "To", "whitespace inside '<...>' is not allowed"),
         ("From: <sip:a@b>;tag=1;tag=2\r\n", "From", nil),
         ("Max-Forwards: 256\r\n", "Max-Forwards", "256 is more than 255"),
         ("Max-Forwards: -1\r\n", "Max-Forwards", "'-1' is not a number"),
@@ -186,6 +190,10 @@ struct HeaderScanTests {
                     let any = bytes[start...].firstIndex { $0 == 0x40 || $0 == 0x00 || $0 == 0xFF } ?? length
                     let foundAny = bytes.withUnsafeBufferPointer { ASCII.firstIndex(of: 0x40, 0x00, 0xFF, in: $0, from: start) }
                     #expect(foundAny == any, "\(bytes) from \(start), any of three")
+                    // '>' or linear whitespace, in a slice that does not start at 0; other control bytes are passed.
+                    let slice = ([0x41, 0x41, 0x41] + bytes.map { $0 == 0x40 ? 0x3E : $0 == 0x01 ? 0x20 : $0 == 0x3F ? 0x0D : $0 })[3...]
+                    let stop = slice[(start + 3)...].firstIndex { [0x3E, 0x20, 0x09, 0x0D, 0x0A].contains($0) } ?? slice.endIndex
+                    #expect(ASCII.firstIndex(of: 0x3E, orWhitespaceIn: slice, from: start + 3) == stop, "\(Array(slice)) from \(start + 3)")
                 }
             }
         }
