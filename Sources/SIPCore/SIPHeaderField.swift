@@ -60,8 +60,10 @@ public struct SIPHeaderField: Sendable, Hashable {
     }
 
     /// The value with each line fold replaced by a single space (RFC 3261 §7.3.1).
-    public var value: String {
-        let bytes = valueBytes
+    public var value: String { Self.unfolded(valueBytes) }
+
+    /// The bytes as text with each line fold (a line end and the whitespace around it) replaced by one space.
+    static func unfolded(_ bytes: ArraySlice<UInt8>) -> String {
         guard bytes.contains(ASCII.lf) else { return String(decoding: bytes, as: UTF8.self) }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)

@@ -172,41 +172,41 @@ extension SIPMessage {
         var result: [String] = []
         for index in headers.indices where headers[index].kind == name {
             let value = headers[index].valueBytes
-            // One pass for the common case (tokens and commas): where the parts end and whether a fold, a quote or
-            // a '<' needs the slower paths.
-            var plain = true
+            // One pass for the common case (tokens and commas); a quote or a '<' (which may hold commas) sends the
+            // field to the list grammar's split instead, dropping what this pass added.
             var folded = false
-            var commas = 0
-            for byte in value {
-                switch byte {
-                case ASCII.comma: commas += 1
-                case ASCII.quote, ASCII.lessThan: plain = false
-                case ASCII.lf: folded = true
-                default: break
-                }
-            }
             func add(_ part: ArraySlice<UInt8>) {
                 let trimmed = HeaderValueScanner.trim(part)
                 guard !trimmed.isEmpty else { return }
-                let text = String(decoding: trimmed, as: UTF8.self)
-                result.append(folded && trimmed.contains(ASCII.lf) ? text.replacingAll("\r\n", with: " ") : text)
+                // A part with a fold in it comes after the LF that set `folded`; the fold reads as one space.
+                result.append(folded ? SIPHeaderField.unfolded(trimmed) : String(decoding: trimmed, as: UTF8.self))
             }
-            if !plain {
-                // Quoted strings and <...> may hold commas: split by the list grammar.
-                for part in (try? HeaderValueScanner.splitList(value, context: headers[index].name)) ?? [value] { add(part) }
-                continue
-            }
-            result.reserveCapacity(result.count + commas + 1)
+            let before = result.count
+            // Room for as many parts as there can be (one byte and a comma each), so appending never grows the array.
+            result.reserveCapacity(before + (value.count + 1) / 2)
+            var plain = true
             var start = value.startIndex
             var position = start
             while position < value.endIndex {
-                if value[position] == ASCII.comma {
+                let byte = value[position]
+                if byte == ASCII.comma {
                     add(value[start..<position])
                     start = position + 1
+                } else if byte == ASCII.quote || byte == ASCII.lessThan {
+                    plain = false
+                    break
+                } else if byte == ASCII.lf {
+                    folded = true
                 }
                 position += 1
             }
-            add(value[start..<value.endIndex])
+            if plain {
+                add(value[start..<value.endIndex])
+            } else {
+                result.removeSubrange(before...)
+                folded = value.contains(ASCII.lf)
+                for part in (try? HeaderValueScanner.splitList(value, context: headers[index].name)) ?? [value] { add(part) }
+            }
         }
         return result
     }

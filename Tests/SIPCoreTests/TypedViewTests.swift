@@ -91,6 +91,9 @@ struct TypedViewTests {
         #expect(parsed.allow == ["INVITE", "ACK", "BYE", "OPTIONS"])
         #expect(parsed.supported == ["replaces", "\"a,b\""])
         #expect(try parsed.contentLength == 0)
+        // A second field that needs the list grammar keeps what the first gave; a fold inside it is one space.
+        let two = try message("Require: 100rel, timer\r\nRequire: x,\r\n \"y,\r\n z\", <w,v>\r\n")
+        #expect(two.require == ["100rel", "timer", "x", "\"y, z\"", "<w,v>"])
     }
 
     /// The byte-level checks agree with the text-level ones they replaced, over valid and invalid forms.
