@@ -239,6 +239,15 @@ struct HeaderValueScanner {
         return result
     }
 
+    /// The first element of a list, every element checked as `parseList` does; a value of one element (the usual
+    /// case) is parsed without building an array.
+    static func parseFirst<T>(
+        _ value: ArraySlice<UInt8>, context: String, element: (inout HeaderValueScanner) throws(SIPSyntaxError) -> T
+    ) throws(SIPSyntaxError) -> T? {
+        guard value.contains(ASCII.comma) else { return try parseElement(value, value, context: context, parse: element) }
+        return try parseList(value, context: context, element: element).first
+    }
+
     /// Parses one element of a list; error offsets count from the start of `value`.
     private static func parseElement<T>(
         _ part: ArraySlice<UInt8>, _ value: ArraySlice<UInt8>, context: String,

@@ -30,7 +30,9 @@ extension SIPMessage {
     public var topVia: Via? {
         get throws(SIPParseError) {
             guard let field = field(.via) else { return nil }
-            return try parseField(field) { value, context throws(SIPSyntaxError) in try Via.parseList(value, context: context) }.first
+            return try parseField(field) { value, context throws(SIPSyntaxError) in
+                try HeaderValueScanner.parseFirst(value, context: context) { scanner throws(SIPSyntaxError) in try Via(scanning: &scanner) }
+            }
         }
     }
 

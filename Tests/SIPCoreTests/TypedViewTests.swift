@@ -12,6 +12,19 @@ struct TypedViewTests {
         try parser.parse("OPTIONS sip:b@example.com SIP/2.0\r\n" + headers + "Content-Length: 0\r\n\r\n")
     }
 
+    /// `topVia` parses a one-hop field without building a list, and a field of several hops as a list: the first
+    /// hop either way, and a malformed later hop in that field still fails it.
+    @Test func theTopViaIsTheFirstHopOfAFieldThatIsValidThroughout() throws {
+        let one = try message("Via: SIP/2.0/UDP a.example;branch=z9hG4bK-1\r\nVia: SIP/2.0/UDP b.example;branch=z9hG4bK-2\r\n")
+        #expect(try one.topVia?.branch == "z9hG4bK-1")
+        let two = try message("Via: SIP/2.0/TCP a.example;branch=z9hG4bK-1, SIP/2.0/UDP b.example;branch=z9hG4bK-2\r\n")
+        #expect(try two.topVia?.transport == "TCP")
+        #expect(try two.topVia?.branch == "z9hG4bK-1")
+        let broken = try message("Via: SIP/2.0/UDP a.example;branch=z9hG4bK-1, SIP/2.0/UDP [::1;branch=z9hG4bK-2\r\n")
+        #expect(throws: SIPParseError.self) { try broken.topVia }
+        #expect(try message("Max-Forwards: 70\r\n").topVia == nil)
+    }
+
     @Test func viaParametersReadAsTheyWereWritten() throws {
         let parsed = try message(
             "Via: SIP/2.0/UDP 192.0.2.1:5060 ; branch = z9hG4bK-1 ;rport;received=[2001:db8::9];x=\"a \\\"q\\\" b\"\r\n")
