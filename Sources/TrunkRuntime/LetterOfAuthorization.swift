@@ -79,6 +79,9 @@ public enum LetterOfAuthorization {
         return sink.bytes
     }
 
+    /// The SHA-256 of the letter's PDF: what a signature records as the document shown.
+    public static func digest(_ letter: PortLetter) throws(Failure) -> String { sha256(try pdf(letter)) }
+
     public static func sha256(_ bytes: [UInt8]) -> String {
         SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
     }

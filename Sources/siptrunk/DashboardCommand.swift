@@ -73,7 +73,7 @@ struct DashboardCommand: ParsableCommand {
         let io = DispatchQueue(label: "siptrunk.dashboard.io")
         let screen = DashboardScreen(service: service, refreshSeconds: refresh, work: { io.async(execute: $0) }) { work in terminal.post(work) }
         // No letter, no digest: signing then refuses and says the letter could not be drawn.
-        screen.letterDigest = { letter in (try? LetterOfAuthorization.pdf(letter)).map(LetterOfAuthorization.sha256) ?? "" }
+        screen.letterDigest = { (try? LetterOfAuthorization.digest($0)) ?? "" }
         let exit = terminal.run(screen)
         // A write asked for just before quitting (a failback, a saved setting) is done before the process goes.
         io.sync {}

@@ -215,11 +215,7 @@ extension PortCommand {
             let service = try store.service(.existing)
             let letter = try runUseCase(json: false) { try service.portLetter(id: id) }
             let digest: String
-            do {
-                digest = LetterOfAuthorization.sha256(try LetterOfAuthorization.pdf(letter))
-            } catch {
-                throw CommandFailure.refused("\(error)")
-            }
+            do { digest = try LetterOfAuthorization.digest(letter) } catch { throw CommandFailure.refused("\(error)") }
             let user = ProcessInfo.processInfo.environment["USER"] ?? "unknown"
             let signed = try runUseCase(json: false) {
                 try service.signPort(id: id, typedName: name, consent: iAgree, from: "terminal of \(user)@\(ProcessIdentity.hostName())", letterSHA256: digest)
