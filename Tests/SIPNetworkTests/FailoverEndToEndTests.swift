@@ -60,6 +60,8 @@ final class EndpointKamailio {
 struct FailoverEndToEndTests {
     static let number = "+14155550177"
 
+    /// Waits for `condition`. The deadlines bound a hang, they do not measure speed: two probes 10 s apart after
+    /// kamailio restarts have taken over 40 s on a loaded CI machine, so the monitor's steps get 90 s each.
     static func eventually(_ what: String, seconds: Double, _ condition: () throws -> Bool) throws {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
@@ -117,7 +119,7 @@ struct FailoverEndToEndTests {
 
         // The primary stops: unreachable after two failed probes, and calls move to the secondary.
         primary.stop()
-        try Self.eventually("failover to the secondary", seconds: 40) { try service.activeEndpoint(number: Self.number)?.role == .secondary }
+        try Self.eventually("failover to the secondary", seconds: 90) { try service.activeEndpoint(number: Self.number)?.role == .secondary }
         let view = try service.failoverView(number: Self.number)
         #expect(view.history.first?.trigger == "unreachable" && view.history.first?.reason.contains("primary 127.0.0.41:5060/udp is unreachable") == true, "\(view.history)")
 
@@ -158,7 +160,7 @@ struct FailoverEndToEndTests {
 
         // The primary is back: two answers, automatic failback, the alert resolves with a recovery notice.
         try primary.start()
-        try Self.eventually("failback to the primary", seconds: 40) { try service.activeEndpoint(number: Self.number)?.role == .primary }
+        try Self.eventually("failback to the primary", seconds: 90) { try service.activeEndpoint(number: Self.number)?.role == .primary }
         try Self.eventually("the alert resolved", seconds: 20) { try service.alert(id: alert.alertId).status == "resolved" }
         #expect(try service.failoverView(number: Self.number).history.first?.trigger == "failback")
 
@@ -167,10 +169,10 @@ struct FailoverEndToEndTests {
         #expect(refused.output.contains("403") && refused.output.contains("failed over: \(Self.number) calls now go to the secondary endpoint"), "\(refused.output)")
         #expect(try service.failoverView(number: Self.number).history.first?.trigger == "auth_failure")
         // Probes of the primary still answer: automatic failback follows.
-        try Self.eventually("failback after the refused call", seconds: 40) { try service.activeEndpoint(number: Self.number)?.role == .primary }
+        try Self.eventually("failback after the refused call", seconds: 90) { try service.activeEndpoint(number: Self.number)?.role == .primary }
 
         // Every notification delivered; per channel, each event id accepted — once, after deduplication.
-        try Self.eventually("the outbox drained", seconds: 40) {
+        try Self.eventually("the outbox drained", seconds: 90) {
             let counts = try service.outboxCounts()
             return counts["pending", default: 0] == 0
         }
