@@ -44,6 +44,11 @@ enum ASCII {
         return index
     }
 
+    /// Whether `bytes` holds `target`, eight bytes at a time (`firstIndex(of:in:from:)`).
+    static func contains(_ target: UInt8, in bytes: ArraySlice<UInt8>) -> Bool {
+        bytes.withUnsafeBufferPointer { buffer in firstIndex(of: target, in: buffer, from: 0) < buffer.count }
+    }
+
     /// The index of the first of three bytes in `bytes[start...]`, or `bytes.count`, as `firstIndex(of:in:from:)`.
     @inline(__always)
     static func firstIndex(of a: UInt8, _ b: UInt8, _ c: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {

@@ -19,15 +19,18 @@ struct HeaderValueScanner {
         SIPSyntaxError(context, reason, offset: (position ?? index) - bytes.startIndex)
     }
 
+    @inline(__always)
     static func isLWS(_ byte: UInt8) -> Bool {
         byte == ASCII.space || byte == ASCII.tab || byte == ASCII.cr || byte == ASCII.lf
     }
 
+    @inline(__always)
     mutating func skipLWS() {
         while index < bytes.endIndex, Self.isLWS(bytes[index]) { index += 1 }
     }
 
     /// Consumes `byte` with optional whitespace around it (SEMI, COMMA, EQUAL, SLASH, COLON, ...).
+    @inline(__always)
     mutating func consume(_ byte: UInt8) -> Bool {
         let saved = index
         skipLWS()
@@ -40,6 +43,7 @@ struct HeaderValueScanner {
         return false
     }
 
+    @inline(__always)
     mutating func token() -> ArraySlice<UInt8>? {
         let start = index
         while index < bytes.endIndex, ASCII.isToken(bytes[index]) { index += 1 }
@@ -137,24 +141,62 @@ struct HeaderValueScanner {
     /// `*( SEMI generic-param )`, checked by the rules of `parameters()`, kept as the slice it covers: no
     /// string is made until a parameter is read.
     ///
-    /// `check` sees each parameter's name and raw value (a quoted value with its quotes) in the same pass; the
-    /// first problem it names is returned beside the list, for the caller to throw where its grammar says.
+    /// `check` sees each parameter's name and raw value (a quoted value with its quotes) in the same pass, as
+    /// buffers valid for the call only; the first problem it names is returned beside the list, for the caller to
+    /// throw where its grammar says.
     mutating func parameterSection(
-        check: (ArraySlice<UInt8>, ArraySlice<UInt8>?) -> String? = { _, _ in nil }
+        check: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>?) -> String? = { _, _ in nil }
     ) throws(SIPSyntaxError) -> (parameters: ParameterList, problem: String?) {
         let start = index
-        var problem: String?
+        // The usual form first — `;name` or `;name=value` with token values and no whitespace — read through a
+        // pointer (no bounds checks, no slices per parameter); anything else (whitespace, a quoted or bracketed
+        // value, a missing name) leaves the rest to the scanner below, from the parameter it stopped at.
+        let base = bytes.startIndex
+        let (stop, found) = bytes.withUnsafeBufferPointer { buffer -> (Int, String?) in
+            let end = buffer.count
+            var position = index - base
+            while position < end, buffer[position] == ASCII.semicolon {
+                let nameStart = position &+ 1
+                var cursor = nameStart
+                while cursor < end, ASCII.isToken(buffer[cursor]) { cursor &+= 1 }
+                guard cursor > nameStart else { break }
+                let nameEnd = cursor
+                var valueRange: Range<Int>?
+                if cursor < end, buffer[cursor] == ASCII.equals {
+                    let valueStart = cursor &+ 1
+                    cursor = valueStart
+                    while cursor < end, ASCII.isToken(buffer[cursor]) || buffer[cursor] == ASCII.colon { cursor &+= 1 }
+                    guard cursor > valueStart else { break }
+                    valueRange = valueStart..<cursor
+                }
+                // The parameter must end here: at the end, or at the next ';' (whitespace, a quote ... go the long way).
+                guard cursor == end || buffer[cursor] == ASCII.semicolon else { break }
+                let problem = check(
+                    UnsafeBufferPointer(rebasing: buffer[nameStart..<nameEnd]), valueRange.map { UnsafeBufferPointer(rebasing: buffer[$0]) })
+                position = cursor
+                if let problem { return (position, problem) }
+            }
+            return (position, nil)
+        }
+        index = base + stop
+        var problem = found
         while consume(ASCII.semicolon) {
             guard let name = token() else {
                 if let byte = peek { throw error("expected a parameter name after ';', found '\(ASCII.printable([byte]))'") }
                 throw error("expected a parameter name after ';', found the end of the value")
             }
             guard consume(ASCII.equals) else {
-                if problem == nil { problem = check(name, nil) }
+                if problem == nil { problem = name.withUnsafeBufferPointer { check($0, nil) } }
                 continue
             }
             let valueStart = index
-            defer { if problem == nil { problem = check(name, bytes[valueStart..<index]) } }
+            defer {
+                if problem == nil {
+                    problem = name.withUnsafeBufferPointer { name in
+                        bytes[valueStart..<index].withUnsafeBufferPointer { value in check(name, value) }
+                    }
+                }
+            }
             if peek == ASCII.quote {
                 try skipQuotedString()
             } else if peek == ASCII.openBracket {
@@ -225,18 +267,28 @@ struct HeaderValueScanner {
     static func parseList<T>(
         _ value: ArraySlice<UInt8>, context: String, element: (inout HeaderValueScanner) throws(SIPSyntaxError) -> T
     ) throws(SIPSyntaxError) -> [T] {
+        var result: [T] = []
+        try parseList(value, context: context, into: &result, element: element)
+        return result
+    }
+
+    /// `parseList`, appending to `result`: the fields of a header that is repeated (a Via per hop, a Record-Route
+    /// per proxy) fill one array instead of an array each, concatenated.
+    static func parseList<T>(
+        _ value: ArraySlice<UInt8>, context: String, into result: inout [T],
+        element: (inout HeaderValueScanner) throws(SIPSyntaxError) -> T
+    ) throws(SIPSyntaxError) {
         // Most values hold one element: parse it in place without building a list of parts. An unbalanced
         // quote or '<' in it is still refused, by the element's own parser.
-        guard value.contains(ASCII.comma) else {
-            return [try parseElement(value, value, context: context, parse: element)]
+        guard ASCII.contains(ASCII.comma, in: value) else {
+            result.append(try parseElement(value, value, context: context, parse: element))
+            return
         }
         let parts = try splitList(value, context: context)
-        var result: [T] = []
-        result.reserveCapacity(parts.count)
+        result.reserveCapacity(result.count + parts.count)
         for part in parts {
             result.append(try parseElement(part, value, context: context, parse: element))
         }
-        return result
     }
 
     /// The first element of a list, every element checked as `parseList` does; a value of one element (the usual
@@ -244,7 +296,7 @@ struct HeaderValueScanner {
     static func parseFirst<T>(
         _ value: ArraySlice<UInt8>, context: String, element: (inout HeaderValueScanner) throws(SIPSyntaxError) -> T
     ) throws(SIPSyntaxError) -> T? {
-        guard value.contains(ASCII.comma) else { return try parseElement(value, value, context: context, parse: element) }
+        guard ASCII.contains(ASCII.comma, in: value) else { return try parseElement(value, value, context: context, parse: element) }
         return try parseList(value, context: context, element: element).first
     }
 

@@ -142,28 +142,37 @@ enum HostName {
     static func isValid<C: Collection>(_ bytes: C) -> Bool where C.Element == UInt8 {
         let count = bytes.count
         guard count > 0, count <= 253 else { return false }
-        // One pass: label structure, and whether only digits and dots were seen (then it must be an IPv4 address).
+        // One pass: the label structure, and the dotted quad the host must be when only digits and dots were seen
+        // (four labels of at most three digits, each at most 255).
         let labelCharacters = ByteClass.hostLabel  // letters, digits, '_'
         var letters = false
         var labelLength = 0
         var previous: UInt8 = UInt8(ascii: ".")
+        var dots = 0
+        var octet = 0
+        var quad = true
         for byte in bytes {
-            if byte == UInt8(ascii: ".") {
+            if labelCharacters.contains(byte) {
+                if ASCII.isDigit(byte) { octet = octet &* 10 &+ Int(byte &- 0x30) } else { letters = true }
+                labelLength &+= 1
+            } else if byte == UInt8(ascii: ".") {
                 guard labelLength > 0, labelLength <= 63, previous != UInt8(ascii: "-") else { return false }
+                // A label longer than three digits may have wrapped `octet` round: its length says it is no octet.
+                if labelLength > 3 || octet > 255 { quad = false }
                 labelLength = 0
-            } else if labelCharacters.contains(byte) {
-                if !ASCII.isDigit(byte) { letters = true }
-                labelLength += 1
+                octet = 0
+                dots &+= 1
             } else if byte == UInt8(ascii: "-") {
                 guard labelLength > 0 else { return false }
                 letters = true
-                labelLength += 1
+                labelLength &+= 1
             } else {
                 return false
             }
             previous = byte
         }
-        if !letters { return IPAddress.isIPv4(bytes: bytes) }
+        if labelLength > 3 || octet > 255 { quad = false }
+        if !letters { return quad && dots == 3 && labelLength > 0 }
         // A trailing dot (fully qualified name) leaves an empty last label.
         return labelLength == 0 ? previous == UInt8(ascii: ".") : labelLength <= 63 && previous != UInt8(ascii: "-")
     }

@@ -167,13 +167,6 @@ public struct NameAddress: Sendable, Hashable, CustomStringConvertible {
         var scanner = HeaderValueScanner(value, context: context)
         return try NameAddress(scanning: &scanner)
     }
-
-    /// Parses a comma-separated list (Contact, Route, Record-Route).
-    static func parseList(_ value: ArraySlice<UInt8>, context: String) throws(SIPSyntaxError) -> [NameAddress] {
-        try HeaderValueScanner.parseList(value, context: context) { scanner throws(SIPSyntaxError) in
-            try NameAddress(scanning: &scanner)
-        }
-    }
 }
 
 extension String {

@@ -64,7 +64,7 @@ public struct SIPHeaderField: Sendable, Hashable {
 
     /// The bytes as text with each line fold (a line end and the whitespace around it) replaced by one space.
     static func unfolded(_ bytes: ArraySlice<UInt8>) -> String {
-        guard bytes.contains(ASCII.lf) else { return String(decoding: bytes, as: UTF8.self) }
+        guard ASCII.contains(ASCII.lf, in: bytes) else { return String(decoding: bytes, as: UTF8.self) }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var index = bytes.startIndex

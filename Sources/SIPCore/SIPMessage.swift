@@ -79,8 +79,14 @@ public struct SIPMessage: Sendable, Hashable {
 
     /// The first field with this name.
     public func field(_ name: SIPHeaderName) -> SIPHeaderField? {
+        fieldIndex(name).map { headers[$0] }
+    }
+
+    /// Where the first field with this name is. The typed accessors read `headers[index]` in place: a returned
+    /// `SIPHeaderField?` is retained, and released through the run-time's generic Optional witness.
+    func fieldIndex(_ name: SIPHeaderName) -> Int? {
         // By index: comparing the kind of each field does not copy (and retain) the field.
-        for index in headers.indices where headers[index].kind == name { return headers[index] }
+        for index in headers.indices where headers[index].kind == name { return index }
         return nil
     }
 

@@ -24,7 +24,7 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
 
     enum Parts: Sendable {
         case wire(Wire)
-        case built(Built)
+        indirect case built(Built)
     }
 
     struct Wire: Sendable {

@@ -89,6 +89,16 @@ public enum AnyURI: Sendable, Hashable, CustomStringConvertible {
     }
 
     init(bytes: ArraySlice<UInt8>) throws(SIPSyntaxError) {
+        // `sip:` or `sips:` (nearly every URI a trunk sees) goes straight to the SIP URI parser, which reads the
+        // scheme again; anything else is checked as a scheme first.
+        let start = bytes.startIndex
+        if bytes.count > 4, ASCII.lowercased(bytes[start]) == UInt8(ascii: "s"), ASCII.lowercased(bytes[start + 1]) == UInt8(ascii: "i"),
+            ASCII.lowercased(bytes[start + 2]) == UInt8(ascii: "p"),
+            bytes[start + 3] == ASCII.colon || (ASCII.lowercased(bytes[start + 3]) == UInt8(ascii: "s") && bytes[start + 4] == ASCII.colon)
+        {
+            self = .sip(try SIPURI(bytes: bytes))
+            return
+        }
         guard let colon = bytes.firstIndex(of: ASCII.colon) else {
             throw SIPSyntaxError("URI", "missing scheme", offset: 0)
         }

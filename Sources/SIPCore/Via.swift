@@ -166,7 +166,7 @@ public struct Via: Sendable, Hashable, CustomStringConvertible {
 
     /// What is wrong with a parameter Via gives meaning to (RFC 3261 §20.42, RFC 3581, §18.2.1), or nil. Values
     /// are checked as bytes; a quoted value (unusual) is unquoted first.
-    static func problem(name: ArraySlice<UInt8>, raw: ArraySlice<UInt8>?) -> String? {
+    static func problem(name: UnsafeBufferPointer<UInt8>, raw: UnsafeBufferPointer<UInt8>?) -> String? {
         let known: Int
         switch name.count {
         case 6 where ASCII.equalsLowercase(name, "branch"): known = 0
@@ -175,18 +175,27 @@ public struct Via: Sendable, Hashable, CustomStringConvertible {
         case 3 where ASCII.equalsLowercase(name, "ttl"): known = 3
         default: return nil
         }
-        var value = raw
-        if let raw, raw.first == ASCII.quote {
-            value = Array(ParameterList.decodeValue(raw, raw.startIndex..<raw.endIndex, .header).utf8)[...]
+        guard let raw else { return valueProblem(known, nil as [UInt8]?) }
+        if raw.first == ASCII.quote {
+            let unquoted = Array(ParameterList.decodeValue(Array(raw)[...], 0..<raw.count, .header).utf8)
+            return valueProblem(known, unquoted)
         }
+        return valueProblem(known, raw)
+    }
+
+    private static func valueProblem<C: BidirectionalCollection>(_ known: Int, _ value: C?) -> String?
+    where C.Element == UInt8, C.Index == Int {
         func text() -> String { value.map { String(decoding: $0, as: UTF8.self) } ?? "" }
         switch known {
         case 0:
             return value?.isEmpty ?? true ? "branch has no value" : nil
         case 1:
-            var bare = value ?? []
-            if bare.first == ASCII.openBracket, bare.last == ASCII.closeBracket { bare = bare.dropFirst().dropLast() }
-            return IPAddress.isIPv4(bytes: bare) || IPAddress.isIPv6(bytes: bare) ? nil : "received=\(text()) is not an IP address"
+            guard let value else { return "received= is not an IP address" }
+            let bracketed = value.first == ASCII.openBracket && value.last == ASCII.closeBracket && value.count >= 2
+            let valid = bracketed
+                ? IPAddress.isIPv6(bytes: value.dropFirst().dropLast()) || IPAddress.isIPv4(bytes: value.dropFirst().dropLast())
+                : IPAddress.isIPv4(bytes: value) || IPAddress.isIPv6(bytes: value)
+            return valid ? nil : "received=\(text()) is not an IP address"
         case 2:
             guard let value, !value.isEmpty else { return nil }
             return (ASCII.decimal(value, maxDigits: 5) ?? 65536) > 65535 ? "rport=\(text()) is not a port number" : nil
@@ -234,10 +243,5 @@ public struct Via: Sendable, Hashable, CustomStringConvertible {
         guard let token = scanner.token() else { throw scanner.error("expected the transport") }
         for known in knownTransports where ASCII.equalsLowercase(token, known.lowercase) { return known.name }
         return String(decoding: token, as: UTF8.self).uppercased()
-    }
-
-    /// Parses every hop in one Via header value.
-    static func parseList(_ value: ArraySlice<UInt8>, context: String = "Via") throws(SIPSyntaxError) -> [Via] {
-        try HeaderValueScanner.parseList(value, context: context) { scanner throws(SIPSyntaxError) in try Via(scanning: &scanner) }
     }
 }

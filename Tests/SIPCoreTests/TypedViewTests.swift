@@ -109,6 +109,26 @@ struct TypedViewTests {
         #expect(two.require == ["100rel", "timer", "x", "\"y, z\"", "<w,v>"])
     }
 
+    /// The common methods and option tags come back as literals only when every byte matches: each one, the same
+    /// with its last byte changed or its case changed, one byte longer, and tokens that are no list's favourites.
+    @Test func commonListTokensAreExactMatches() {
+        let common = [
+            "ACK", "BYE", "INFO", "path", "gruu", "PRACK", "REFER", "timer", "INVITE", "CANCEL", "NOTIFY", "UPDATE", "100rel",
+            "OPTIONS", "PUBLISH", "MESSAGE", "REGISTER", "replaces", "outbound", "histinfo", "SUBSCRIBE", "norefersub",
+            "extended-refer",
+        ]
+        for token in common {
+            var changed = Array(token.utf8)
+            changed[changed.count - 1] ^= 0x01
+            for text in [token, String(decoding: changed, as: UTF8.self), token.lowercased(), token.uppercased(), token + "x", "x"] {
+                #expect(CommonToken.string(Array(text.utf8)[...]) == text, "\(text)")
+            }
+        }
+        let parsed = try? message("Allow: INVITE, ACK, INVITf, invite, INVITES\r\nSupported: timer, 100rel, timeR, path.x\r\n")
+        #expect(parsed?.allow == ["INVITE", "ACK", "INVITf", "invite", "INVITES"])
+        #expect(parsed?.supported == ["timer", "100rel", "timeR", "path.x"])
+    }
+
     /// The byte-level checks agree with the text-level ones they replaced, over valid and invalid forms.
     @Test func byteChecksAgreeWithTheTextChecks() {
         let hosts = [
