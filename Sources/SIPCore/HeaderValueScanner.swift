@@ -121,21 +121,21 @@ struct HeaderValueScanner {
     /// Steps over a quoted-string starting at the current `"`, checking that it ends.
     mutating func skipQuotedString() throws(SIPSyntaxError) {
         let start = index
-        index += 1
-        while index < bytes.endIndex {
-            let byte = bytes[index]
-            if byte == ASCII.quote {
-                index += 1
-                return
+        let base = bytes.startIndex
+        // The closing quote or a backslash, eight bytes at a time (a nonce or a digest response is long).
+        let after: Int? = bytes.withUnsafeBufferPointer { buffer in
+            var position = start - base + 1
+            while true {
+                position = ASCII.firstIndex(of: ASCII.quote, ASCII.backslash, ASCII.quote, in: buffer, from: position)
+                guard position < buffer.count else { return nil }
+                if buffer[position] == ASCII.quote { return position + 1 }
+                // A quoted-pair: the byte after the backslash is taken as it is.
+                guard position + 1 < buffer.count else { return nil }
+                position += 2
             }
-            if byte == ASCII.backslash {
-                guard index + 1 < bytes.endIndex else { break }
-                index += 2
-                continue
-            }
-            index += 1
         }
-        throw error("unterminated quoted string", at: start)
+        guard let after else { throw error("unterminated quoted string", at: start) }
+        index = base + after
     }
 
     /// `*( SEMI generic-param )`, checked by the rules of `parameters()`, kept as the slice it covers: no

@@ -232,13 +232,16 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
                 var cursor = index
                 var escaped = false
                 while cursor < at {
+                    // One class lookup per byte; ':', '%' and anything else are looked at where the run stops.
+                    while cursor < at, URIChar.userUnescaped.contains(bytes[cursor]) { cursor &+= 1 }
+                    guard cursor < at else { break }
                     let byte = bytes[cursor]
                     if byte == ASCII.colon { passwordColon = cursor; break }
-                    if byte == ASCII.percent { escaped = true }
-                    guard URIChar.isUser(byte) else {
+                    guard byte == ASCII.percent else {
                         throw fail("character '\(ASCII.printable([byte]))' is not allowed in the user part", cursor)
                     }
-                    cursor += 1
+                    escaped = true
+                    cursor &+= 1
                 }
                 guard cursor > index else { throw fail("empty user part before '@'", index) }
                 guard !escaped || PercentEncoding.isWellFormed(bytes[index..<cursor]) else {
@@ -298,17 +301,21 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
                 index = start
                 var equals: Int?
                 var percent = false
-                while index < end, bytes[index] != ASCII.semicolon, bytes[index] != ASCII.question {
+                while index < end {
+                    // One class lookup per byte ('=', '%', ';' and '?' are in no run).
+                    while index < end, URIChar.paramUnescaped.contains(bytes[index]) { index &+= 1 }
+                    guard index < end else { break }
                     let byte = bytes[index]
+                    if byte == ASCII.semicolon || byte == ASCII.question { break }
                     if byte == ASCII.equals {
                         if equals == nil { equals = index }
-                    } else if !URIChar.isParamUnescaped(byte) {
+                    } else {
                         guard byte == ASCII.percent else {
                             throw fail("character '\(ASCII.printable([byte]))' is not allowed in a URI parameter", index)
                         }
                         percent = true
                     }
-                    index += 1
+                    index &+= 1
                 }
                 guard (equals ?? index) > start else { throw fail("empty or badly escaped URI parameter name", start) }
                 // Without a '%' there is no escape to check.

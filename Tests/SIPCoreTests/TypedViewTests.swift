@@ -129,6 +129,26 @@ struct TypedViewTests {
         #expect(parsed?.supported == ["timer", "100rel", "timeR", "path.x"])
     }
 
+    /// A quoted string ends at its first unescaped quote, found eight bytes at a time: escaped quotes and
+    /// backslashes at every offset of the word, and an unterminated string (a backslash last included) refused.
+    @Test func quotedStringsEndAtTheirClosingQuote() throws {
+        for length in 0..<20 {
+            for escape in ["\\\"", "\\\\", "\\a"] {
+                for position in 0...length {
+                    var filler = String(repeating: "n", count: length)
+                    filler.insert(contentsOf: escape, at: filler.index(filler.startIndex, offsetBy: position))
+                    let challenge = try #require(try AuthChallenge.parseList("Digest nonce=\"\(filler)\", realm=r").first)
+                    #expect(challenge.realm == "r", "\(filler)")
+                    #expect(challenge.nonce?.count == length + 1, "\(filler)")
+                }
+            }
+            let open = String(repeating: "n", count: length)
+            #expect(throws: SIPSyntaxError.self) { try AuthChallenge.parseList("Digest nonce=\"\(open)") }
+            #expect(throws: SIPSyntaxError.self) { try AuthChallenge.parseList("Digest nonce=\"\(open)\\") }
+            #expect(throws: SIPSyntaxError.self) { try AuthChallenge.parseList("Digest nonce=\"\(open)\\\"") }
+        }
+    }
+
     /// The byte-level checks agree with the text-level ones they replaced, over valid and invalid forms.
     @Test func byteChecksAgreeWithTheTextChecks() {
         let hosts = [

@@ -39,6 +39,12 @@ struct URITests {
         ("sip:alice@exa_mple..com", "host name 'exa_mple..com' has an empty label"),
         ("sip:alice@300.1.1.1", "'300.1.1.1' is not a valid IPv4 address"),
         ("sip:a%4@example.com", "bad %-escape in the user part"),
+        // After a run of allowed bytes, after an escape, and in a parameter's name, value or after its '='.
+        ("sip:alice\"x@example.com", "character '\"' is not allowed in the user part"),
+        ("sip:a%41<@example.com", "character '<' is not allowed in the user part"),
+        ("sip:alice@example.com;lr;x\"y", "character '\"' is not allowed in a URI parameter"),
+        ("sip:alice@example.com;user=ph{one", "character '{' is not allowed in a URI parameter"),
+        ("sip:alice@example.com;a=b%4", "bad %-escape in URI parameter 'a'"),
     ])
     func refusesMalformedURIs(_ input: String, _ reason: String) {
         #expect(throws: SIPSyntaxError.self) { try SIPURI(parsing: input) }
@@ -46,6 +52,25 @@ struct URITests {
             _ = try SIPURI(parsing: input)
         } catch {
             #expect(error.reason == reason, "\(input)")
+        }
+    }
+
+    /// `sip:` and `sips:` in any case go straight to the SIP URI parser; every other scheme, and a bare `sip:`, take
+    /// the scheme check first — the same verdicts as `SIPURI(parsing:)` either way.
+    @Test func anyURIDispatchesOnTheScheme() throws {
+        for text in ["sip:alice@example.com", "SIPS:alice@example.com:5061;transport=tls", "sIp:example.com", "sips:b@[2001:db8::1]"] {
+            #expect(try AnyURI(parsing: text) == .sip(try SIPURI(parsing: text)), "\(text)")
+        }
+        #expect { try AnyURI(parsing: "sip:") } throws: { ($0 as? SIPSyntaxError)?.reason == "the host is empty" }
+        #expect(throws: SIPSyntaxError.self) { try AnyURI(parsing: "sips:") }
+        guard case .other(let scheme, _) = try AnyURI(parsing: "sipx:alice") else {
+            Issue.record("sipx: is another scheme")
+            return
+        }
+        #expect(scheme == "sipx")
+        guard case .tel = try AnyURI(parsing: "tel:+14155550100") else {
+            Issue.record("tel: is a tel URI")
+            return
         }
     }
 
