@@ -91,7 +91,10 @@ public struct SIPMessage: Sendable, Hashable {
     }
 
     /// The value of the first field with this name.
-    public subscript(_ name: SIPHeaderName) -> String? { field(name)?.value }
+    public subscript(_ name: SIPHeaderName) -> String? {
+        guard let index = fieldIndex(name) else { return nil }
+        return headers[index].value
+    }
 
     /// The value of the first field with this name (any spelling or compact form).
     public subscript(_ name: String) -> String? { headers.first { $0.hasName(name) }?.value }

@@ -146,7 +146,17 @@ public final class OptionsProbe {
     private var malformedFrom: [PeerAddress: SIPParseError] = [:]
     /// Requests prepared per peer, local address and domain.
     private var templates: [TemplateKey: ByteTemplate] = [:]
-    private var lastTemplate: (key: TemplateKey, template: ByteTemplate)?
+    /// The last template used, checked first. A class: an optional tuple of the two was copied out and destroyed
+    /// through the run time's generic witnesses on every probe.
+    private final class LastTemplate {
+        let key: TemplateKey
+        let template: ByteTemplate
+        init(_ key: TemplateKey, _ template: ByteTemplate) {
+            self.key = key
+            self.template = template
+        }
+    }
+    private var lastTemplate: LastTemplate?
 
     public init(layer: TransactionLayer) {
         self.layer = layer
@@ -215,7 +225,7 @@ public final class OptionsProbe {
         do {
             try layer.start(
                 bytes: bytes, method: .options, branch: identifiers.branch, sentBy: (local.host, local.port),
-                callID: identifiers.callID + "@" + template.callIDHost, to: peer, timers: timers
+                callID: identifiers.callID, callIDHost: template.callIDHost, to: peer, timers: timers
             ) { [weak self] event in
                 guard let self else { return }
                 switch event {
@@ -330,7 +340,7 @@ public final class OptionsProbe {
             if templates.count > 256 { templates.removeAll() }
             templates[key] = template
         }
-        lastTemplate = (key, template)
+        lastTemplate = LastTemplate(key, template)
         return template
     }
 

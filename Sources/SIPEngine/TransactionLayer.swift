@@ -84,6 +84,8 @@ public final class TransactionLayer {
         let request: SIPMessage?
         let bytes: [UInt8]
         let callID: String?
+        /// The Call-ID's host half when it was given apart (`callID@callIDHost`), joined only for the trace.
+        let callIDHost: String?
         let peer: PeerAddress
         /// Our top Via's sent-by, which a response's top Via must repeat (host compared without case).
         let sentByHost: String
@@ -94,14 +96,21 @@ public final class TransactionLayer {
         var transmissions = 0
         let handler: (ClientTransactionEvent) -> Void
 
+        /// The whole Call-ID, as the trace records it.
+        var fullCallID: String? {
+            guard let callID, let callIDHost else { return callID }
+            return callID + "@" + callIDHost
+        }
+
         init(
-            machine: Machine, request: SIPMessage?, bytes: [UInt8], callID: String?, peer: PeerAddress, sentBy: (host: String, port: Int?),
-            handler: @escaping (ClientTransactionEvent) -> Void
+            machine: Machine, request: SIPMessage?, bytes: [UInt8], callID: String?, callIDHost: String? = nil, peer: PeerAddress,
+            sentBy: (host: String, port: Int?), handler: @escaping (ClientTransactionEvent) -> Void
         ) {
             self.machine = machine
             self.request = request
             self.bytes = bytes
             self.callID = callID
+            self.callIDHost = callIDHost
             self.peer = peer
             self.sentByHost = sentBy.host
             self.sentByPort = sentBy.port
@@ -152,24 +161,25 @@ public final class TransactionLayer {
     }
 
     /// Starts a non-INVITE client transaction for a request already written as bytes (a probe builds them from a
-    /// template): its method, top Via branch and sent-by, and Call-ID are given, not parsed back.
+    /// template): its method, top Via branch and sent-by, and Call-ID are given, not parsed back. The Call-ID may
+    /// be given as its two halves (`callID@callIDHost`): only the trace reads it, and joined only when it records.
     @discardableResult
     public func start(
         bytes: [UInt8], method: SIPMethod, branch: String, sentBy: (host: String, port: Int?), callID: String,
-        to peer: PeerAddress, timers: TransactionTimers = TransactionTimers(),
+        callIDHost: String? = nil, to peer: PeerAddress, timers: TransactionTimers = TransactionTimers(),
         handler: @escaping (ClientTransactionEvent) -> Void
     ) throws -> ClientTransactionKey {
         guard method != .invite else {
             throw SIPSyntaxError("request", "an INVITE transaction needs the request as a message (its ACK is built from it)", offset: 0)
         }
         return begin(
-            method: method, branch: branch, sentBy: sentBy, request: nil, bytes: bytes, callID: callID, to: peer, timers: timers,
-            handler: handler)
+            method: method, branch: branch, sentBy: sentBy, request: nil, bytes: bytes, callID: callID, callIDHost: callIDHost, to: peer,
+            timers: timers, handler: handler)
     }
 
     private func begin(
         method: SIPMethod, branch: String, sentBy: (host: String, port: Int?), request: SIPMessage?, bytes: [UInt8], callID: String?,
-        to peer: PeerAddress, timers: TransactionTimers, handler: @escaping (ClientTransactionEvent) -> Void
+        callIDHost: String? = nil, to peer: PeerAddress, timers: TransactionTimers, handler: @escaping (ClientTransactionEvent) -> Void
     ) -> ClientTransactionKey {
         let key = ClientTransactionKey(branch: branch, method: method)
         let reliable = peer.transport.isReliable
@@ -178,8 +188,8 @@ public final class TransactionLayer {
             ? .invite(InviteClientTransaction(reliable: reliable, timers: timers))
             : .nonInvite(NonInviteClientTransaction(reliable: reliable, timers: timers))
         let entry = Entry(
-            machine: machine, request: request, bytes: bytes, callID: callID, peer: peer, sentBy: (sentBy.host.lowercased(), sentBy.port),
-            handler: handler)
+            machine: machine, request: request, bytes: bytes, callID: callID, callIDHost: callIDHost, peer: peer,
+            sentBy: (sentBy.host.lowercased(), sentBy.port), handler: handler)
         transactions[key] = entry
         let actions: [TransactionAction]
         switch entry.machine {
@@ -314,7 +324,7 @@ public final class TransactionLayer {
                 let first = entry.transmissions == 0
                 entry.transmissions += 1
                 entry.lastSent = clock.now
-                send(entry.bytes, callID: entry.callID, to: entry.peer, watched: !first)
+                send(entry.bytes, callID: entry.fullCallID, to: entry.peer, watched: !first)
             case .sendACK:
                 if let response, let request = entry.request, let ack = Self.ack(for: request, response: response) {
                     send(ack.serialized(), callID: ack.callID, to: entry.peer)
