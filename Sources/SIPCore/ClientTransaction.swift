@@ -75,10 +75,10 @@ public struct InviteClientTransaction: Sendable, Hashable {
 
     /// §17.1.1.2: send the INVITE; Timer A over unreliable transports, Timer B always.
     public mutating func start() -> [TransactionAction] {
-        var actions: [TransactionAction] = [.sendRequest]
-        if !reliable { actions.append(.startTimer(.a, after: timerAInterval)) }
-        actions.append(.startTimer(.b, after: timers.transactionTimeout))
-        return actions
+        // One array literal each (appending to `[.sendRequest]` grew the array twice).
+        reliable
+            ? [.sendRequest, .startTimer(.b, after: timers.transactionTimeout)]
+            : [.sendRequest, .startTimer(.a, after: timerAInterval), .startTimer(.b, after: timers.transactionTimeout)]
     }
 
     public mutating func receiveResponse(statusCode: Int) -> [TransactionAction] {
@@ -155,10 +155,10 @@ public struct NonInviteClientTransaction: Sendable, Hashable {
 
     /// §17.1.2.2: send the request; Timer E over unreliable transports, Timer F always.
     public mutating func start() -> [TransactionAction] {
-        var actions: [TransactionAction] = [.sendRequest]
-        if !reliable { actions.append(.startTimer(.e, after: timerEInterval)) }
-        actions.append(.startTimer(.f, after: timers.transactionTimeout))
-        return actions
+        // One array literal each (appending to `[.sendRequest]` grew the array twice).
+        reliable
+            ? [.sendRequest, .startTimer(.f, after: timers.transactionTimeout)]
+            : [.sendRequest, .startTimer(.e, after: timerEInterval), .startTimer(.f, after: timers.transactionTimeout)]
     }
 
     public mutating func receiveResponse(statusCode: Int) -> [TransactionAction] {

@@ -41,7 +41,12 @@ struct TimerSlots {
         }
     }
 
+    /// A transaction timeout (Timer B or F) not yet given to the clock: it waits for its retransmission timer
+    /// (A or E) to fire or stop, which most transactions (answered within T1) never see. Its due time is kept.
+    var deferredTimeout: (timer: TransactionTimer, due: Duration)?
+
     mutating func cancelAll() {
+        deferredTimeout = nil
         slots.0?.cancel()
         slots.1?.cancel()
         slots.2?.cancel()
@@ -300,6 +305,8 @@ public final class TransactionLayer {
     private func fire(_ timer: TransactionTimer, key: ClientTransactionKey) {
         guard let entry = transactions[key] else { return }
         entry.timers[timer] = nil as EngineTimer?
+        // The request is being retransmitted: its timeout goes to the clock now, due when it always was.
+        if timer == .a || timer == .e { armDeferredTimeout(entry, key: key) }
         let actions: [TransactionAction]
         switch entry.machine {
         case .invite(var machine):
@@ -334,10 +341,18 @@ public final class TransactionLayer {
                 entry.timers.cancelAll()
                 transactions[key] = nil
                 absorb(key, until: clock.now + delay)
+            case .startTimer(let timer, let delay)
+            where (timer == .b && entry.timers[.a] != nil) || (timer == .f && entry.timers[.e] != nil):
+                // A timeout behind a running retransmission timer: kept aside, not scheduled (see `deferredTimeout`).
+                // An answered probe then costs the clock one timer, not two.
+                entry.timers[timer]?.cancel()
+                entry.timers[timer] = nil as EngineTimer?
+                entry.timers.deferredTimeout = (timer, clock.now + delay)
             case .startTimer(let timer, let delay):
                 entry.timers[timer]?.cancel()
                 entry.timers[timer] = clock.schedule(after: delay) { [weak self] in self?.fire(timer, key: key) }
             case .cancelTimer(let timer):
+                if entry.timers.deferredTimeout?.timer == timer { entry.timers.deferredTimeout = nil }
                 entry.timers[timer]?.cancel()
                 entry.timers[timer] = nil as EngineTimer?
             case .deliverResponse:
@@ -351,6 +366,18 @@ public final class TransactionLayer {
                 transactions[key] = nil
             }
         }
+        // The retransmission timer stopped (a provisional response, a transport that became reliable ...) while
+        // the timeout waited behind it: the timeout goes to the clock.
+        if let deferred = entry.timers.deferredTimeout, entry.timers[deferred.timer == .b ? .a : .e] == nil {
+            armDeferredTimeout(entry, key: key)
+        }
+    }
+
+    /// Gives a deferred transaction timeout to the clock, due when the machine asked for it.
+    private func armDeferredTimeout(_ entry: Entry, key: ClientTransactionKey) {
+        guard let (timer, due) = entry.timers.deferredTimeout else { return }
+        entry.timers.deferredTimeout = nil
+        entry.timers[timer] = clock.schedule(after: max(.zero, due - clock.now)) { [weak self] in self?.fire(timer, key: key) }
     }
 
     private func absorb(_ key: ClientTransactionKey, until deadline: Duration) {

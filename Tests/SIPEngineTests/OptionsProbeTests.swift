@@ -78,6 +78,34 @@ struct OptionsProbeTests {
         #expect(failure.remedy.contains("firewall"))
     }
 
+    /// Timer F waits behind Timer E instead of going to the clock at the start: an answered probe leaves the
+    /// clock one timer, and an unanswered one still times out at 64·T1 to the instant, no earlier.
+    @Test func theTimeoutWaitsBehindTheRetransmissionTimerAndLandsOnTime() {
+        let answered = Setup(.answer(code: 200, after: .milliseconds(20)))
+        var generator = SystemRandomNumberGenerator()
+        answered.probe.probe(Self.udp, using: &generator) { _ in }
+        answered.clock.advance(by: .milliseconds(2))
+        #expect(answered.clock.pendingTimerCount == 2, "Timer E and the peer's answer; Timer F is not scheduled yet")
+
+        let silent = Setup(.silent)
+        var outcomes: [ProbeOutcome] = []
+        silent.probe.probe(Self.udp, using: &generator) { outcomes.append($0) }
+        silent.clock.advance(by: .milliseconds(32_000) - .microseconds(1) + .milliseconds(1))
+        #expect(outcomes.isEmpty, "not before 32 s after the first transmission (the connection took 1 ms)")
+        silent.clock.advance(by: .microseconds(1))
+        #expect(outcomes.count == 1)
+        #expect(silent.layer.activeTransactionCount == 0)
+        // A provisional answer stops nothing on a non-INVITE: still retransmitted, still timed out at 32 s.
+        let provisional = Setup(.answer(code: 100, after: .milliseconds(10)))
+        var late: [ProbeOutcome] = []
+        provisional.probe.probe(Self.udp, using: &generator) { late.append($0) }
+        provisional.clock.advance(by: .milliseconds(32_000))
+        #expect(late.isEmpty)
+        provisional.clock.advance(by: .milliseconds(1))
+        guard case .failure(let failure)? = late.first else { Issue.record("\(late)"); return }
+        #expect(failure.kind == .timeout)
+    }
+
     @Test func roundTripCountsFromTheLastRetransmission() {
         // The first two transmissions are lost; the third (at 1.5 s) is answered 30 ms later.
         let setup = Setup(.answer(code: 200, after: .milliseconds(30), answerFrom: 3))
