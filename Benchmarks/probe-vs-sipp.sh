@@ -5,7 +5,10 @@
 #   COUNT=100000 Benchmarks/probe-vs-sipp.sh
 #   Benchmarks/probe-vs-sipp.sh --instructions   # instructions per probe instead, counted by callgrind
 #
-# siptrunk: `siptrunk probe --concurrency 64 --count N` (release build). sipp: its OPTIONS client scenario at
+# siptrunk: `siptrunk probe --concurrency 64 --count N --timeout 32` (release build; a 32 s timeout is 64·T1 with
+# T1 = 500 ms, the retransmission interval sipp's scenario uses: a shorter timeout shortens T1, and under
+# callgrind's slowdown a 125 ms T1 retransmitted requests whose answers were merely waiting to be read, which moved
+# the UDP count by ±5% between runs). sipp: its OPTIONS client scenario at
 # `-r N` (as fast as kamailio answers), 64 calls in flight at most (`-l 64`), over UDP (`-t u1`, one socket) and
 # TCP (`-t t1`, one connection). Each side's CPU (user + system) and peak RSS come from GNU time; CPU per probe
 # is that CPU over the probes answered. kamailio (4 UDP workers, 2 TCP) is started here on 127.0.0.71 and
@@ -107,7 +110,7 @@ if [ "${1:-}" = "--instructions" ]; then
   for transport in udp tcp; do
     per_count=()
     for n in 200 2200; do
-      per_count+=("$(instructions "$work/siptrunk" probe "$address:5060" --transport "$transport" --count "$n" --concurrency 64 --timeout 8)")
+      per_count+=("$(instructions "$work/siptrunk" probe "$address:5060" --transport "$transport" --count "$n" --concurrency 64 --timeout 32)")
     done
     printf "| siptrunk  | %s | %d |\n" "$transport" $(( (per_count[1] - per_count[0]) / 2000 ))
     flag=u1
@@ -126,7 +129,7 @@ echo "| client    | on  | answered |      rate |        CPU | CPU/probe | peak R
 echo "|-----------|-----|----------|-----------|------------|-----------|----------|"
 for transport in udp tcp; do
   read -r seconds cpu rss < <(measure "$siptrunk" probe "$address:5060" --transport "$transport" \
-    --count "$count" --concurrency 64 --timeout 4 --json)
+    --count "$count" --concurrency 64 --timeout 32 --json)
   answered=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["data"]["flood"]["answered"])' "$work/out" 2>/dev/null || echo 0)
   row siptrunk "$transport" "$answered" "$seconds" "$cpu" "$rss"
 
