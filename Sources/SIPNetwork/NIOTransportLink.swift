@@ -39,6 +39,9 @@ public final class NIOTransportLink: @unchecked Sendable {
 
     private var channels: [PeerAddress: Channel] = [:]
     private var locals: [PeerAddress: PeerAddress] = [:]
+    /// Opens in progress, by peer: a second open of the same peer joins the first. (A flood starts 64 probes
+    /// before the first connection is up; each opened its own socket, and 63 were left open beside the one kept.)
+    private var opening: [PeerAddress: EventLoopFuture<Void>] = [:]
     private var tls: [PeerAddress: TLSDetails] = [:]
     private var sslContext: NIOSSLContext?
     /// True while datagrams of one read batch are being delivered; writes then wait for `flushBatch`.
@@ -64,6 +67,7 @@ public final class NIOTransportLink: @unchecked Sendable {
         eventLoop.assertInEventLoop()
         if isShutDown { return eventLoop.makeFailedFuture(TransportError(.other("the link was shut down"))) }
         if isOpen(peer) { return eventLoop.makeSucceededFuture(()) }
+        if let pending = opening[peer] { return pending }
         if let reason = admission?(peer) { return eventLoop.makeFailedFuture(TransportError(.other(reason))) }
         let address: SocketAddress
         do {
@@ -88,7 +92,7 @@ public final class NIOTransportLink: @unchecked Sendable {
         case .tls:
             connected = openTLS(peer, address: address, serverName: serverName ?? peer.host)
         }
-        return connected.flatMapErrorThrowing { error in
+        let opened = connected.flatMapErrorThrowing { error in
             throw TransportError(Self.classify(error))
         }.flatMapThrowing { channel in
             // Connected after the link was shut down (the loop is shared and outlives it): not kept.
@@ -102,6 +106,12 @@ public final class NIOTransportLink: @unchecked Sendable {
                 self.locals[peer] = PeerAddress(host: host, port: port, transport: peer.transport)
             }
         }
+        opening[peer] = opened
+        // Registered first, so it runs before any caller's callback (and at once if the open already finished).
+        opened.whenComplete { _ in
+            if self.opening[peer] === opened { self.opening[peer] = nil }
+        }
+        return opened
     }
 
     private func openTLS(_ peer: PeerAddress, address: SocketAddress, serverName: String) -> EventLoopFuture<Channel> {
