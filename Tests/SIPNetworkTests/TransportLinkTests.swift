@@ -1,0 +1,68 @@
+import Foundation
+import NIOCore
+import SIPCore
+import SIPNetwork
+import SIPRuntime
+import Testing
+
+/// The link's sockets, counted from the other end.
+struct TransportLinkTests {
+    /// A TCP listener on loopback that counts the connections made to it (accepted without blocking, after the
+    /// fact: the kernel completes each handshake into the backlog).
+    final class CountingListener {
+        let descriptor: Int32
+        let port: Int
+
+        init() throws {
+            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard descriptor >= 0 else { throw TestFailure("socket: \(String(cString: strerror(errno)))") }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = 0
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0, listen(descriptor, 256) == 0 else {
+                close(descriptor)
+                throw TestFailure("bind/listen: \(String(cString: strerror(errno)))")
+            }
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+            }
+            _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
+            self.descriptor = descriptor
+            port = Int(UInt16(bigEndian: address.sin_port))
+        }
+
+        /// Accepts every connection waiting and closes it; how many there were.
+        func acceptAll() -> Int {
+            var count = 0
+            while true {
+                let connection = accept(descriptor, nil, nil)
+                guard connection >= 0 else { return count }
+                close(connection)
+                count += 1
+            }
+        }
+
+        deinit { close(descriptor) }
+    }
+
+    /// Probes started together open the peer once: a flood's first 64 probes used to open a connection each and
+    /// keep one, leaving 63 open beside it.
+    @Test func opensOfOnePeerInProgressShareOneConnection() throws {
+        let listener = try CountingListener()
+        let loop = NetworkProber.sharedGroup.next()
+        let link = NIOTransportLink(eventLoop: loop)
+        let peer = PeerAddress(host: "127.0.0.1", port: listener.port, transport: .tcp)
+        let opens = try loop.submit { (0..<64).map { _ in link.open(peer) } }.wait()
+        for open in opens { try open.wait() }
+        // Opened again once connected: the open socket is reused.
+        try loop.flatSubmit { link.open(peer) }.wait()
+        Thread.sleep(forTimeInterval: 0.2)
+        #expect(listener.acceptAll() == 1)
+        try loop.flatSubmit { link.shutDown() }.wait()
+    }
+}
