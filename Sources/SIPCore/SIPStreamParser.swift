@@ -124,23 +124,24 @@ public struct SIPStreamParser: Sendable {
 
     /// Index just past the empty line that ends the header section, if it has arrived.
     private mutating func findHeadEnd() -> Int? {
-        var index = scanIndex
         let count = buffer.count
-        while index < count {
-            if buffer[index] == ASCII.lf {
+        let (start, readIndex) = (scanIndex, self.readIndex)
+        let (end, resume): (Int?, Int) = buffer.withUnsafeBufferPointer { bytes in
+            var index = start
+            while true {
+                // The next line end, eight bytes at a time.
+                index = ASCII.firstIndex(of: ASCII.lf, in: bytes, from: index)
+                guard index < count else { return (nil, max(readIndex, count - 1)) }
                 let next = index + 1
-                if next < count, buffer[next] == ASCII.lf { return next + 1 }
-                if next + 1 < count, buffer[next] == ASCII.cr, buffer[next + 1] == ASCII.lf { return next + 2 }
-                if next >= count || (next + 1 >= count && buffer[next] == ASCII.cr) {
-                    // The blank line may still be on its way: resume from this line end.
-                    scanIndex = index
-                    return nil
-                }
+                if next < count, bytes[next] == ASCII.lf { return (next + 1, index) }
+                if next + 1 < count, bytes[next] == ASCII.cr, bytes[next + 1] == ASCII.lf { return (next + 2, index) }
+                // The blank line may still be on its way: resume from this line end.
+                if next >= count || (next + 1 >= count && bytes[next] == ASCII.cr) { return (nil, index) }
+                index = next
             }
-            index += 1
         }
-        scanIndex = max(readIndex, count - 1)
-        return nil
+        if end == nil { scanIndex = resume }
+        return end
     }
 
     /// Drops consumed bytes once they are the larger part of the buffer.
