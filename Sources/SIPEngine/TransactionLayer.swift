@@ -326,8 +326,8 @@ public final class TransactionLayer {
         for action in actions {
             switch action {
             case .sendRequest:
-                // A request's first transmission goes unwatched: should its send fail (a neighbour that never
-                // answered ARP), the retransmission 500 ms later is watched and reports it.
+                // A request's first transmission goes unwatched: should its send fail (EHOSTUNREACH once the route
+                // is gone, EMSGSIZE), the retransmission T1 later is watched and reports it.
                 let first = entry.transmissions == 0
                 entry.transmissions += 1
                 entry.lastSent = clock.now
