@@ -36,9 +36,11 @@ final class TmuxSession {
         try TestProcess.run("/usr/bin/tmux", ["-S", socket, "capture-pane", "-p", "-t", name]).output
     }
 
-    /// Polls the screen until it contains `text` (never a blind sleep); the last screen when it does not.
+    /// Polls the screen until it contains `text` (never a blind sleep); the last screen when it does not. The
+    /// deadline bounds a hang, it measures nothing: four wizards started at once beside the rest of the suite once
+    /// drew nothing within 15 s on a loaded CI machine, so it is 30 s.
     @discardableResult
-    func waitFor(_ text: String, seconds: Double = 15) throws -> String {
+    func waitFor(_ text: String, seconds: Double = 30) throws -> String {
         let deadline = Date().addingTimeInterval(seconds)
         var last = ""
         while Date() < deadline {
