@@ -327,8 +327,10 @@ struct WizardEndToEndTests {
         let binary = try TestProcess.siptrunkPath()
         let session = try TmuxSession(command: "cd \(directory) && env LANG=C.UTF-8 TERM=xterm-256color \(binary) --db \(database); echo HOME-EXIT=$?; sleep 15", width: 100, height: 30)
         defer { session.kill() }
-        let dashboard = try session.waitFor("SIP dashboard")
-        #expect(dashboard.contains("Add trunk"), "\(dashboard)")
+        // The footer, not the title: on a loaded run the title was drawn long before the body, and an 'a' sent in
+        // between was read before the dashboard took keys.
+        let dashboard = try session.waitFor("Add trunk")
+        #expect(dashboard.contains("SIP dashboard"), "\(dashboard)")
         try session.keys("a")
         try session.waitFor("Step 1 of 8")
         try session.keys("F10")
