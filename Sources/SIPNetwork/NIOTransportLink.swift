@@ -217,14 +217,6 @@ public final class NIOTransportLink: @unchecked Sendable {
     }
 
     public func send(_ bytes: [UInt8], to peer: PeerAddress) {
-        send(bytes, to: peer, watched: true)
-    }
-
-    /// Sends `bytes`; a failed send is reported through `onFailure`. An unwatched datagram is written without a
-    /// promise: making, completing and freeing one per message cost about 6,400 instructions of a 62,000-instruction
-    /// probe, and a datagram's send error (EHOSTUNREACH, EMSGSIZE) is only reported through its promise, so the
-    /// engine watches retransmissions and lets first transmissions go (a stream is always watched).
-    public func send(_ bytes: [UInt8], to peer: PeerAddress, watched: Bool) {
         guard let (channel, remote) = openChannel(peer) else {
             if admission?(peer) != nil {
                 onFailure?(.other("refused by the address policy"), peer)
@@ -238,7 +230,7 @@ public final class NIOTransportLink: @unchecked Sendable {
             return
         }
         let buffer = channel.allocator.buffer(bytes: bytes)
-        let promise = watched || peer.transport != .udp ? eventLoop.makePromise(of: Void.self) : nil
+        let promise = eventLoop.makePromise(of: Void.self)
         // Through the pipeline's own (inlinable) write: `Channel.write<T>` is generic and compiled in NIOCore, so each
         // call wrapped the value in `NIOAny` with dynamic casts at run time (about 1,100 instructions per message);
         // here `NIOAny` is built for the one type at compile time.
@@ -258,7 +250,7 @@ public final class NIOTransportLink: @unchecked Sendable {
         } else {
             channel.pipeline.writeAndFlush(buffer, promise: promise)
         }
-        promise?.futureResult.whenFailure { [weak self] error in self?.failed(peer, Self.classify(error)) }
+        promise.futureResult.whenFailure { [weak self] error in self?.failed(peer, Self.classify(error)) }
     }
 
     /// Closes every socket.
