@@ -195,6 +195,9 @@ public final class Terminal: @unchecked Sendable {
                 var waiting: Int32 = 0
                 if ioctl(input, UInt(FIONREAD), &waiting) != 0 || waiting == 0 || isatty(input) == 0 { return .inputClosed }
             }
+            // A quit asked for by posted work, the timer or a paste (the dashboard's `a` typed before its first read
+            // is replayed when the read is posted back: that quit was lost, and the dashboard stayed).
+            if app.wantsToQuit { return .quit }
             draw(app)
         }
     }

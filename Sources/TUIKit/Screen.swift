@@ -20,11 +20,15 @@ public protocol TerminalApplication: AnyObject {
     func handle(_ key: Key) -> ScreenCommand
     /// Text pasted in one go (bracketed paste).
     func paste(_ text: String)
+    /// True once the screen asked to quit from anything but `handle(_:)`: an answer its work posted back (a key
+    /// typed ahead of the first read and replayed then), a paste, a timer. The backend ends the run after that.
+    var wantsToQuit: Bool { get }
 }
 
 extension TerminalApplication {
     public var isAnimating: Bool { false }
     public var timerInterval: Int? { nil }
+    public var wantsToQuit: Bool { false }
     public func timerFired() {}
     public func paste(_ text: String) {
         for character in text { _ = handle(character == "\n" ? .enter : .character(character)) }

@@ -34,6 +34,7 @@ public final class DashboardScreen: TerminalApplication, ClipboardSource, @unche
     public var wantsNewTrunk: Bool { state.wantsNewTrunk }
 
     public var minimumSize: (width: Int, height: Int) { (72, 20) }
+    public var wantsToQuit: Bool { quitting.load(ordering: .sequentiallyConsistent) }
     public var timerInterval: Int? { 1000 }
 
     public init(

@@ -44,6 +44,9 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
 
     public func handle(_ key: Key) -> ScreenCommand { send(.key(key)) }
 
+    /// Set by any quit the flow asks for, also one from an answer or a paste (the terminal ends the run then).
+    public private(set) var wantsToQuit = false
+
     public func paste(_ text: String) { send(.paste(text)) }
 
     public func render(into frame: inout Frame, tick: Int) {
@@ -55,7 +58,12 @@ public final class WizardScreen: TerminalApplication, ClipboardSource, @unchecke
     func send(_ event: SetupFlow.Event) -> ScreenCommand {
         var command = ScreenCommand.continue
         for effect in flow.handle(event) {
-            if case .quit = effect { command = .quit } else { run(effect) }
+            if case .quit = effect {
+                command = .quit
+                wantsToQuit = true
+            } else {
+                run(effect)
+            }
         }
         return command
     }

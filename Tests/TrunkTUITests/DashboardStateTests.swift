@@ -209,6 +209,28 @@ struct DashboardStateTests {
         #expect(shownRange()?.contains("lines \(second)–\(second + rows - 1) of \(total)") == true, "\(shownRange() ?? "no range")")
     }
 
+    /// `a` typed before the dashboard's first read is kept and replayed when the read is posted back; the quit it
+    /// asks for then happens outside `handle(_:)`, so the screen says so through `wantsToQuit` (the terminal ends the
+    /// run on it). Before, that quit was dropped: a loaded run stayed on the dashboard after `a`.
+    @Test func aTypedBeforeTheFirstReadStillLeavesForTheWizard() throws {
+        final class Posted: @unchecked Sendable {  // touched on the test's thread only
+            var replies: [@Sendable () -> Void] = []
+        }
+        let posted = Posted()
+        let service = try Self.service()
+        let now = Self.now
+        let screen = DashboardScreen(service: service, now: { now }, work: { $0() }, post: { posted.replies.append($0) })
+        #expect(screen.views.isEmpty, "the first read is still on its way back")
+        #expect(screen.handle(Key.character("a")) == .continue, "typed ahead: kept until the read arrives")
+        #expect(!screen.wantsToQuit && !screen.wantsNewTrunk)
+        let replies = posted.replies
+        posted.replies = []
+        replies.forEach { $0() }
+        #expect(!screen.views.isEmpty)
+        #expect(screen.wantsNewTrunk)
+        #expect(screen.wantsToQuit, "the replayed key's quit reaches the terminal")
+    }
+
     /// Quitting waits only for writes: reads still queued when the dashboard quits are dropped (nobody would see
     /// them, and under load they made the process linger after its screen had gone), a queued acknowledgement still
     /// lands.
