@@ -22,6 +22,10 @@ public protocol SIPTransportLink: AnyObject {
     func localAddress(for peer: PeerAddress) -> PeerAddress
     /// Sends one message. Failures are reported later through `TransactionLayer.transportFailed`.
     func send(_ bytes: [UInt8], to peer: PeerAddress)
+    /// Sends one message, watching for the send's own failure only when `watched` (a link may skip the watch
+    /// otherwise: a datagram's send error says no more than the retransmission's will, and watching each one
+    /// costs a completion per message).
+    func send(_ bytes: [UInt8], to peer: PeerAddress, watched: Bool)
     /// Opens (or reuses) the connection to `peer` (a no-op for connected UDP sockets already open), then calls
     /// `completion` on the engine's context with nil, or why it failed. For TLS, `serverName` is the SIP domain
     /// the certificate must name.
@@ -31,6 +35,9 @@ public protocol SIPTransportLink: AnyObject {
 }
 
 extension SIPTransportLink {
+    public func send(_ bytes: [UInt8], to peer: PeerAddress, watched: Bool) {
+        send(bytes, to: peer)
+    }
     public func connect(_ peer: PeerAddress, serverName: String?, completion: @escaping (TransportFailure?) -> Void) {
         completion(nil)
     }

@@ -97,6 +97,8 @@ public final class TransactionLayer {
         let sentByPort: Int?
         var timers = TimerSlots()
         var lastSent: Duration = .zero
+        /// How often the request was sent (the first time and each retransmission).
+        var transmissions = 0
         let handler: (ClientTransactionEvent) -> Void
 
         /// The whole Call-ID, as the trace records it.
@@ -324,8 +326,12 @@ public final class TransactionLayer {
         for action in actions {
             switch action {
             case .sendRequest:
+                // A request's first transmission goes unwatched: should its send fail (EHOSTUNREACH once the route
+                // is gone, EMSGSIZE), the retransmission T1 later is watched and reports it.
+                let first = entry.transmissions == 0
+                entry.transmissions += 1
                 entry.lastSent = clock.now
-                send(entry.bytes, callID: entry.fullCallID, to: entry.peer)
+                send(entry.bytes, callID: entry.fullCallID, to: entry.peer, watched: !first)
             case .sendACK:
                 if let response, let request = entry.request, let ack = Self.ack(for: request, response: response) {
                     send(ack.serialized(), callID: ack.callID, to: entry.peer)
@@ -412,8 +418,8 @@ public final class TransactionLayer {
         send(message.serialized(), callID: message.callID, to: peer)
     }
 
-    private func send(_ bytes: [UInt8], callID: @autoclosure () -> String?, to peer: PeerAddress) {
-        defer { transport.send(bytes, to: peer) }
+    private func send(_ bytes: [UInt8], callID: @autoclosure () -> String?, to peer: PeerAddress, watched: Bool = true) {
+        defer { transport.send(bytes, to: peer, watched: watched) }
         guard trace.isRecording else { return }
         trace.record(
             TraceEntry(

@@ -69,6 +69,9 @@ struct OptionsProbeTests {
         let setup = Setup(.silent)
         let outcomes = setup.run(Self.udp)
         #expect(setup.peer.received.count == 11)
+        // The first transmission goes unwatched (a send error there costs each probe a promise); every
+        // retransmission is watched, so a failing send is reported within 500 ms.
+        #expect(setup.peer.watched == [false] + Array(repeating: true, count: 10))
         guard case .failure(let failure)? = outcomes.first else { Issue.record("\(outcomes)"); return }
         #expect(failure.kind == .timeout)
         #expect(failure.message == "no answer to OPTIONS on UDP 5060 within 32 s")

@@ -43,6 +43,14 @@ final class ScriptedPeer: SIPTransportLink {
         _ = clock.schedule(after: .milliseconds(1)) { completion(failure) }
     }
 
+    /// Whether each send asked for its own failure to be watched, in order.
+    private(set) var watched: [Bool] = []
+
+    func send(_ bytes: [UInt8], to peer: PeerAddress, watched: Bool) {
+        self.watched.append(watched)
+        send(bytes, to: peer)
+    }
+
     func send(_ bytes: [UInt8], to peer: PeerAddress) {
         guard let request = try? SIPMessageParser().parse(datagram: bytes) else { return }
         received.append(request)

@@ -65,4 +65,51 @@ struct TransportLinkTests {
         #expect(listener.acceptAll() == 1)
         try loop.flatSubmit { link.shutDown() }.wait()
     }
+
+    /// A UDP port with nothing listening on it (bound, noted, closed).
+    static func closedUDPPort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+        }
+        guard bound else { throw TestFailure("bind: \(String(cString: strerror(errno)))") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Unwatched datagrams (a probe's first transmission, sent without a promise) still report a peer that is not
+    /// there, once: the ICMP port-unreachable is read as an error when the loop gets to it first, and when a send
+    /// gets to it first (two sends in one turn of the loop, as a flood makes them), SwiftNIO closes the socket and
+    /// the link reports that. Before, the second case said nothing: the probes waited for their timeout.
+    @Test(arguments: [false, true]) func unwatchedDatagramsToAClosedPortReportItUnreachableOnce(sendTakesTheError: Bool) throws {
+        final class Failures: @unchecked Sendable {  // touched on the loop only
+            var seen: [TransportFailure] = []
+        }
+        let loop = NetworkProber.sharedGroup.next()
+        let link = NIOTransportLink(eventLoop: loop)
+        let failures = Failures()
+        let peer = PeerAddress(host: "127.0.0.1", port: try Self.closedUDPPort(), transport: .udp)
+        try loop.flatSubmit {
+            link.onFailure = { failure, to in if to == peer { failures.seen.append(failure) } }
+            return link.open(peer)
+        }.wait()
+        let datagram = Array("OPTIONS sip:probe@127.0.0.1 SIP/2.0\r\n\r\n".utf8)
+        try loop.submit {
+            link.send(datagram, to: peer, watched: false)
+            guard sendTakesTheError else { return }
+            // The loop held while the ICMP error comes back: the next send, not a read, takes it.
+            usleep(200_000)
+            link.send(datagram, to: peer, watched: false)
+        }.wait()
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, try loop.submit({ failures.seen.isEmpty }).wait() { Thread.sleep(forTimeInterval: 0.02) }
+        Thread.sleep(forTimeInterval: 0.2)
+        #expect(try loop.submit { failures.seen }.wait() == [.unreachable])
+        #expect(try loop.submit { link.isOpen(peer) }.wait() == false, "the failed socket is dropped; the next open makes a new one")
+        try loop.flatSubmit { link.shutDown() }.wait()
+    }
 }
