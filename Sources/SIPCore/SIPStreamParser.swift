@@ -39,22 +39,26 @@ public struct SIPStreamParser: Sendable {
 
     /// The next complete message, or nil when more bytes are needed.
     public mutating func next() throws(SIPParseError) -> SIPMessage? {
-        if pending == nil {
+        // The head moves out of `pending` (kept there only while its body is still to come): storing and copying it
+        // back out retained every string and array it holds.
+        let waiting: Pending
+        if let held = pending.take() {
+            waiting = held
+        } else {
             guard let head = try nextHead() else {
                 compact()
                 return nil
             }
-            pending = head
+            waiting = head
         }
-        guard let waiting = pending else { return nil }
         guard buffer.count - readIndex >= waiting.bodyLength else {
+            pending = consume waiting
             compact()
             return nil
         }
         let body = waiting.bodyLength == 0 ? [] : Array(buffer[readIndex..<(readIndex + waiting.bodyLength)])
         readIndex += waiting.bodyLength
         scanIndex = readIndex
-        pending = nil
         compact()
         return SIPMessage(
             startLine: waiting.head.startLine, rawStartLine: waiting.head.rawStartLine, headers: waiting.head.headers,

@@ -230,16 +230,18 @@ public final class TransactionLayer {
     /// A message a stream transport already framed and parsed (its bytes are written back only for the trace:
     /// an unchanged message serializes byte-identically).
     public func receive(_ message: SIPMessage, from peer: PeerAddress) {
-        receive(message, bytes: message.serialized(), from: peer)
+        receive(message, bytes: nil, from: peer)
     }
 
-    private func receive(_ message: SIPMessage, bytes: @autoclosure () -> [UInt8], from peer: PeerAddress) {
+    /// `bytes` nil: the message is serialized again if the trace records it (an autoclosure doing that captured, and
+    /// so copied, the whole message for every response).
+    private func receive(_ message: SIPMessage, bytes: [UInt8]?, from peer: PeerAddress) {
         func record(_ callID: @autoclosure () -> String?, drop: String?) {
             guard trace.isRecording else { return }
             trace.record(
                 TraceEntry(
                     direction: .received, monotonic: clock.now, wallTime: clock.wallTime, local: transport.localAddress(for: peer),
-                    remote: peer, raw: bytes(), callID: callID(), dropReason: drop))
+                    remote: peer, raw: bytes ?? message.serialized(), callID: callID(), dropReason: drop))
         }
         guard !message.isRequest else {
             if let onRequest {
