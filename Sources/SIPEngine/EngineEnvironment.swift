@@ -23,8 +23,8 @@ public protocol SIPTransportLink: AnyObject {
     /// Sends one message. Failures are reported later through `TransactionLayer.transportFailed`.
     func send(_ bytes: [UInt8], to peer: PeerAddress)
     /// Sends one message, watching for the send's own failure only when `watched` (a link may skip the watch
-    /// otherwise: a datagram's send error says no more than the retransmission's will, and watching each one
-    /// costs a completion per message).
+    /// otherwise, at the cost of a completion per message saved, as long as a send that breaks the socket is still
+    /// reported; a UDP send error that leaves it open is said by the watched retransmission).
     func send(_ bytes: [UInt8], to peer: PeerAddress, watched: Bool)
     /// Opens (or reuses) the connection to `peer` (a no-op for connected UDP sockets already open), then calls
     /// `completion` on the engine's context with nil, or why it failed. For TLS, `serverName` is the SIP domain

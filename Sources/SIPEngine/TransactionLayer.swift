@@ -328,8 +328,9 @@ public final class TransactionLayer {
         for action in actions {
             switch action {
             case .sendRequest:
-                // A request's first transmission goes unwatched: should its send fail (EHOSTUNREACH once the route
-                // is gone, EMSGSIZE), the retransmission T1 later is watched and reports it.
+                // A request's first transmission goes unwatched (a completion per message is costly; a link reports
+                // a socket that a failed send closed by itself): should a UDP send fail and leave the socket open
+                // (EHOSTUNREACH once the route is gone, EMSGSIZE), the retransmission T1 later is watched and says so.
                 let first = entry.transmissions == 0
                 entry.transmissions += 1
                 entry.lastSent = clock.now

@@ -112,4 +112,42 @@ struct TransportLinkTests {
         #expect(try loop.submit { link.isOpen(peer) }.wait() == false, "the failed socket is dropped; the next open makes a new one")
         try loop.flatSubmit { link.shutDown() }.wait()
     }
+
+    /// A TCP request goes unwatched too (a stream never retransmits, so every request is a first transmission): a
+    /// write to a connection the peer has reset fails, SwiftNIO closes the socket, and the link reports the peer —
+    /// once, as a reset connection.
+    @Test func anUnwatchedWriteToAResetConnectionReportsItOnce() throws {
+        final class Failures: @unchecked Sendable {  // touched on the loop only
+            var seen: [TransportFailure] = []
+        }
+        let listener = try CountingListener()
+        let loop = NetworkProber.sharedGroup.next()
+        let link = NIOTransportLink(eventLoop: loop)
+        let failures = Failures()
+        let peer = PeerAddress(host: "127.0.0.1", port: listener.port, transport: .tcp)
+        try loop.flatSubmit {
+            link.onFailure = { failure, to in if to == peer { failures.seen.append(failure) } }
+            return link.open(peer)
+        }.wait()
+        let request = Array("OPTIONS sip:probe@127.0.0.1 SIP/2.0\r\nContent-Length: 0\r\n\r\n".utf8)
+        try loop.submit {
+            // The peer resets the connection (SO_LINGER 0) while the loop is held; the next write is the first to hear.
+            var connection: Int32 = -1
+            for _ in 0..<100 where connection < 0 {
+                connection = accept(listener.descriptor, nil, nil)
+                if connection < 0 { usleep(10_000) }
+            }
+            var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+            setsockopt(connection, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+            close(connection)
+            usleep(200_000)
+            link.send(request, to: peer, watched: false)
+        }.wait()
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, try loop.submit({ failures.seen.isEmpty }).wait() { Thread.sleep(forTimeInterval: 0.02) }
+        Thread.sleep(forTimeInterval: 0.2)
+        #expect(try loop.submit { failures.seen }.wait() == [.connectionReset])
+        #expect(try loop.submit { link.isOpen(peer) }.wait() == false)
+        try loop.flatSubmit { link.shutDown() }.wait()
+    }
 }
