@@ -25,7 +25,10 @@ public final class NIOTransportLink: @unchecked Sendable {
     /// Messages a stream (TCP, TLS) framed: already parsed, so they are handed over as messages when this is set
     /// (otherwise written back to bytes for `onReceive`).
     public var onReceiveMessage: ((SIPMessage, PeerAddress) -> Void)?
-    /// The socket to a peer failed; it has been closed.
+    /// The socket to a peer failed; it has been closed. Always called on a later turn of the loop, never from inside
+    /// `send` (a send that fails at once — SwiftNIO closing the socket in the write — reported inside it re-entered
+    /// the engine: a flood's next probe started from within the probe that was still sending, and two accesses of
+    /// its random generator overlapped).
     public var onFailure: ((TransportFailure, PeerAddress) -> Void)?
     public var connectTimeout: TimeAmount = .seconds(5)
     /// How long a TLS handshake may take once TCP is connected.
@@ -38,6 +41,9 @@ public final class NIOTransportLink: @unchecked Sendable {
     public var admission: (@Sendable (PeerAddress) -> String?)?
 
     private var channels: [PeerAddress: Channel] = [:]
+    /// Why each peer's last socket failed, until a new one opens: a send that finds the socket gone says the same
+    /// (not "connection reset" for a UDP port that refused).
+    private var lastFailure: [PeerAddress: TransportFailure] = [:]
     private var locals: [PeerAddress: PeerAddress] = [:]
     /// Opens in progress, by peer: a second open of the same peer joins the first. (A flood starts 64 probes
     /// before the first connection is up; each opened its own socket, and 63 were left open beside the one kept.)
@@ -101,6 +107,7 @@ public final class NIOTransportLink: @unchecked Sendable {
                 throw TransportError(.other("the link was shut down"))
             }
             self.channels[peer] = channel
+            self.lastFailure[peer] = nil
             self.recent = nil
             if let local = channel.localAddress, let host = local.ipAddress, let port = local.port {
                 self.locals[peer] = PeerAddress(host: host, port: port, transport: peer.transport)
@@ -233,14 +240,14 @@ public final class NIOTransportLink: @unchecked Sendable {
     public func send(_ bytes: [UInt8], to peer: PeerAddress, watched: Bool) {
         guard let (channel, remote) = openChannel(peer) else {
             if admission?(peer) != nil {
-                onFailure?(.other("refused by the address policy"), peer)
+                report(.other("refused by the address policy"), peer)
                 return
             }
             if peer.transport == .udp, let listener = udpListener, let address = try? SocketAddress(ipAddress: peer.host, port: peer.port) {
                 listener.pipeline.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: listener.allocator.buffer(bytes: bytes)), promise: nil)
                 return
             }
-            onFailure?(.connectionReset, peer)
+            report(lastFailure[peer] ?? .connectionReset, peer)
             return
         }
         let buffer = channel.allocator.buffer(bytes: bytes)
@@ -286,6 +293,7 @@ public final class NIOTransportLink: @unchecked Sendable {
         if let udpListener { closing.append(udpListener.close()) }
         udpListener = nil
         channels.removeAll()
+        lastFailure.removeAll()
         recent = nil
         return EventLoopFuture.andAllComplete(closing, on: eventLoop)
     }
@@ -322,7 +330,13 @@ public final class NIOTransportLink: @unchecked Sendable {
             recent = nil
             channel.close(promise: nil)
         }
-        onFailure?(failure, peer)
+        lastFailure[peer] = failure
+        report(failure, peer)
+    }
+
+    /// Tells `onFailure` on the next turn of the loop (after a shutdown, nobody).
+    private func report(_ failure: TransportFailure, _ peer: PeerAddress) {
+        eventLoop.execute { self.onFailure?(failure, peer) }
     }
 
     /// Maps socket errors to the engine's transport failures.

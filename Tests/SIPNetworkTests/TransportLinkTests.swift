@@ -150,4 +150,17 @@ struct TransportLinkTests {
         #expect(try loop.submit { link.isOpen(peer) }.wait() == false)
         try loop.flatSubmit { link.shutDown() }.wait()
     }
+
+    /// A flood of a closed UDP port: sends fail at once (a send takes the ICMP error a previous datagram left), and
+    /// failures reach the engine on a later turn of the loop, never from inside the send. Reported inside it, the
+    /// next probe started from within the one still sending and the process trapped (two overlapping accesses of
+    /// the prober's random generator); and every probe says why the port failed, none "connection reset".
+    @Test func aFloodOfAClosedUDPPortFailsEveryProbeAsUnreachable() throws {
+        let prober = NetworkProber(traceCapacity: 0)
+        defer { prober.shutdown() }
+        let peer = PeerAddress(host: "127.0.0.1", port: try Self.closedUDPPort(), transport: .udp)
+        let summary = try prober.flood(peer, domain: nil, total: 2000, concurrency: 64).wait()
+        #expect(summary.sent == 2000 && summary.answered == 0)
+        #expect(summary.failures == ["icmp_unreachable": 2000], "\(summary.failures)")
+    }
 }
