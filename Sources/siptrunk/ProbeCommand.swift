@@ -102,7 +102,7 @@ struct ProbeCommand: ParsableCommand {
         }
         let summary = ProbeSummary(results)
         if json {
-            JSONOutput.success(ProbeJSON(attempts: results, summary: count > 1 ? summary : nil))
+            JSONOutput.success(ProbeReport(attempts: results, summary: count > 1 ? summary : nil))
         } else if count > 1 {
             print(summary.text(target: destination))
         }
@@ -110,94 +110,17 @@ struct ProbeCommand: ParsableCommand {
     }
 }
 
-/// `probe --json`: every attempt, and with `--count` above 1 the summary.
-struct ProbeJSON: Encodable {
-    var attempts: [DiscoveryReport.Attempt]
-    var summary: ProbeSummary?
-}
-
-/// What ping says at the end (issue 14): probes sent and answered, the loss, and the round trips' min, average,
-/// max and mean deviation.
-struct ProbeSummary: Encodable {
-    var sent: Int
-    var answered: Int
-    var lossPercent: Double
-    var minMs: Double?
-    var avgMs: Double?
-    var maxMs: Double?
-    var mdevMs: Double?
-
-    init(_ attempts: [DiscoveryReport.Attempt]) {
-        sent = attempts.count
-        let trips = attempts.compactMap(\.responseTimeMs)
-        answered = trips.count
-        lossPercent = sent == 0 ? 0 : (Double(sent - answered) / Double(sent) * 1000).rounded() / 10
-        guard !trips.isEmpty else { return }
-        let average = trips.reduce(0, +) / Double(trips.count)
-        // ping's mdev: the standard deviation, sqrt(mean of squares - square of mean).
-        let squares = trips.map { $0 * $0 }.reduce(0, +) / Double(trips.count)
-        func round(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }
-        minMs = trips.min().map(round)
-        maxMs = trips.max().map(round)
-        avgMs = round(average)
-        mdevMs = round(max(0, squares - average * average).squareRoot())
-    }
-
-    func text(target: String) -> String {
-        var lines = ["--- \(target) probe statistics ---", "\(sent) probes sent, \(answered) answered, \(lossPercent.formatted())% loss"]
-        if let minMs, let avgMs, let maxMs, let mdevMs {
-            lines.append(String(format: "round trip min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms", minMs, avgMs, maxMs, mdevMs))
-        }
-        return lines.joined(separator: "\n")
-    }
-}
-
 extension ProbeCommand {
-    /// JSON of a flood run.
-    struct FloodJSON: Encodable {
-        var target: String
-        var sent: Int
-        var answered: Int
-        var failures: [String: Int]
-        var seconds: Double
-        var probesPerSecond: Double
-        var cpuSeconds: Double
-        var cpuCores: Double
-        var roundTripMs: [String: Double]
-    }
-
     func flood(_ prober: NetworkProber, _ target: DiscoveryTarget, domain: String?) throws {
-        let cpuBefore = Self.cpuSeconds()
+        let cpuBefore = FloodReport.processCPUSeconds()
         let summary = try prober.flood(target.peer, domain: domain, total: count, concurrency: concurrency).wait()
-        let cpu = Self.cpuSeconds() - cpuBefore
-        let seconds = max(1e-9, summary.elapsed.inSeconds)
-        let sorted = summary.roundTrips.sorted()
-        func percentile(_ p: Double) -> Double {
-            guard !sorted.isEmpty else { return 0 }
-            return DiscoveryReport.milliseconds(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))])
-        }
-        let result = FloodJSON(
-            target: target.description, sent: summary.sent, answered: summary.answered, failures: summary.failures,
-            seconds: (seconds * 1000).rounded() / 1000, probesPerSecond: (Double(summary.sent) / seconds).rounded(),
-            cpuSeconds: (cpu * 1000).rounded() / 1000, cpuCores: (cpu / seconds * 100).rounded() / 100,
-            roundTripMs: ["p50": percentile(0.5), "p90": percentile(0.9), "p99": percentile(0.99), "max": sorted.last.map(DiscoveryReport.milliseconds) ?? 0])
+        let result = FloodReport(target: target.description, summary: summary, cpuSeconds: FloodReport.processCPUSeconds() - cpuBefore)
         if json {
             JSONOutput.success(["flood": result])
         } else {
-            print("\(result.target): \(result.sent) probes in \(result.seconds) s = \(Int(result.probesPerSecond))/s, \(result.answered) answered")
-            let trip = { (name: String) in result.roundTripMs[name] ?? 0 }
-            print("round trip ms: p50 \(trip("p50"))  p90 \(trip("p90"))  p99 \(trip("p99"))  max \(trip("max"))")
-            print("CPU: \(result.cpuSeconds) s (\(result.cpuCores) cores)")
-            for (kind, number) in result.failures.sorted(by: { $0.key < $1.key }) { print("failed: \(kind) × \(number)") }
+            print(result.text)
         }
         if summary.answered == 0 { throw CommandFailure.silent }
-    }
-
-    /// User plus system CPU time of this process.
-    static func cpuSeconds() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 }
 
