@@ -58,8 +58,16 @@ public final class NIOTransportLink: @unchecked Sendable {
         self.eventLoop = eventLoop
     }
 
+    /// The last `localAddress` answer from `locals` (every probe of a flood asks for the same peer: a comparison, not
+    /// a hash of the host name per probe); cleared whenever `locals` changes.
+    private var lastLocal: (peer: PeerAddress, local: PeerAddress)?
+
     public func localAddress(for peer: PeerAddress) -> PeerAddress {
-        if let local = locals[peer] { return local }
+        if let lastLocal, lastLocal.peer == peer { return lastLocal.local }
+        if let local = locals[peer] {
+            lastLocal = (peer, local)
+            return local
+        }
         if peer.transport == .udp, let listenerAddress { return listenerAddress }
         return PeerAddress(host: "0.0.0.0", port: 0, transport: peer.transport)
     }
@@ -111,6 +119,7 @@ public final class NIOTransportLink: @unchecked Sendable {
             self.recent = nil
             if let local = channel.localAddress, let host = local.ipAddress, let port = local.port {
                 self.locals[peer] = PeerAddress(host: host, port: port, transport: peer.transport)
+                self.lastLocal = nil
             }
         }
         opening[peer] = opened
