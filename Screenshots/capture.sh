@@ -43,8 +43,8 @@ keys Enter; wait_for "Step 8 of 8"; shot step8-complete
 tmux -S "$socket" kill-session -t shots 2>/dev/null || true
 $PWD/$binary demo --db "$work/demo.sqlite" >/dev/null
 tmux -S "$socket" new-session -d -s shots -x 100 -y 30 "cd $work && env LANG=C.UTF-8 TERM=xterm-256color $PWD/$binary dashboard --no-monitor --db $work/demo.sqlite; sleep 5"
-wait_for "SIP dashboard"; wait_for "Healthy"; shot dashboard-overview
-keys Down Enter; wait_for "Uptime"; shot dashboard-health
+wait_for "SIP dashboard"; wait_for "100.0%"; shot dashboard-overview
+keys Down Enter; wait_for "Uptime"; wait_for "average over 24 h"; shot dashboard-health
 keys 2; wait_for "INVITE"; shot dashboard-trace
 keys Enter J; wait_for "Via:"; shot dashboard-message
 keys Escape; sleep 0.3; keys 3; wait_for "page 1 of"; shot dashboard-call-logs
@@ -55,7 +55,7 @@ keys Escape; wait_for "Not saved"; keys o; wait_for "Edit codec order"; keys Dow
 keys Escape; wait_for "Not saved"; keys a; wait_for "Edit alerts"; keys Space Down C-u; keys -l "5000"; keys Enter; wait_for "outside"; shot dashboard-edit-alerts
 # Alerts and failover (issue 15): the Alerts view, and the 3CX number that failed over to its backup.
 keys Escape; wait_for "Not saved"; keys Escape; sleep 0.3
-keys A; wait_for "Alerts ·"; shot dashboard-alerts
+keys A; wait_for "Alerts ·"; wait_for "acknowledges it"; shot dashboard-alerts
 keys Escape; sleep 0.3; keys /; keys -l "14155550111"; keys Enter; sleep 0.3; keys Enter; sleep 0.3; keys 1; wait_for "Calls go to"; shot dashboard-health-failover
 
 # The port-request wizard (issue 18): the Porting view's "Port a number", step by step.
