@@ -66,6 +66,30 @@ struct TransportLinkTests {
         try loop.flatSubmit { link.shutDown() }.wait()
     }
 
+    /// What a link reports about one peer, collected on its loop.
+    /// `@unchecked Sendable`: `seen` is touched on the loop only.
+    final class Failures: @unchecked Sendable {
+        let loop: EventLoop
+        var seen: [TransportFailure] = []
+
+        /// Listens to `link`'s failures for `peer` and opens it.
+        init(_ link: NIOTransportLink, opening peer: PeerAddress, on loop: EventLoop) throws {
+            self.loop = loop
+            try loop.flatSubmit {
+                link.onFailure = { failure, to in if to == peer { self.seen.append(failure) } }
+                return link.open(peer)
+            }.wait()
+        }
+
+        /// The failures reported: waits up to 10 s for the first, then 0.2 s for any that would follow it.
+        func reported() throws -> [TransportFailure] {
+            let deadline = Date().addingTimeInterval(10)
+            while Date() < deadline, try loop.submit({ self.seen.isEmpty }).wait() { Thread.sleep(forTimeInterval: 0.02) }
+            Thread.sleep(forTimeInterval: 0.2)
+            return try loop.submit { self.seen }.wait()
+        }
+    }
+
     /// A UDP port with nothing listening on it (bound, noted, closed).
     static func closedUDPPort() throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
@@ -86,17 +110,10 @@ struct TransportLinkTests {
     /// gets to it first (two sends in one turn of the loop, as a flood makes them), SwiftNIO closes the socket and
     /// the link reports that. Before, the second case said nothing: the probes waited for their timeout.
     @Test(arguments: [false, true]) func unwatchedDatagramsToAClosedPortReportItUnreachableOnce(sendTakesTheError: Bool) throws {
-        final class Failures: @unchecked Sendable {  // touched on the loop only
-            var seen: [TransportFailure] = []
-        }
         let loop = NetworkProber.sharedGroup.next()
         let link = NIOTransportLink(eventLoop: loop)
-        let failures = Failures()
         let peer = PeerAddress(host: "127.0.0.1", port: try Self.closedUDPPort(), transport: .udp)
-        try loop.flatSubmit {
-            link.onFailure = { failure, to in if to == peer { failures.seen.append(failure) } }
-            return link.open(peer)
-        }.wait()
+        let failures = try Failures(link, opening: peer, on: loop)
         let datagram = Array("OPTIONS sip:probe@127.0.0.1 SIP/2.0\r\n\r\n".utf8)
         try loop.submit {
             link.send(datagram, to: peer, watched: false)
@@ -105,10 +122,7 @@ struct TransportLinkTests {
             usleep(200_000)
             link.send(datagram, to: peer, watched: false)
         }.wait()
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline, try loop.submit({ failures.seen.isEmpty }).wait() { Thread.sleep(forTimeInterval: 0.02) }
-        Thread.sleep(forTimeInterval: 0.2)
-        #expect(try loop.submit { failures.seen }.wait() == [.unreachable])
+        #expect(try failures.reported() == [.unreachable])
         #expect(try loop.submit { link.isOpen(peer) }.wait() == false, "the failed socket is dropped; the next open makes a new one")
         try loop.flatSubmit { link.shutDown() }.wait()
     }
@@ -117,18 +131,11 @@ struct TransportLinkTests {
     /// write to a connection the peer has reset fails, SwiftNIO closes the socket, and the link reports the peer —
     /// once, as a reset connection.
     @Test func anUnwatchedWriteToAResetConnectionReportsItOnce() throws {
-        final class Failures: @unchecked Sendable {  // touched on the loop only
-            var seen: [TransportFailure] = []
-        }
         let listener = try CountingListener()
         let loop = NetworkProber.sharedGroup.next()
         let link = NIOTransportLink(eventLoop: loop)
-        let failures = Failures()
         let peer = PeerAddress(host: "127.0.0.1", port: listener.port, transport: .tcp)
-        try loop.flatSubmit {
-            link.onFailure = { failure, to in if to == peer { failures.seen.append(failure) } }
-            return link.open(peer)
-        }.wait()
+        let failures = try Failures(link, opening: peer, on: loop)
         let request = Array("OPTIONS sip:probe@127.0.0.1 SIP/2.0\r\nContent-Length: 0\r\n\r\n".utf8)
         try loop.submit {
             // The peer resets the connection (SO_LINGER 0) while the loop is held; the next write is the first to hear.
@@ -143,10 +150,7 @@ struct TransportLinkTests {
             usleep(200_000)
             link.send(request, to: peer, watched: false)
         }.wait()
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline, try loop.submit({ failures.seen.isEmpty }).wait() { Thread.sleep(forTimeInterval: 0.02) }
-        Thread.sleep(forTimeInterval: 0.2)
-        #expect(try loop.submit { failures.seen }.wait() == [.connectionReset])
+        #expect(try failures.reported() == [.connectionReset])
         #expect(try loop.submit { link.isOpen(peer) }.wait() == false)
         try loop.flatSubmit { link.shutDown() }.wait()
     }
